@@ -1,0 +1,1 @@
+namespace SharpAttention; internal static class Placeholder {}
