@@ -1,0 +1,118 @@
+using SharpAttention.Tensors;
+
+namespace SharpAttention.Autograd;
+
+/// <summary>
+/// Reverse-mode differentiation over the recorded graph (PyTorch's autograd engine, single-threaded):
+/// count each node's consumers, run nodes once all their consumers have delivered gradients, accumulate into
+/// leaves' .Grad, then release the graph unless it is retained.
+/// </summary>
+internal static class Engine
+{
+    public static void Backward(Tensor root, Tensor? gradient, bool retainGraph)
+    {
+        if (!root.RequiresGrad)
+            throw new InvalidOperationException("element 0 of tensors does not require grad and does not have a grad_fn");
+        if (gradient == null)
+        {
+            if (root.NumEl != 1)
+                throw new InvalidOperationException(
+                    $"grad can be implicitly created only for scalar outputs; got shape {ShapeUtil.Format(root.Shape)}: pass a gradient");
+            gradient = Tensor.OnesLike(root);
+        }
+        else if (!ShapeUtil.SameShape(gradient.Shape, root.Shape) || gradient.DType != root.DType)
+            throw new ArgumentException(
+                $"backward: gradient of shape {ShapeUtil.Format(gradient.Shape)} ({gradient.DType.TorchName()}) does not match " +
+                $"output of shape {ShapeUtil.Format(root.Shape)} ({root.DType.TorchName()})");
+
+        using var noGrad = GradMode.NoGrad();
+        if (root.GradFn is not { } start)
+        {
+            AccumulateLeaf(root, gradient);
+            return;
+        }
+
+        var nodes = CollectAndCountDependencies(start);
+        start.PendingGrad = gradient;
+        var ready = new Stack<GradFn>();
+        ready.Push(start);
+        try
+        {
+            while (ready.Count > 0)
+            {
+                var node = ready.Pop();
+                if (node.IsReleased)
+                    throw new InvalidOperationException(
+                        $"trying to backward through the graph a second time ({node.Name}): its saved tensors were freed; " +
+                        "pass retainGraph: true to the first Backward call");
+                var grad = node.PendingGrad;
+                node.PendingGrad = null;
+                if (grad != null && node.RetainedOutput is { } retained) AccumulateLeaf(retained, grad);
+
+                // A node none of whose consumers produced a gradient still releases its producers.
+                var inputGrads = grad == null ? new Tensor?[node.Inputs.Length] : node.Apply(grad);
+                for (int i = 0; i < node.Inputs.Length; i++)
+                {
+                    var input = node.Inputs[i];
+                    var g = inputGrads[i];
+                    if (input == null) continue;
+                    if (g == null)
+                    {
+                        if (input.GradFn is { } p && --p.Dependencies == 0) ready.Push(p);
+                        continue;
+                    }
+                    if (!ShapeUtil.SameShape(g.Shape, input.Shape))
+                        throw new InvalidOperationException(
+                            $"{node.Name} returned a gradient of shape {ShapeUtil.Format(g.Shape)} for an input of shape {ShapeUtil.Format(input.Shape)}");
+                    if (input.GradFn is not { } producer)
+                    {
+                        AccumulateLeaf(input, g);
+                        continue;
+                    }
+                    producer.PendingGrad = producer.PendingGrad == null ? g : producer.PendingGrad.Add(g);
+                    if (--producer.Dependencies == 0) ready.Push(producer);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                node.PendingGrad = null;
+                node.Dependencies = 0;
+                if (!retainGraph) node.Release();
+            }
+        }
+    }
+
+    /// <summary>Every node reachable from <paramref name="start"/>, with Dependencies = number of consuming edges.</summary>
+    static List<GradFn> CollectAndCountDependencies(GradFn start)
+    {
+        var nodes = new List<GradFn> { start };
+        var seen = new HashSet<GradFn>(ReferenceEqualityComparer.Instance) { start };
+        var stack = new Stack<GradFn>();
+        stack.Push(start);
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            foreach (var input in node.Inputs)
+            {
+                if (input?.GradFn is not { } producer) continue;
+                producer.Dependencies++;
+                if (seen.Add(producer))
+                {
+                    nodes.Add(producer);
+                    stack.Push(producer);
+                }
+            }
+        }
+        return nodes;
+    }
+
+    /// <summary>Adds <paramref name="g"/> into t.Grad; the first gradient is copied so .Grad never aliases another tensor.</summary>
+    static void AccumulateLeaf(Tensor t, Tensor g)
+    {
+        if (t.Grad == null) t.Grad = g.Clone();
+        else t.Grad.Add_(g);
+    }
+}

@@ -1,0 +1,41 @@
+using SharpAttention.Tensors;
+
+namespace SharpAttention.Autograd.Ops;
+
+/// <summary>Elements start, start+step, ... below end along one dimension, as a view (x[..., start:end:step], torch.narrow);
+/// the gradient is written into the same slice of a zero tensor.</summary>
+internal static class Slice
+{
+    public static Tensor Forward(Tensor x, int dim, int start, int end, int step)
+    {
+        dim = ShapeUtil.WrapDim(dim, x.Dim, "slice");
+        if (x.Dim == 0) throw new ArgumentException("slice: cannot slice a 0-dimensional tensor");
+        if (step <= 0) throw new ArgumentException($"slice: step must be positive, got {step}");
+        int size = x.Shape[dim];
+        if (start < 0) start += size;
+        if (end < 0) end += size;
+        start = Math.Clamp(start, 0, size);
+        end = Math.Clamp(end, start, size);
+        var shape = x.ShapeArray.ToArray();
+        var strides = x.StrideArray.ToArray();
+        shape[dim] = (end - start + step - 1) / step;
+        strides[dim] = x.Strides[dim] * step;
+        int offset = x.Offset + (shape[dim] == 0 ? 0 : start * x.Strides[dim]);
+        var y = new Tensor(x.Storage, offset, shape, strides);
+        if (Graph.NeedsGrad(x)) y.SetGradFn(new Backward(x, dim, start, end, step));
+        return y;
+    }
+
+    sealed class Backward(Tensor x, int dim, int start, int end, int step) : GradFn(x)
+    {
+        readonly int[] inputShape = x.ShapeArray;
+        readonly DType dtype = x.DType;
+
+        protected internal override Tensor?[] Apply(Tensor grad)
+        {
+            var dx = Tensor.Zeros(inputShape, dtype);
+            Forward(dx, dim, start, end, step).CopyFrom_(grad);
+            return [dx];
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace SharpAttention; internal static class Placeholder {}

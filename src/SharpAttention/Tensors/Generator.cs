@@ -1,0 +1,92 @@
+namespace SharpAttention.Tensors;
+
+/// <summary>
+/// Seeded pseudo-random source for tensor creation, initialisation and dropout (PyTorch's torch.Generator).
+/// xoshiro256** seeded through SplitMix64: fast, small state, and reproducible across platforms.
+/// Normals come from the Box–Muller transform. Not thread-safe; use one generator per thread.
+/// </summary>
+public sealed class Generator
+{
+    ulong s0, s1, s2, s3;
+    double spareNormal;
+    bool hasSpare;
+
+    /// <summary>The process-wide default generator, reseeded by <see cref="ManualSeed"/>.</summary>
+    public static Generator Default { get; private set; } = new(0x5eed);
+
+    /// <summary>Reseeds the default generator (PyTorch's torch.manual_seed).</summary>
+    public static void ManualSeed(ulong seed) => Default = new Generator(seed);
+
+    public Generator(ulong seed) => SetSeed(seed);
+
+    public void SetSeed(ulong seed)
+    {
+        ulong x = seed;
+        s0 = SplitMix(ref x);
+        s1 = SplitMix(ref x);
+        s2 = SplitMix(ref x);
+        s3 = SplitMix(ref x);
+        hasSpare = false;
+    }
+
+    /// <summary>The full state, for checkpoints; restore with <see cref="SetState"/>.</summary>
+    public ulong[] GetState() => [s0, s1, s2, s3, hasSpare ? 1UL : 0UL, BitConverter.DoubleToUInt64Bits(spareNormal)];
+
+    public void SetState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != 6) throw new ArgumentException($"generator state must have 6 words, got {state.Length}");
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3]);
+        hasSpare = state[4] != 0;
+        spareNormal = BitConverter.UInt64BitsToDouble(state[5]);
+    }
+
+    static ulong SplitMix(ref ulong x)
+    {
+        ulong z = x += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    public ulong NextUInt64()
+    {
+        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = ulong.RotateLeft(s3, 45);
+        return result;
+    }
+
+    /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform in [0, 1) with 24 random bits (exactly representable in float32).</summary>
+    public float NextFloat() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
+
+    /// <summary>Standard normal sample.</summary>
+    public double NextNormal()
+    {
+        if (hasSpare)
+        {
+            hasSpare = false;
+            return spareNormal;
+        }
+        double u1 = 1.0 - NextDouble();   // (0, 1]: log stays finite
+        double u2 = NextDouble();
+        double r = Math.Sqrt(-2.0 * Math.Log(u1));
+        spareNormal = r * Math.Sin(2 * Math.PI * u2);
+        hasSpare = true;
+        return r * Math.Cos(2 * Math.PI * u2);
+    }
+
+    /// <summary>Uniform integer in [0, n).</summary>
+    public long NextInt64(long n)
+    {
+        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), $"upper bound must be positive, got {n}");
+        return (long)(NextDouble() * n);
+    }
+}

@@ -1,0 +1,84 @@
+namespace SharpAttention.Tensors;
+
+/// <summary>Shape arithmetic shared by every op: dimension wrapping, contiguous strides, broadcasting, formatting.</summary>
+internal static class ShapeUtil
+{
+    internal static string Format(ReadOnlySpan<int> shape) =>
+        "(" + string.Join(",", shape.ToArray()) + (shape.Length == 1 ? ",)" : ")");
+
+    internal static long NumEl(ReadOnlySpan<int> shape)
+    {
+        long n = 1;
+        foreach (int d in shape) n *= d;
+        return n;
+    }
+
+    /// <summary>Row-major strides for <paramref name="shape"/>.</summary>
+    internal static int[] ContiguousStrides(ReadOnlySpan<int> shape)
+    {
+        var strides = new int[shape.Length];
+        int s = 1;
+        for (int i = shape.Length - 1; i >= 0; i--)
+        {
+            strides[i] = s;
+            s *= Math.Max(shape[i], 1);
+        }
+        return strides;
+    }
+
+    /// <summary>Maps a possibly negative dimension into [0, ndim) like PyTorch, or throws naming the op.</summary>
+    internal static int WrapDim(int dim, int ndim, string op)
+    {
+        int n = Math.Max(ndim, 1);
+        if (dim < -n || dim >= n)
+            throw new ArgumentOutOfRangeException(nameof(dim),
+                $"{op}: dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})");
+        return dim < 0 ? dim + n : dim;
+    }
+
+    /// <summary>The broadcast shape of two shapes (NumPy/PyTorch rules), or throws naming the op and both shapes.</summary>
+    internal static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, string op)
+    {
+        int n = Math.Max(a.Length, b.Length);
+        var result = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int da = i < n - a.Length ? 1 : a[i - (n - a.Length)];
+            int db = i < n - b.Length ? 1 : b[i - (n - b.Length)];
+            if (da != db && da != 1 && db != 1)
+                throw new ArgumentException(
+                    $"{op}: shapes {Format(a)} and {Format(b)} cannot be broadcast: size {da} and size {db} differ at dimension {i}");
+            result[i] = da == 1 ? db : da;
+        }
+        return result;
+    }
+
+    /// <summary>Resolves a single -1 entry of a requested view shape against <paramref name="numel"/>.</summary>
+    internal static int[] InferSize(ReadOnlySpan<int> requested, long numel, string op, ReadOnlySpan<int> from)
+    {
+        var shape = requested.ToArray();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (shape[i] == -1)
+            {
+                if (infer >= 0) throw new ArgumentException($"{op}: only one dimension can be inferred in {Format(requested)}");
+                infer = i;
+            }
+            else if (shape[i] < 0) throw new ArgumentException($"{op}: invalid shape dimension {shape[i]} in {Format(requested)}");
+            else known *= shape[i];
+        }
+        if (infer >= 0)
+        {
+            if (known == 0 || numel % known != 0)
+                throw new ArgumentException($"{op}: shape {Format(requested)} is invalid for input of shape {Format(from)} ({numel} elements)");
+            shape[infer] = (int)(numel / known);
+        }
+        else if (known != numel)
+            throw new ArgumentException($"{op}: shape {Format(requested)} is invalid for input of shape {Format(from)} ({numel} elements)");
+        return shape;
+    }
+
+    internal static bool SameShape(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
+}

@@ -1,0 +1,48 @@
+using System.Runtime.CompilerServices;
+
+namespace SharpAttention.Tensors;
+
+/// <summary>The flat buffer behind one or more tensor views. Its array goes back to <see cref="StoragePool"/>
+/// when the last view is collected. <see cref="Version"/> counts in-place writes so autograd can detect a saved
+/// tensor that was modified before backward (PyTorch's version counter).</summary>
+internal sealed class Storage
+{
+    internal readonly Array Data;
+    internal readonly DType DType;
+    internal int Version;
+    readonly bool pooled;
+
+    Storage(Array data, DType dtype, bool pooled)
+    {
+        Data = data;
+        DType = dtype;
+        this.pooled = pooled;
+    }
+
+    internal int Length => Data.Length;
+
+    internal static Storage Allocate(DType dtype, int length, bool clear) => dtype switch
+    {
+        DType.Float32 => new Storage(StoragePool.Rent<float>(length, clear), dtype, true),
+        DType.Float64 => new Storage(StoragePool.Rent<double>(length, clear), dtype, true),
+        DType.Int64 => new Storage(StoragePool.Rent<long>(length, clear), dtype, true),
+        DType.Bool => new Storage(StoragePool.Rent<bool>(length, clear), dtype, true),
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
+    };
+
+    /// <summary>Wraps a caller's array without copying; such arrays never enter the pool.</summary>
+    internal static Storage Wrap(Array data, DType dtype) => new(data, dtype, false);
+
+    /// <summary>The buffer as T[]; T must match <see cref="DType"/> (checked in debug builds).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal T[] As<T>()
+    {
+        System.Diagnostics.Debug.Assert(Data is T[]);
+        return Unsafe.As<T[]>(Data);
+    }
+
+    ~Storage()
+    {
+        if (pooled) StoragePool.Return(Data);
+    }
+}

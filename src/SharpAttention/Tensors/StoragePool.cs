@@ -1,0 +1,73 @@
+using System.Runtime.CompilerServices;
+
+namespace SharpAttention.Tensors;
+
+/// <summary>
+/// Reuses tensor buffers so users never Dispose anything: a <see cref="Storage"/> that becomes unreachable returns
+/// its array here from its finalizer, and the next tensor of the same element type and length takes it back.
+/// Buffers are kept by exact length (training steps repeat the same shapes), up to <see cref="MaxPooledBytes"/>.
+/// </summary>
+public static class StoragePool
+{
+    static readonly object Gate = new();
+    static readonly Dictionary<(Type, int), Stack<Array>> Free = new();
+    static long pooledBytes;
+    static long freshBytes;
+    static long reusedBytes;
+
+    /// <summary>Upper bound on bytes held idle in the pool; buffers beyond it are left to the GC.</summary>
+    public static long MaxPooledBytes { get; set; } = 2L << 30;
+
+    /// <summary>Bytes of tensor storage allocated from the managed heap so far (pool misses).</summary>
+    public static long FreshBytes => Interlocked.Read(ref freshBytes);
+
+    /// <summary>Bytes of tensor storage served from the pool so far (pool hits).</summary>
+    public static long ReusedBytes => Interlocked.Read(ref reusedBytes);
+
+    /// <summary>Bytes currently idle in the pool.</summary>
+    public static long PooledBytes { get { lock (Gate) return pooledBytes; } }
+
+    internal static T[] Rent<T>(int length, bool clear) where T : unmanaged
+    {
+        if (length == 0) return [];
+        long bytes = (long)length * Unsafe.SizeOf<T>();
+        lock (Gate)
+        {
+            if (Free.TryGetValue((typeof(T), length), out var stack) && stack.Count > 0)
+            {
+                var array = (T[])stack.Pop();
+                pooledBytes -= bytes;
+                reusedBytes += bytes;
+                if (clear) Array.Clear(array);
+                return array;
+            }
+        }
+        Interlocked.Add(ref freshBytes, bytes);
+        return clear ? new T[length] : GC.AllocateUninitializedArray<T>(length);
+    }
+
+    internal static void Return(Array array)
+    {
+        if (array.Length == 0) return;
+        var type = array.GetType().GetElementType()!;
+        long bytes = Buffer.ByteLength(array);
+        lock (Gate)
+        {
+            if (pooledBytes + bytes > MaxPooledBytes) return;
+            if (!Free.TryGetValue((type, array.Length), out var stack))
+                Free[(type, array.Length)] = stack = new Stack<Array>();
+            stack.Push(array);
+            pooledBytes += bytes;
+        }
+    }
+
+    /// <summary>Drops every idle buffer (e.g. after a large one-off computation).</summary>
+    public static void Trim()
+    {
+        lock (Gate)
+        {
+            Free.Clear();
+            pooledBytes = 0;
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using SharpAttention.Autograd;
+using SharpAttention.Tensors;
+using SharpAttention.Tests.Support;
+
+namespace SharpAttention.Tests.Autograd;
+
+public class EngineTests
+{
+    [Fact]
+    public void GradientsAccumulateAcrossBackwardCalls()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 2, 3 }).RequiresGrad_();
+        (x * 2.0).Backward(Tensor.Ones(3));
+        (x * 3.0).Backward(Tensor.Ones(3));
+        Assert.Equal(new float[] { 5, 5, 5 }, x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void SharedSubexpressionGetsBothContributions()
+    {
+        var x = Tensor.FromArray(new float[] { 2 }).RequiresGrad_();
+        var y = x * x;       // dy/dx = 2x = 4
+        var z = y * x + y;   // z = x³ + x², dz/dx = 3x² + 2x = 16
+        z.Backward();
+        Assert.Equal(16f, x.Grad!.Item());
+    }
+
+    [Fact]
+    public void NonLeafGradIsNotKeptUnlessRetained()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 2 }).RequiresGrad_();
+        var y = x * 2.0;
+        var z = y * 3.0;
+        y.RetainGrad();
+        z.Backward(Tensor.Ones(2));
+        Assert.Equal(new float[] { 3, 3 }, y.Grad!.ToArray());
+        Assert.False(y.IsLeaf);
+        Assert.True(x.IsLeaf);
+        Assert.Null(z.Grad);
+    }
+
+    [Fact]
+    public void SecondBackwardThroughReleasedGraphThrows()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 2 }).RequiresGrad_();
+        var y = x * x;
+        y.Backward(Tensor.Ones(2));
+        var e = Assert.Throws<InvalidOperationException>(() => y.Backward(Tensor.Ones(2)));
+        Assert.Contains("second time", e.Message);
+    }
+
+    [Fact]
+    public void RetainGraphAllowsSecondBackward()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 2 }).RequiresGrad_();
+        var y = x * x;
+        y.Backward(Tensor.Ones(2), retainGraph: true);
+        y.Backward(Tensor.Ones(2));
+        Assert.Equal(new float[] { 4, 8 }, x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void NoGradDetachAndErrors()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 2 }).RequiresGrad_();
+        using (GradMode.NoGrad())
+        {
+            var y = x * 2.0;
+            Assert.False(y.RequiresGrad);
+            Assert.Null(y.GradFn);
+        }
+        Assert.False(x.Detach().RequiresGrad);
+        Assert.Throws<InvalidOperationException>(() => (x * 2.0).Backward()); // non-scalar without gradient
+        Assert.Throws<InvalidOperationException>(() => Tensor.Ones(1).Backward()); // does not require grad
+        Assert.Throws<InvalidOperationException>(() => x.Fill_(0));               // in-place on a leaf needing grad
+        Assert.Throws<InvalidOperationException>(() => Tensor.FromArray(new long[] { 1 }).RequiresGrad_());
+    }
+
+    [Fact]
+    public void InPlaceWriteToSavedTensorIsDetected()
+    {
+        var a = Tensor.FromArray(new float[] { 1, 2 }).RequiresGrad_();
+        var b = Tensor.FromArray(new float[] { 3, 4 });
+        var y = a * b;
+        b.Fill_(0);
+        var e = Assert.Throws<InvalidOperationException>(() => y.Backward(Tensor.Ones(2)));
+        Assert.Contains("modified by an inplace operation", e.Message);
+    }
+
+    [Fact]
+    public void BroadcastingArithmeticGradients()
+    {
+        var g = new Generator(7);
+        var a = Tensor.Randn([3, 1, 4], g);
+        var b = Tensor.Randn([2, 1], g);
+        var c = Tensor.Uniform([4], 1, 2, g);
+        GradCheck.Check(v => (v[0] + v[1]) * v[0] - v[1] / v[2], [a, b, c]);
+        GradCheck.Check(v => -(v[0] * 2.5) / 3.0 + 1.0, [a]);
+        GradCheck.Check(v => v[0] * v[1], [Tensor.Randn([0, 3], g), Tensor.Randn([1, 3], g)]);
+    }
+
+    [Fact]
+    public void MismatchedShapesNameOpAndShapes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 3) + Tensor.Zeros(4));
+        Assert.Contains("add", e.Message);
+        Assert.Contains("(2,3)", e.Message);
+        Assert.Contains("(4,)", e.Message);
+    }
+
+    [Fact]
+    public void ToStringLooksLikePyTorch()
+    {
+        Assert.Equal("tensor([[1., 2.],\n        [3., 4.]])", Tensor.FromArray(new float[] { 1, 2, 3, 4 }, 2, 2).ToString());
+        Assert.Equal("tensor([ 0.5000, -1.2500], requires_grad=True)", Tensor.FromArray(new float[] { 0.5f, -1.25f }).RequiresGrad_().ToString());
+        var y = Tensor.FromArray(new float[] { 1 }).RequiresGrad_() * 2.0;
+        Assert.Equal("tensor([2.], grad_fn=<MulBackward>)", y.ToString());
+        Assert.Equal("tensor([], size=(0, 3))", Tensor.Zeros(0, 3).ToString());
+        Assert.Contains("...", Tensor.Zeros(40, 40).ToString());
+    }
+}
