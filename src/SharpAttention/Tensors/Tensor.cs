@@ -56,6 +56,7 @@ public sealed partial class Tensor
     {
         get
         {
+            if (NumEl == 0) return true; // no elements, nothing to lay out (as PyTorch)
             int expected = 1;
             for (int i = shape.Length - 1; i >= 0; i--)
             {
