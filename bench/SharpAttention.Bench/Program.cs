@@ -1,1 +1,27 @@
-internal static class P { static void Main(){} }
+// Benchmark driver: `<group> [--quick]` prints one `<name> <value> <unit>` line per figure, with the names
+// fixed in shared/BENCHMARKS.md so results stay comparable across versions and machines.
+using SharpAttention.Bench;
+
+(string Name, Action<RunPlan> Run)[] groups =
+[
+    ("gemm", GemmBench.Run),
+    ("attention", NotImplementedYet("attention")),
+    ("train", NotImplementedYet("train")),
+    ("decode", NotImplementedYet("decode")),
+    ("peak", PeakBench.Run),
+];
+
+bool quick = args.Contains("--quick");
+string[] rest = [.. args.Where(a => a != "--quick")];
+if (rest.Length != 1 || (rest[0] != "all" && !groups.Any(g => g.Name == rest[0])))
+{
+    Console.Error.WriteLine($"usage: SharpAttention.Bench <{string.Join('|', groups.Select(g => g.Name))}|all> [--quick]");
+    return 2;
+}
+
+var plan = quick ? RunPlan.Quick : RunPlan.Full;
+foreach (var group in groups.Where(g => rest[0] == "all" || g.Name == rest[0]))
+    group.Run(plan);
+return 0;
+
+static Action<RunPlan> NotImplementedYet(string group) => _ => Console.WriteLine($"{group}: not implemented yet");

@@ -1,0 +1,52 @@
+namespace SharpAttention.Bench;
+
+/// <summary>
+/// `gemm`: fp32 C = A·B at square sizes and at the Transformer shapes (tokens × in × out: FFN up, FFN down,
+/// vocabulary head), GFLOPS = 2·M·N·K / t, each beside OpenBLAS (through PyTorch) measured in the same run.
+/// </summary>
+internal static class GemmBench
+{
+    /// <summary>What is measured; swap the target in <see cref="GemmTarget"/>, not here.</summary>
+    static readonly Func<int, int, int, Action> Target = GemmTarget.Create;
+
+    /// <summary>Names from BENCHMARKS.md; torch_anchor.py lists the same shapes, and quick mode keeps the first.</summary>
+    static readonly (string Name, int M, int K, int N)[] Shapes =
+    [
+        ("gemm_256", 256, 256, 256),
+        ("gemm_512", 512, 512, 512),
+        ("gemm_1024", 1024, 1024, 1024),
+        ("gemm_2048", 2048, 2048, 2048),
+        ("gemm_t4096x256x1024", 4096, 256, 1024),
+        ("gemm_t4096x1024x256", 4096, 1024, 256),
+        ("gemm_t4096x256x8000", 4096, 256, 8000),
+    ];
+
+    public static void Run(RunPlan plan)
+    {
+        var shapes = plan.IsQuick ? Shapes[..1] : Shapes;
+        var ours = new Dictionary<string, double>();
+        foreach (var (name, m, k, n) in shapes)
+        {
+            double seconds = Timing.BestSeconds(Target(m, k, n), plan);
+            ours[name] = 2.0 * m * n * k / seconds / 1e9;
+            Report.Figure(name, ours[name], "GFLOPS");
+        }
+
+        // The anchor runs after ours, never beside it: both use every core.
+        var anchor = TorchAnchor.Run("gemm", plan);
+        foreach (var (name, _, _, _) in shapes)
+        {
+            string openblas = name + "_openblas", ratio = name + "_vs_openblas";
+            if (anchor is null)
+            {
+                Report.Unavailable(openblas);
+                Report.Unavailable(ratio);
+                continue;
+            }
+            if (!anchor.TryGetValue(openblas, out double theirs))
+                throw new InvalidOperationException($"torch_anchor.py printed no {openblas}");
+            Report.Figure(openblas, theirs, "GFLOPS");
+            Report.Figure(ratio, ours[name] / theirs, "x", decimals: 2);
+        }
+    }
+}

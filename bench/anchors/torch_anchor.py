@@ -1,0 +1,87 @@
+"""OpenBLAS-through-PyTorch anchor for SharpAttention's benchmarks (shared/BENCHMARKS.md).
+
+Run with Debian's interpreter, whose torch 1.13 calls OpenBLAS for its BLAS:
+    /usr/bin/python3 bench/anchors/torch_anchor.py <gemm|attention|train|decode|peak|all> [--quick] [--threads N]
+Prints one `<name> <value> <unit>` line per figure. Timing mirrors the C# side (Timing.cs, RunPlan.cs) so the
+ratios compare like with like. Exit code 3 means torch is missing; the C# side then prints `<name> unavailable`.
+"""
+
+import argparse
+import math
+import os
+import sys
+import time
+
+TORCH_MISSING = 3
+
+# Same names and shapes as GemmBench.cs, as (name, M, K, N); quick mode keeps the first.
+GEMM_SHAPES = [
+    ("gemm_256", 256, 256, 256),
+    ("gemm_512", 512, 512, 512),
+    ("gemm_1024", 1024, 1024, 1024),
+    ("gemm_2048", 2048, 2048, 2048),
+    ("gemm_t4096x256x1024", 4096, 256, 1024),
+    ("gemm_t4096x1024x256", 4096, 1024, 256),
+    ("gemm_t4096x256x8000", 4096, 256, 8000),
+]
+
+# (warm-ups, timed runs, minimum warm-up seconds, minimum seconds per timed run), as RunPlan.Full / .Quick.
+FULL_PLAN = (2, 5, 0.5, 0.05)
+QUICK_PLAN = (1, 2, 0.0, 0.0)
+
+
+def best_seconds(op, plan):
+    """Seconds one call of op takes in the best timed run; short ops repeat within a run to outlast timer noise."""
+    warmups, runs, min_warmup, min_run = plan
+    warmup_start = time.perf_counter()
+    last = float("inf")
+    i = 0
+    while i < warmups or time.perf_counter() - warmup_start < min_warmup:
+        start = time.perf_counter()
+        op()
+        last = time.perf_counter() - start
+        i += 1
+    reps = 1 if last >= min_run else math.ceil(min_run / max(last, 1e-7))
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        for _ in range(reps):
+            op()
+        best = min(best, (time.perf_counter() - start) / reps)
+    return best
+
+
+def gemm(torch, plan, quick):
+    generator = torch.Generator().manual_seed(1234)
+    for name, m, k, n in GEMM_SHAPES[:1] if quick else GEMM_SHAPES:
+        a = torch.rand(m, k, generator=generator) * 2 - 1  # (M, K)
+        b = torch.rand(k, n, generator=generator) * 2 - 1  # (K, N)
+        c = torch.empty(m, n)  # (M, N), preallocated like the C# side
+        seconds = best_seconds(lambda: torch.mm(a, b, out=c), plan)
+        print(f"{name}_openblas {2 * m * n * k / seconds / 1e9:.1f} GFLOPS", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("group", choices=["gemm", "attention", "train", "decode", "peak", "all"])
+    parser.add_argument("--quick", action="store_true", help="smoke run of seconds; figures mean nothing")
+    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)), help="default: all cores")
+    args = parser.parse_args()
+
+    # OpenBLAS and OpenMP fix their thread pools when torch loads, so the count is set before the import too.
+    os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    try:
+        import torch
+    except ImportError as error:
+        print(f"torch_anchor: torch unavailable ({error})", file=sys.stderr)
+        sys.exit(TORCH_MISSING)
+    torch.set_num_threads(args.threads)
+
+    plan = QUICK_PLAN if args.quick else FULL_PLAN
+    if args.group in ("gemm", "all"):
+        gemm(torch, plan, args.quick)
+
+
+if __name__ == "__main__":
+    main()
