@@ -38,7 +38,29 @@ internal sealed class Storage
     internal T[] As<T>()
     {
         System.Diagnostics.Debug.Assert(Data is T[]);
+        RecentlyUsed.Touch(this);
         return Unsafe.As<T[]>(Data);
+    }
+
+    /// <summary>
+    /// Keeps the storages whose buffers were last handed out on this thread reachable. A kernel works on a span of
+    /// the array while the tensor that owned it may already be unreachable (a temporary); without this its
+    /// finalizer could return the array to the pool, and another thread could rent and overwrite it mid-kernel.
+    /// No op touches anywhere near <see cref="Size"/> buffers, so a buffer stays owned until its op has finished.
+    /// </summary>
+    static class RecentlyUsed
+    {
+        const int Size = 1024;
+        [ThreadStatic] static Storage?[]? ring;
+        [ThreadStatic] static int next;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Touch(Storage s)
+        {
+            var r = ring ??= new Storage?[Size];
+            r[next] = s;
+            next = (next + 1) & (Size - 1);
+        }
     }
 
     ~Storage()
