@@ -16,6 +16,7 @@ internal static class PointwiseReference
     public static double Sqrt(double x) => Math.Sqrt(x);
     public static double Rsqrt(double x) => 1 / Math.Sqrt(x);
     public static double Tanh(double x) => Math.Tanh(x);
+    public static double TanhGrad(double x) => 1 / (Math.Cosh(x) * Math.Cosh(x));
     public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
     public static double Abs(double x) => Math.Abs(x);
     public static double Relu(double x) => double.IsNaN(x) ? x : x > 0 ? x : 0;

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 
 namespace SharpAttention.Kernels.Simd;
 
-// GELU (both of PyTorch's forms) and SiLU as fused activation operators: forward and exact derivative.
+// GELU (both of PyTorch's forms), SiLU and an accurate tanh as activation operators: forward and exact derivative.
 // Each is also an IUnaryOp, so Unary.Compute runs its forward.
 
 /// <summary>GELU, exact form: x·Φ(x) with Φ(x) = ½·erfc(−x/√2) (Hendrycks &amp; Gimpel 2016; torch gelu approximate='none').
@@ -151,4 +151,57 @@ internal readonly struct SiluOp : IActivationOp, IUnaryOp
         var s = Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
         return s * (Vector512<float>.One + x * (Vector512<float>.One - s));
     }
+}
+
+/// <summary>tanh. Not TensorPrimitives.Tanh: its 1 − 2/(e^(2x) + 1) form loses all relative accuracy near 0
+/// (tanh(0) = −6e-8 in float). Float lanes are widened to double, where that form's absolute error (1e-16) is far
+/// below a float ulp for |x| ≥ 2⁻¹²; below that tanh(x) rounds to x itself (x³/3 is under half an ulp).
+/// Double uses Math.Tanh. f′(x) = 1 − tanh²(x).</summary>
+internal readonly struct TanhOp : IActivationOp, IUnaryOp
+{
+    const float Tiny = 1f / 4096;
+
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Activation.Forward<TanhOp, T>(x, y);
+
+    public static double Forward(double x) => Math.Tanh(x);
+
+    public static double Derivative(double x)
+    {
+        double t = Math.Tanh(x);
+        return 1 - t * t;
+    }
+
+    public static Vector256<float> Forward(Vector256<float> x)
+    {
+        var (lo, hi) = Vector256.Widen(x);
+        var t = Vector256.Narrow(Wide(lo), Wide(hi));
+        return Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(x), Vector256.Create(Tiny)), x, t);
+    }
+
+    public static Vector256<float> Derivative(Vector256<float> x)
+    {
+        var t = Forward(x);
+        return Vector256<float>.One - t * t;
+    }
+
+    public static Vector512<float> Forward(Vector512<float> x)
+    {
+        var (lo, hi) = Vector512.Widen(x);
+        var t = Vector512.Narrow(Wide(lo), Wide(hi));
+        return Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(x), Vector512.Create(Tiny)), x, t);
+    }
+
+    public static Vector512<float> Derivative(Vector512<float> x)
+    {
+        var t = Forward(x);
+        return Vector512<float>.One - t * t;
+    }
+
+    // 1 − 2/(e^(2x) + 1): e^(2x) = ∞ gives 1 and e^(2x) = 0 gives −1, so no overflow case; NaN stays NaN.
+    static Vector256<double> Wide(Vector256<double> x) =>
+        Vector256<double>.One - Vector256.Create(2.0) / (Vector256.Exp(x + x) + Vector256<double>.One);
+
+    static Vector512<double> Wide(Vector512<double> x) =>
+        Vector512<double>.One - Vector512.Create(2.0) / (Vector512.Exp(x + x) + Vector512<double>.One);
 }

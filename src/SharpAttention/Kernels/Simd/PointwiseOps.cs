@@ -26,14 +26,13 @@ internal readonly struct RsqrtOp : IUnaryOp
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.ReciprocalSqrt(x, y);
 }
 
-internal readonly struct TanhOp : IUnaryOp
-{
-    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Tanh(x, y);
-}
-
+/// <summary>1/(1 + e^(−x)). TensorPrimitives.Sigmoid rejects empty spans, hence the guard.</summary>
 internal readonly struct SigmoidOp : IUnaryOp
 {
-    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sigmoid(x, y);
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!x.IsEmpty) TensorPrimitives.Sigmoid(x, y);
+    }
 }
 
 internal readonly struct AbsOp : IUnaryOp
