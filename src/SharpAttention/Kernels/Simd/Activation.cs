@@ -1,0 +1,139 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace SharpAttention.Kernels.Simd;
+
+/// <summary>
+/// A fused activation f with its derivative f′: a double scalar form (the Float64 path and the fallback) and
+/// Vector256/Vector512 float forms (the Float32 path). TensorPrimitives has no GELU or SiLU, so these are ours.
+/// </summary>
+internal interface IActivationOp
+{
+    static abstract double Forward(double x);
+    static abstract double Derivative(double x);
+    static abstract Vector256<float> Forward(Vector256<float> x);
+    static abstract Vector256<float> Derivative(Vector256<float> x);
+    static abstract Vector512<float> Forward(Vector512<float> x);
+    static abstract Vector512<float> Derivative(Vector512<float> x);
+}
+
+/// <summary>
+/// Drivers for <see cref="IActivationOp"/>: y = f(x) and dx = dy·f′(x). Float spans take the widest accelerated
+/// vector; the tail is padded into one stack vector, so every element goes through the same vector code whatever
+/// its position (results do not depend on the length) and in-place calls (x and y the same span) are safe.
+/// </summary>
+internal static class Activation
+{
+    public static void Forward<TOp, T>(ReadOnlySpan<T> x, Span<T> y)
+        where TOp : IActivationOp where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var xf = MemoryMarshal.Cast<T, float>(x);
+            var yf = MemoryMarshal.Cast<T, float>(y);
+            if (Vector512.IsHardwareAccelerated) Forward512<TOp>(xf, yf);
+            else if (Vector256.IsHardwareAccelerated) Forward256<TOp>(xf, yf);
+            else
+                for (int i = 0; i < xf.Length; i++) yf[i] = (float)TOp.Forward(xf[i]);
+        }
+        else
+        {
+            var xd = MemoryMarshal.Cast<T, double>(x);
+            var yd = MemoryMarshal.Cast<T, double>(y);
+            for (int i = 0; i < xd.Length; i++) yd[i] = TOp.Forward(xd[i]);
+        }
+    }
+
+    /// <summary>dx = dy·f′(x), all three the same length.</summary>
+    public static void Backward<TOp, T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx)
+        where TOp : IActivationOp where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var xf = MemoryMarshal.Cast<T, float>(x);
+            var gf = MemoryMarshal.Cast<T, float>(dy);
+            var df = MemoryMarshal.Cast<T, float>(dx);
+            if (Vector512.IsHardwareAccelerated) Backward512<TOp>(xf, gf, df);
+            else if (Vector256.IsHardwareAccelerated) Backward256<TOp>(xf, gf, df);
+            else
+                for (int i = 0; i < xf.Length; i++) df[i] = gf[i] * (float)TOp.Derivative(xf[i]);
+        }
+        else
+        {
+            var xd = MemoryMarshal.Cast<T, double>(x);
+            var gd = MemoryMarshal.Cast<T, double>(dy);
+            var dd = MemoryMarshal.Cast<T, double>(dx);
+            for (int i = 0; i < xd.Length; i++) dd[i] = gd[i] * TOp.Derivative(xd[i]);
+        }
+    }
+
+    internal static void Forward512<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : IActivationOp
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, w = Vector512<float>.Count, i = 0;
+        for (; i <= n - w; i += w)
+            TOp.Forward(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        if (i == n) return;
+        Span<float> buf = stackalloc float[w];
+        Pad(x[i..], buf);
+        TOp.Forward(Vector512.Create<float>(buf)).CopyTo(buf);
+        buf[..(n - i)].CopyTo(y[i..]);
+    }
+
+    internal static void Forward256<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : IActivationOp
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, w = Vector256<float>.Count, i = 0;
+        for (; i <= n - w; i += w)
+            TOp.Forward(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        if (i == n) return;
+        Span<float> buf = stackalloc float[w];
+        Pad(x[i..], buf);
+        TOp.Forward(Vector256.Create<float>(buf)).CopyTo(buf);
+        buf[..(n - i)].CopyTo(y[i..]);
+    }
+
+    internal static void Backward512<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) where TOp : IActivationOp
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float gr = ref MemoryMarshal.GetReference(dy);
+        ref float dr = ref MemoryMarshal.GetReference(dx);
+        int n = x.Length, w = Vector512<float>.Count, i = 0;
+        for (; i <= n - w; i += w)
+            (Vector512.LoadUnsafe(ref gr, (nuint)i) * TOp.Derivative(Vector512.LoadUnsafe(ref xr, (nuint)i))).StoreUnsafe(ref dr, (nuint)i);
+        if (i == n) return;
+        Span<float> bx = stackalloc float[w], bg = stackalloc float[w];
+        Pad(x[i..], bx);
+        Pad(dy[i..], bg);
+        (Vector512.Create<float>(bg) * TOp.Derivative(Vector512.Create<float>(bx))).CopyTo(bx);
+        bx[..(n - i)].CopyTo(dx[i..]);
+    }
+
+    internal static void Backward256<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) where TOp : IActivationOp
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float gr = ref MemoryMarshal.GetReference(dy);
+        ref float dr = ref MemoryMarshal.GetReference(dx);
+        int n = x.Length, w = Vector256<float>.Count, i = 0;
+        for (; i <= n - w; i += w)
+            (Vector256.LoadUnsafe(ref gr, (nuint)i) * TOp.Derivative(Vector256.LoadUnsafe(ref xr, (nuint)i))).StoreUnsafe(ref dr, (nuint)i);
+        if (i == n) return;
+        Span<float> bx = stackalloc float[w], bg = stackalloc float[w];
+        Pad(x[i..], bx);
+        Pad(dy[i..], bg);
+        (Vector256.Create<float>(bg) * TOp.Derivative(Vector256.Create<float>(bx))).CopyTo(bx);
+        bx[..(n - i)].CopyTo(dx[i..]);
+    }
+
+    /// <summary>Copies the tail into a vector-sized buffer, zero-filling the unused lanes (computed, then dropped).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Pad(ReadOnlySpan<float> tail, Span<float> buf)
+    {
+        buf.Clear();
+        tail.CopyTo(buf);
+    }
+}
