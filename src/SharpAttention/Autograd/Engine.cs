@@ -41,7 +41,7 @@ internal static class Engine
             while (ready.Count > 0)
             {
                 var node = ready.Pop();
-                if (node.IsReleased)
+                if (node.CannotRunAgain)
                     throw new InvalidOperationException(
                         $"trying to backward through the graph a second time ({node.Name}): its saved tensors were freed; " +
                         "pass retainGraph: true to the first Backward call");
@@ -50,23 +50,24 @@ internal static class Engine
                 if (grad != null && node.RetainedOutput is { } retained) AccumulateLeaf(retained, grad);
 
                 // A node none of whose consumers produced a gradient still releases its producers.
-                var inputGrads = grad == null ? new Tensor?[node.Inputs.Length] : node.Apply(grad);
-                for (int i = 0; i < node.Inputs.Length; i++)
+                var inputGrads = grad == null ? new Tensor?[node.InputCount] : node.Apply(grad);
+                for (int i = 0; i < node.InputCount; i++)
                 {
-                    var input = node.Inputs[i];
+                    var producer = node.Producers[i];
+                    var leaf = node.Leaves[i];
                     var g = inputGrads[i];
-                    if (input == null) continue;
+                    if (producer == null && leaf == null) continue;
                     if (g == null)
                     {
-                        if (input.GradFn is { } p && --p.Dependencies == 0) ready.Push(p);
+                        if (producer != null && --producer.Dependencies == 0) ready.Push(producer);
                         continue;
                     }
-                    if (!ShapeUtil.SameShape(g.Shape, input.Shape))
+                    if (!ShapeUtil.SameShape(g.Shape, node.InputShapes[i]))
                         throw new InvalidOperationException(
-                            $"{node.Name} returned a gradient of shape {ShapeUtil.Format(g.Shape)} for an input of shape {ShapeUtil.Format(input.Shape)}");
-                    if (input.GradFn is not { } producer)
+                            $"{node.Name} returned a gradient of shape {ShapeUtil.Format(g.Shape)} for an input of shape {ShapeUtil.Format(node.InputShapes[i])}");
+                    if (producer == null)
                     {
-                        AccumulateLeaf(input, g);
+                        AccumulateLeaf(leaf!, g);
                         continue;
                     }
                     producer.PendingGrad = producer.PendingGrad == null ? g : producer.PendingGrad.Add(g);
@@ -95,9 +96,9 @@ internal static class Engine
         while (stack.Count > 0)
         {
             var node = stack.Pop();
-            foreach (var input in node.Inputs)
+            foreach (var producer in node.Producers)
             {
-                if (input?.GradFn is not { } producer) continue;
+                if (producer == null) continue;
                 producer.Dependencies++;
                 if (seen.Add(producer))
                 {

@@ -8,8 +8,12 @@ namespace SharpAttention.Autograd;
 /// </summary>
 public abstract class GradFn
 {
-    /// <summary>The op's inputs; an entry is null when that input needs no gradient.</summary>
-    internal readonly Tensor?[] Inputs;
+    // The graph's edges. Input i is either a non-leaf, reached through the node that produced it (the node keeps no
+    // reference to the intermediate tensor itself, so activations die with the graph's saved tensors, as in
+    // PyTorch), or a leaf that requires grad; both null when input i needs no gradient.
+    internal readonly GradFn?[] Producers;
+    internal readonly Tensor?[] Leaves;
+    internal readonly int[][] InputShapes;
 
     // Engine bookkeeping for one backward pass.
     internal Tensor? PendingGrad;
@@ -19,10 +23,19 @@ public abstract class GradFn
 
     protected GradFn(params Tensor?[] inputs)
     {
-        Inputs = inputs;
+        Producers = new GradFn?[inputs.Length];
+        Leaves = new Tensor?[inputs.Length];
+        InputShapes = new int[inputs.Length][];
         for (int i = 0; i < inputs.Length; i++)
-            if (inputs[i] is { RequiresGrad: false }) Inputs[i] = null;
+        {
+            if (inputs[i] is not { RequiresGrad: true } input) continue;
+            InputShapes[i] = input.ShapeArray;
+            if (input.GradFn is { } producer) Producers[i] = producer;
+            else Leaves[i] = input;
+        }
     }
+
+    internal int InputCount => Producers.Length;
 
     /// <summary>PyTorch-style name shown in ToString, e.g. "MulBackward": an op class's nested
     /// <c>Backward</c> type is named after the op.</summary>
@@ -36,7 +49,7 @@ public abstract class GradFn
     }
 
     /// <summary>Whether input <paramref name="i"/> wants a gradient (skip computing it otherwise).</summary>
-    protected bool NeedsGrad(int i) => Inputs[i] != null;
+    protected bool NeedsGrad(int i) => Producers[i] != null || Leaves[i] != null;
 
     /// <summary>Gradients for each input (null where not needed), each exactly its input's shape.
     /// Runs under no-grad; may use any Tensor op.</summary>
@@ -53,7 +66,12 @@ public abstract class GradFn
         ReleaseSaved();
     }
 
-    internal bool IsReleased => released;
+    /// <summary>True once released if the op saved tensors (it overrides ReleaseSaved): running it again would use
+    /// freed state. Nodes that saved nothing may run in any number of backward passes, as in PyTorch.</summary>
+    internal bool CannotRunAgain => released && SavesTensors.GetOrAdd(GetType(), static t =>
+        t.GetMethod(nameof(ReleaseSaved), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.DeclaringType != typeof(GradFn));
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> SavesTensors = new();
 }
 
 /// <summary>A tensor saved for backward together with its storage version, so an in-place write between

@@ -2,7 +2,7 @@ namespace SharpAttention.Kernels;
 
 /// <summary>
 /// Walks n-dimensional strided layouts row by row (the last dimension is the row). Used to materialise views
-/// (Contiguous), write into views, and reduce a broadcast gradient back to its input shape.
+/// (Contiguous) and write into views.
 /// </summary>
 internal static class Strided
 {
@@ -28,40 +28,6 @@ internal static class Strided
             else
                 for (int i = 0; i < inner; i++) dst[d + i * ds] = src[so + i * ss];
             Advance(index, shape, srcStrides, ref so, dstStrides, ref d);
-        }
-    }
-
-    /// <summary>dst[broadcast index] += src[i] over src's shape, where dst strides are 0 along broadcast dims:
-    /// sums a gradient back to the shape of a broadcast input.</summary>
-    public static void AccumulateInto<T>(ReadOnlySpan<T> src, ReadOnlySpan<int> shape, T[] dst, ReadOnlySpan<int> dstStrides)
-        where T : System.Numerics.INumberBase<T>
-    {
-        int nd = shape.Length;
-        if (nd == 0)
-        {
-            dst[0] += src[0];
-            return;
-        }
-        int inner = shape[nd - 1];
-        if (inner == 0) return;
-        long rows = Tensors.ShapeUtil.NumEl(shape) / inner;
-        int ds = dstStrides[nd - 1];
-        Span<int> index = stackalloc int[nd];
-        Span<int> srcStrides = stackalloc int[nd];
-        int s = 0, d = 0, unused = 0;
-        for (long r = 0; r < rows; r++)
-        {
-            var row = src.Slice(s, inner);
-            if (ds == 0)
-            {
-                T acc = T.Zero;
-                foreach (var v in row) acc += v;
-                dst[d] += acc;
-            }
-            else
-                for (int i = 0; i < inner; i++) dst[d + i * ds] += row[i];
-            s += inner;
-            Advance(index, shape, srcStrides, ref unused, dstStrides, ref d);
         }
     }
 

@@ -48,9 +48,9 @@ internal sealed class Storage
     /// finalizer could return the array to the pool, and another thread could rent and overwrite it mid-kernel.
     /// No op touches anywhere near <see cref="Size"/> buffers, so a buffer stays owned until its op has finished.
     /// </summary>
-    static class RecentlyUsed
+    internal static class RecentlyUsed
     {
-        const int Size = 1024;
+        const int Size = 128;
         [ThreadStatic] static Storage?[]? ring;
         [ThreadStatic] static int next;
 
@@ -60,6 +60,13 @@ internal sealed class Storage
             var r = ring ??= new Storage?[Size];
             r[next] = s;
             next = (next + 1) & (Size - 1);
+        }
+
+        /// <summary>Drops this thread's references: parallel workers call it when their share of an op is done
+        /// (the op's own thread keeps the tensors alive), so pool threads do not pin buffers across steps.</summary>
+        public static void Forget()
+        {
+            if (ring != null) Array.Clear(ring);
         }
     }
 

@@ -196,8 +196,18 @@ public sealed partial class Tensor
     public Tensor CopyFrom_(Tensor src)
     {
         CheckInPlace("copy_");
-        var b = src.DType == DType ? src : src.To(DType).Detach();
-        b = b.Detach().BroadcastTo(shape);
+        CheckInPlaceSource(src, "copy_");
+        CheckNoInternalOverlap("copy_");
+        if (!ShapeUtil.SameShape(ShapeUtil.Broadcast(src.Shape, Shape, "copy_"), Shape))
+            throw new ArgumentException($"copy_: source of shape {ShapeUtil.Format(src.Shape)} cannot be broadcast to the destination's {ShapeUtil.Format(Shape)}");
+        Tensor b;
+        using (GradMode.NoGrad())
+        {
+            b = src.DType == DType ? src.Detach() : src.To(DType).Detach();
+            // A source sharing this storage could be overwritten while it is read: copy it out first.
+            if (ReferenceEquals(b.Storage, Storage)) b = b.CopyRaw();
+            b = b.BroadcastTo(shape);
+        }
         switch (DType)
         {
             case DType.Float32: Strided.Copy(b.Storage.As<float>(), b.Offset, b.strides, Storage.As<float>(), Offset, strides, shape); break;
@@ -209,10 +219,29 @@ public sealed partial class Tensor
         return this;
     }
 
+    /// <summary>In-place ops are not recorded by autograd, so a source that needs a gradient would silently lose it.</summary>
+    static void CheckInPlaceSource(Tensor src, string op)
+    {
+        if (GradMode.IsEnabled && src.RequiresGrad)
+            throw new InvalidOperationException(
+                $"{op}: the source of shape {ShapeUtil.Format(src.Shape)} requires grad, but in-place ops are not recorded by autograd; " +
+                "use the out-of-place op, or Detach() the source if no gradient should flow");
+    }
+
+    /// <summary>Writing through a broadcast view (stride 0) would write several elements to one memory location.</summary>
+    void CheckNoInternalOverlap(string op)
+    {
+        for (int d = 0; d < Dim; d++)
+            if (strides[d] == 0 && shape[d] > 1)
+                throw new InvalidOperationException(
+                    $"{op}: more than one element of the written-to tensor of shape {ShapeUtil.Format(Shape)} refers to a single memory location (an expanded view); call Clone() first");
+    }
+
     /// <summary>Sets every element of this view to <paramref name="value"/>.</summary>
     public Tensor Fill_(double value)
     {
         CheckInPlace("fill_");
+        CheckNoInternalOverlap("fill_");
         if (IsContiguous) FillRaw(value);
         else
             for (long i = 0; i < NumEl; i++) SetFlat(i, value);
@@ -226,6 +255,7 @@ public sealed partial class Tensor
     public Tensor Add_(Tensor other, double alpha = 1)
     {
         CheckInPlace("add_");
+        CheckInPlaceSource(other, "add_");
         Tensor sum;
         using (GradMode.NoGrad()) sum = alpha == 1 ? Add(other) : Add(other.Mul(alpha));
         if (!ShapeUtil.SameShape(sum.Shape, Shape))

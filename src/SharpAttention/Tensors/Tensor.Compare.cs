@@ -79,7 +79,7 @@ public sealed partial class Tensor
         where TF : IPredicate<float> where TD : IPredicate<double> where TL : IPredicate<long>
     {
         // Bools compare as 0/1 integers.
-        var dtype = DTypePromotion.Common(DType, other.DType);
+        var dtype = DTypePromotion.Common(this, other);
         if (dtype == DType.Bool) dtype = DType.Int64;
         var a = Detach().To(dtype);
         var b = other.Detach().To(dtype);

@@ -1,4 +1,3 @@
-using SharpAttention.Kernels;
 using Ops = SharpAttention.Autograd.Ops;
 
 namespace SharpAttention.Tensors;
@@ -137,25 +136,26 @@ public sealed partial class Tensor
         return Ops.View.Forward(this, s, st);
     }
 
-    /// <summary>Sums a gradient of a broadcast result back to the shape of the broadcast input (no autograd).</summary>
+    /// <summary>Sums a gradient of a broadcast result back to the shape of the broadcast input (no autograd):
+    /// through the reduction kernel, whose blocked, double-accumulated sums keep large broadcasts accurate.</summary>
     internal Tensor SumToShape(ReadOnlySpan<int> target)
     {
         if (ShapeUtil.SameShape(target, Shape)) return this;
-        int nd = Dim, lead = nd - target.Length;
-        var dstStrides = new int[nd];
-        var contiguousTarget = ShapeUtil.ContiguousStrides(target);
-        for (int i = lead; i < nd; i++)
+        int lead = Dim - target.Length;
+        if (lead < 0)
+            throw new ArgumentException($"sum_to_size: shape {ShapeUtil.Format(Shape)} is not expandable from {ShapeUtil.Format(target)}");
+        var dims = new List<int>();
+        for (int i = 0; i < Dim; i++)
         {
-            int t = target[i - lead];
-            if (t != shape[i] && t != 1)
-                throw new ArgumentException($"sum_to_size: shape {ShapeUtil.Format(Shape)} is not expandable from {ShapeUtil.Format(target)}");
-            dstStrides[i] = t == 1 ? 0 : contiguousTarget[i - lead];
+            if (i < lead) dims.Add(i);
+            else if (target[i - lead] != shape[i])
+            {
+                if (target[i - lead] != 1)
+                    throw new ArgumentException($"sum_to_size: shape {ShapeUtil.Format(Shape)} is not expandable from {ShapeUtil.Format(target)}");
+                dims.Add(i);
+            }
         }
-        var result = Zeros(target.ToArray(), DType);
-        var src = Contiguous();
-        if (DType == DType.Float32) Strided.AccumulateInto(src.Span<float>(), Shape, result.Storage.As<float>(), dstStrides);
-        else if (DType == DType.Float64) Strided.AccumulateInto(src.Span<double>(), Shape, result.Storage.As<double>(), dstStrides);
-        else throw new InvalidOperationException($"sum_to_size: expected a floating point tensor, got {DType.TorchName()}");
-        return result;
+        var summed = dims.Count == 0 ? this : Sum([.. dims], keepdim: true);
+        return summed.Reshape(target.ToArray());
     }
 }

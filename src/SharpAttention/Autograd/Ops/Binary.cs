@@ -8,13 +8,15 @@ namespace SharpAttention.Autograd.Ops;
 /// float64, as in PyTorch), the broadcast shape, and the kernel call. Each op's file adds its backward.</summary>
 internal static class Binary
 {
-    /// <summary>Promotes a and b to a common float dtype (differentiably) or throws naming the op.</summary>
+    /// <summary>Promotes a and b to their common float dtype (torch.result_type; differentiably) or throws naming the op.</summary>
     public static (Tensor A, Tensor B) Promote(Tensor a, Tensor b, string op)
     {
         if (!a.DType.IsFloatingPoint() || !b.DType.IsFloatingPoint())
-            throw new ArgumentException($"{op}: expected floating point tensors, got {a.DType.TorchName()} and {b.DType.TorchName()}");
+            throw new ArgumentException(
+                $"{op}: expected floating point tensors, got {a.DType.TorchName()} {ShapeUtil.Format(a.Shape)} and {b.DType.TorchName()} {ShapeUtil.Format(b.Shape)}");
         if (a.DType == b.DType) return (a, b);
-        return a.DType == DType.Float64 ? (a, b.To(DType.Float64)) : (a.To(DType.Float64), b);
+        var dtype = DTypePromotion.Common(a, b);
+        return (a.To(dtype), b.To(dtype));
     }
 
     public static Tensor Compute<TOp>(Tensor a, Tensor b, string op) where TOp : IBinaryOp

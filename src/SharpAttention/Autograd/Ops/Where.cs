@@ -10,7 +10,7 @@ internal static class Where
     public static Tensor Forward(Tensor condition, Tensor a, Tensor b)
     {
         RequireBool(condition, "where", "condition");
-        var dtype = DTypePromotion.Common(a.DType, b.DType);
+        var dtype = DTypePromotion.Common(a, b);
         a = a.To(dtype);
         b = b.To(dtype);
         int[] shape;

@@ -19,6 +19,11 @@ internal static class RowBlocks
             body(0, rows);
             return;
         }
-        Parallel.For(0, blocks, b => body((int)((long)rows * b / blocks), (int)((long)rows * (b + 1) / blocks)));
+        int caller = Environment.CurrentManagedThreadId;
+        Parallel.For(0, blocks, b =>
+        {
+            body((int)((long)rows * b / blocks), (int)((long)rows * (b + 1) / blocks));
+            if (Environment.CurrentManagedThreadId != caller) Tensors.Storage.RecentlyUsed.Forget();
+        });
     }
 }
