@@ -78,6 +78,7 @@ internal sealed class ModuleFixture
 /// <summary>Element-wise comparison against a fixture, collecting every failure and the largest absolute error.</summary>
 internal sealed class Comparison(string id)
 {
+    public string Id => id;
     public readonly List<string> Failures = new();
     public double ForwardError, GradError;
 

@@ -1,12 +1,13 @@
 using SharpAttention.NN;
 using SharpAttention.NN.Positional;
 using SharpAttention.Tensors;
+using Xunit.Abstractions;
 
 namespace SharpAttention.Tests.NN;
 
 /// <summary>Positional encodings against the PyTorch fixtures in fixtures/modules/positional.safetensors and their
 /// own properties.</summary>
-public class PositionalTests
+public class PositionalTests(ITestOutputHelper output)
 {
     const string Group = "positional";
 
@@ -30,6 +31,7 @@ public class PositionalTests
         c.Forward("key", f.Outputs["key"], kr);
         c.Grad("grad query", f.GradInputs["query"], q.Grad);
         c.Grad("grad key", f.GradInputs["key"], k.Grad);
+        output.WriteLine($"{c.Id}: forward {c.ForwardError:E2}, gradient {c.GradError:E2}");
         c.AssertOk();
     }
 
@@ -43,6 +45,7 @@ public class PositionalTests
                                  causal: ModuleFixture.Bool(f.Forward, "causal"));
         var c = new Comparison(id);
         c.Forward("bias", f.Outputs["bias"], bias, rtol: 0, atol: 0);   // one float multiply each: exact
+        output.WriteLine($"{c.Id}: forward {c.ForwardError:E2}, gradient {c.GradError:E2}");
         c.AssertOk();
     }
 
@@ -62,6 +65,7 @@ public class PositionalTests
         c.Forward("table", expected, F.SinusoidalPositionalEncoding(expected.Size(0), d, start), atol: atol);
         var module = new SinusoidalPositionalEncoding(d, dropout: 0, maxLen: maxLen);
         c.Forward("buffer pe", expected, module.Pe.Narrow(0, start, expected.Size(0)).Squeeze(1), atol: atol);
+        output.WriteLine($"{c.Id}: forward {c.ForwardError:E2}, gradient {c.GradError:E2}");
         c.AssertOk();
     }
 
