@@ -386,6 +386,11 @@ def main():
         g = build()
         n = g.write()
         print(f"{g.name}.safetensors: {n} cases, {len(g.tensors)} tensors", file=sys.stderr)
+    import modules   # attention modules and positional encodings, fixtures/modules/ (it imports this file's writer)
+    for build in modules.GROUPS:
+        g = build()
+        n = g.write()
+        print(f"modules/{g.name}.safetensors: {n} cases, {len(g.tensors)} tensors", file=sys.stderr)
     write_training("optim", optim_fixtures.build)
 
 

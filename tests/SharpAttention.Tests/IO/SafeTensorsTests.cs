@@ -396,7 +396,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void RewritingAConformanceFixtureReproducesItExactly()
     {
-        var fixtures = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "fixtures"), "*.safetensors");
+        var fixtures = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "fixtures"), "*.safetensors", SearchOption.AllDirectories);
         Assert.NotEmpty(fixtures);
         foreach (var path in fixtures)
         {
