@@ -32,6 +32,17 @@ public static class GradClip
         return total;
     }
 
+    /// <summary>The norm of all gradients taken together (what <see cref="ClipGradNorm_"/> returns), without clipping.</summary>
+    public static double GradNorm(IEnumerable<Tensor> parameters, double normType = 2)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!(normType >= 1)) throw new ArgumentOutOfRangeException(nameof(normType), $"grad_norm: norm type {normType} must be ≥ 1 or infinity");
+        var grads = new List<Tensor>();
+        foreach (var p in parameters)
+            if (p.Grad is { } g) grads.Add(g);
+        return grads.Count == 0 ? 0 : TotalNorm(grads, normType);
+    }
+
     /// <summary>Clamps every gradient element into [−clipValue, clipValue].</summary>
     public static void ClipGradValue_(IEnumerable<Tensor> parameters, double clipValue)
     {
