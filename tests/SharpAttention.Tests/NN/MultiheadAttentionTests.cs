@@ -118,11 +118,12 @@ public class MultiheadAttentionTests(ITestOutputHelper output)
         Assert.All(m.OutProj.Weight.ToArray(), x => Assert.InRange(x, -1 / 8.0, 1 / 8.0));
     }
 
-    static (Tensor Q, MultiheadAttention M) Small(bool batchFirst = true, int? numKvHeads = null, double dropout = 0, DType dtype = DType.Float32)
+    /// <summary>4 heads of size 4, random in_proj biases, and an input (B 3, T 6, E 16).</summary>
+    static (Tensor X, MultiheadAttention M) Small(bool batchFirst = true, double dropout = 0)
     {
-        var m = new MultiheadAttention(16, 4, dropout, batchFirst: batchFirst, numKvHeads: numKvHeads, dtype: dtype, generator: new Generator(3));
+        var m = new MultiheadAttention(16, 4, dropout, batchFirst: batchFirst, generator: new Generator(3));
         using (SharpAttention.Autograd.GradMode.NoGrad()) Init.Normal_(m.InProjBias!, 0, 0.5, new Generator(4));
-        return (Tensor.Randn([3, 6, 16], new Generator(5), dtype), m);
+        return (Tensor.Randn([3, 6, 16], new Generator(5)), m);
     }
 
     [Fact]
@@ -180,6 +181,7 @@ public class MultiheadAttentionTests(ITestOutputHelper output)
         var (a, wa) = m.Forward(x, x, x, averageAttnWeights: false);
         var xt = x.Transpose(0, 1);
         var (b, wb) = seqFirst.Forward(xt, xt, xt, averageAttnWeights: false);
+        Assert.True(b.IsContiguous);   // (L, B, E) laid out as torch's
         AssertClose(a, b.Transpose(0, 1));
         AssertClose(wa!, wb!);
         Assert.Equal(new[] { 3, 4, 6, 6 }, wa!.Shape.ToArray());
@@ -215,10 +217,13 @@ public class MultiheadAttentionTests(ITestOutputHelper output)
     [Fact]
     public void GradientsMatchFiniteDifferencesInDoublePrecision()
     {
-        var (x, m) = Small(numKvHeads: 2, dtype: DType.Float64);
-        var kv = Tensor.Randn([3, 5, 16], new Generator(8), DType.Float64);
-        var pad = Tensor.FromArray(new[] { false, true, false, false, true, false, false, false, false, false, false, false, false, false, true }, 3, 5);
-        var mask = Tensor.Randn([6, 5], new Generator(9), DType.Float64);
+        // Grouped-query heads, separate projections, a non-suffix padding mask and a float mask, per-head weights.
+        var m = new MultiheadAttention(8, 4, batchFirst: true, numKvHeads: 2, dtype: DType.Float64, generator: new Generator(3));
+        using (SharpAttention.Autograd.GradMode.NoGrad()) Init.Normal_(m.InProjBias!, 0, 0.5, new Generator(4));
+        var x = Tensor.Randn([2, 3, 8], new Generator(5), DType.Float64);
+        var kv = Tensor.Randn([2, 4, 8], new Generator(8), DType.Float64);
+        var pad = Tensor.FromArray(new[] { false, true, false, false, false, false, false, true }, 2, 4);
+        var mask = Tensor.Randn([3, 4], new Generator(9), DType.Float64);
         var p = m.Parameters().ToArray();   // q, k, v projections, in_proj_bias, out_proj weight and bias
         GradCheck.Check(t =>
         {

@@ -81,8 +81,9 @@ namespace SharpAttention.NN.Attention
         /// <para>Masks use torch's MultiheadAttention convention: a bool <paramref name="attnMask"/> is true where attending
         /// is NOT allowed, a float one is added to the scores; it is (L, S) or (B·H, L, S). A bool
         /// <paramref name="keyPaddingMask"/> (B, S) is true at padding keys; a float one is added. Both may be given.
-        /// <paramref name="isCausal"/>: query i sees keys j ≤ i; an attnMask given with it is applied as well (torch
-        /// requires one and trusts it to be causal — a causal mask is recognised and replaced by the faster flag).</para>
+        /// <paramref name="isCausal"/>: query i sees keys j ≤ i, aligned top-left as in torch (so not for a decoding step
+        /// whose queries come after cached keys); an attnMask given with it is applied as well (torch requires one and
+        /// trusts it to be causal — a causal mask is recognised and replaced by the faster flag).</para>
         /// <para>Weights, only when <paramref name="needWeights"/>: (B, L, S) averaged over heads, or (B, H, L, S) with
         /// <paramref name="averageAttnWeights"/> false; unbatched without the B. Without them the fused kernel runs and
         /// no (L, S) tensor is formed.</para>
@@ -140,7 +141,7 @@ namespace SharpAttention.NN
                 ? PackedProjection(query, key, value, inProjWeight, inProjBias, selfAttention, sameKv)
                 : SeparateProjection(query, key, value, qProjWeight, kProjWeight, vProjWeight, inProjBias, e);
             int kvRows = k.Size(2);
-            if (kvRows % d != 0 || numHeads % (kvRows / d) != 0)
+            if (kvRows == 0 || kvRows % d != 0 || numHeads % (kvRows / d) != 0)
                 throw new ArgumentException($"multi_head_attention: k/v projections of {kvRows} rows are not a divisor of {numHeads} heads of size {d}");
             int hkv = kvRows / d;
 
@@ -162,9 +163,11 @@ namespace SharpAttention.NN
                 attn = ScaledDotProductAttention(q, k, v, masks.Mask, dropoutP, masks.IsCausal, enableGqa: hkv != numHeads,
                     keyLengths: masks.KeyLengths, generator: generator);
 
-            // 6. Merge heads (B, H, L, D) → (B, L, E), project, restore the caller's layout.
-            var output = Linear(attn.Transpose(1, 2).Reshape(b, l, e), outProjWeight, outProjBias);
-            output = unbatched ? output.Squeeze(0) : batchFirst ? output : output.Transpose(0, 1);
+            // 6. Merge heads straight into the caller's layout, (B, H, L, D) → (B, L, E) or (L, B, E), and project; the
+            //    output is contiguous either way, as torch's is.
+            var merged = batchFirst || unbatched ? attn.Transpose(1, 2).Reshape(b, l, e) : attn.Permute(2, 0, 1, 3).Reshape(l, b, e);
+            var output = Linear(merged, outProjWeight, outProjBias);
+            if (unbatched) output = output.Squeeze(0);
             if (!needWeights) return (output, null);
             if (averageAttnWeights) weights = weights.Mean(1);   // (B, L, S)
             return (output, unbatched ? weights.Squeeze(0) : weights);
