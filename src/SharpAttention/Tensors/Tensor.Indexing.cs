@@ -13,7 +13,10 @@ public sealed partial class Tensor
     /// n tensors of shape (A, B) stacked at dim 1 give (A, n, B).</summary>
     public static Tensor Stack(Tensor[] tensors, int dim = 0)
     {
+        ArgumentNullException.ThrowIfNull(tensors);
         if (tensors.Length == 0) throw new ArgumentException("stack: expected a non-empty list of tensors");
+        for (int i = 0; i < tensors.Length; i++)
+            if (tensors[i] is null) throw new ArgumentNullException(nameof(tensors), $"stack: tensor {i} is null");
         for (int i = 1; i < tensors.Length; i++)
             if (!ShapeUtil.SameShape(tensors[i].Shape, tensors[0].Shape))
                 throw new ArgumentException(

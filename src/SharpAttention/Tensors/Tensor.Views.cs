@@ -31,9 +31,7 @@ public sealed partial class Tensor
         if (a > b) throw new ArgumentException($"flatten: start_dim {startDim} comes after end_dim {endDim}");
         var s = new List<int>();
         for (int i = 0; i < a; i++) s.Add(shape[i]);
-        int merged = 1;
-        for (int i = a; i <= b; i++) merged *= shape[i];
-        s.Add(merged);
+        s.Add(ShapeUtil.CheckedNumEl(Shape[a..(b + 1)], "flatten")); // can only overflow when another dim is 0
         for (int i = b + 1; i < Dim; i++) s.Add(shape[i]);
         return Reshape([.. s]);
     }

@@ -18,24 +18,26 @@ public sealed partial class Tensor
     bool requiresGrad;
     GradFn? gradFn;
 
+    /// <summary>A view; ops check the shape first so errors name them, this re-check is the backstop. A view with no
+    /// elements addresses nothing, so its offset is reset to 0 (slicing arithmetic there may run past the storage).</summary>
     internal Tensor(Storage storage, int offset, int[] shape, int[] strides)
     {
+        NumEl = ShapeUtil.CheckedNumEl(shape, "view");
         Storage = storage;
-        Offset = offset;
+        Offset = NumEl == 0 ? 0 : offset;
         this.shape = shape;
         this.strides = strides;
-        NumEl = (int)ShapeUtil.NumEl(shape);
     }
 
-    /// <summary>A new contiguous tensor of the given shape; zero-filled when <paramref name="clear"/>.</summary>
-    internal static Tensor Empty(ReadOnlySpan<int> shape, DType dtype, bool clear = false)
+    /// <summary>A new contiguous tensor of the given shape; zero-filled when <paramref name="clear"/>. Errors name
+    /// <paramref name="op"/>.</summary>
+    internal static Tensor Empty(ReadOnlySpan<int> shape, DType dtype, bool clear = false, string op = "empty")
     {
-        long n = ShapeUtil.NumEl(shape);
-        foreach (int d in shape)
-            if (d < 0) throw new ArgumentException($"negative dimension in shape {ShapeUtil.Format(shape)}");
-        if (n > Array.MaxLength) throw new ArgumentException($"shape {ShapeUtil.Format(shape)} has {n} elements, more than a .NET array holds");
+        int n = ShapeUtil.CheckedNumEl(shape, op);
+        if (n > Array.MaxLength)
+            throw new ArgumentException($"{op}: shape {ShapeUtil.Format(shape)} has {n} elements, more than the {Array.MaxLength} a .NET array holds");
         var s = shape.ToArray();
-        return new Tensor(Storage.Allocate(dtype, (int)n, clear), 0, s, ShapeUtil.ContiguousStrides(s));
+        return new Tensor(Storage.Allocate(dtype, n, clear), 0, s, ShapeUtil.ContiguousStrides(s));
     }
 
     public ReadOnlySpan<int> Shape => shape;
@@ -72,7 +74,7 @@ public sealed partial class Tensor
     internal Span<T> Span<T>()
     {
         System.Diagnostics.Debug.Assert(IsContiguous);
-        return Storage.As<T>().AsSpan(Offset, NumEl);
+        return NumEl == 0 ? default : Storage.As<T>().AsSpan(Offset, NumEl);
     }
 
     internal int[] ShapeArray => shape;
