@@ -52,7 +52,12 @@ public sealed partial class Tensor
     public DType DType => Storage.DType;
 
     /// <summary>Size of one dimension; negative dims count from the end.</summary>
-    public int Size(int dim) => shape[ShapeUtil.WrapDim(dim, Dim, "size")];
+    public int Size(int dim)
+    {
+        if (Dim == 0)
+            throw new ArgumentOutOfRangeException(nameof(dim), $"size: dimension specified as {dim} but tensor has no dimensions");
+        return shape[ShapeUtil.WrapDim(dim, Dim, "size")];
+    }
 
     public bool IsContiguous
     {
