@@ -87,15 +87,20 @@ public sealed partial class Tensor
 
     // ---- autograd fields -------------------------------------------------------------------------------------
 
-    /// <summary>Whether autograd records operations on this tensor. Settable on leaves of floating dtype only.</summary>
+    /// <summary>Whether autograd records operations on this tensor. Settable on leaves (true only for floating dtypes);
+    /// a non-leaf always requires grad, so as in torch setting it true is a no-op and setting it false an error.</summary>
     public bool RequiresGrad
     {
         get => requiresGrad;
         set
         {
             if (gradFn != null)
+            {
+                if (value) return;
                 throw new InvalidOperationException(
-                    "you can only change requires_grad flags of leaf tensors; use Detach() to get a leaf from a non-leaf tensor");
+                    "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a " +
+                    "subgraph that doesn't require differentiation use var_no_grad = var.Detach()");
+            }
             if (value && !DType.IsFloatingPoint())
                 throw new InvalidOperationException($"only tensors of floating point dtype can require gradients, got {DType.TorchName()}");
             requiresGrad = value;

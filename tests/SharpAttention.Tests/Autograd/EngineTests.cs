@@ -77,6 +77,23 @@ public class EngineTests
     }
 
     [Fact]
+    public void RequiresGradOnANonLeafMayOnlyBeSetTrueAsInTorch()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 2 }).RequiresGrad_();
+        var y = x * 2.0;
+        Assert.Same(y, y.RequiresGrad_());          // already requires grad: a no-op, as torch allows
+        y.RequiresGrad = true;
+        Assert.NotNull(y.GradFn);
+        var e = Assert.Throws<InvalidOperationException>(() => y.RequiresGrad_(false));
+        Assert.Contains("you can only change requires_grad flags of leaf variables", e.Message);
+        Assert.Throws<InvalidOperationException>(() => y.RequiresGrad = false);
+        Assert.True(y.RequiresGrad);
+        y.Sum().Backward();
+        Assert.Equal(new float[] { 2, 2 }, x.Grad!.ToArray());
+        Assert.False(Tensor.FromArray(new long[] { 1 }).RequiresGrad_(false).RequiresGrad);
+    }
+
+    [Fact]
     public void InPlaceWriteToSavedTensorIsDetected()
     {
         var a = Tensor.FromArray(new float[] { 1, 2 }).RequiresGrad_();
