@@ -104,29 +104,56 @@ public sealed partial class Tensor
     public static Tensor Normal(int[] shape, double mean, double std, Generator? generator = null, DType dtype = DType.Float32)
     {
         RequireFloatDType(dtype, "normal");
+        if (!(std >= 0)) throw new ArgumentException($"normal: expects std >= 0.0, but found std {std}");
         var g = generator ?? Generator.Default;
         var t = Empty(Required(shape), dtype, op: "normal");
-        for (int i = 0; i < t.NumEl; i++) t.SetFlat(i, mean + std * g.NextNormal());
+        lock (g)
+            for (int i = 0; i < t.NumEl; i++) t.SetFlat(i, mean + std * g.NextNormal());
         return t;
     }
 
+    /// <summary>Uniform samples in [low, high) (torch.Tensor.uniform_). low == high gives low everywhere.</summary>
     public static Tensor Uniform(int[] shape, double low, double high, Generator? generator = null, DType dtype = DType.Float32)
     {
         RequireFloatDType(dtype, "uniform");
+        if (!(low <= high)) throw new ArgumentException($"uniform: expects to return a [from, to) range, but found from={low} > to={high}");
+        if (!double.IsFinite(high - low)) throw new ArgumentException($"uniform: the range {low} to {high} is not finite");
         var g = generator ?? Generator.Default;
         var t = Empty(Required(shape), dtype, op: "uniform");
-        for (int i = 0; i < t.NumEl; i++) t.SetFlat(i, low + (high - low) * g.NextDouble());
+        lock (g)
+        {
+            if (dtype == DType.Float32)
+            {
+                var span = t.Span<float>();
+                for (int i = 0; i < span.Length; i++) span[i] = BelowHigh((float)(low + (high - low) * g.NextDouble()), low, high);
+            }
+            else
+            {
+                var span = t.Span<double>();
+                for (int i = 0; i < span.Length; i++) span[i] = BelowHigh(low + (high - low) * g.NextDouble(), low, high);
+            }
+        }
         return t;
     }
 
-    /// <summary>Integers uniform in [low, high) as Int64 (torch.randint).</summary>
+    /// <summary>low + (high − low)·u with u &lt; 1 can still round onto high (to float32 from u ≥ 1 − 2⁻²⁵, or in
+    /// double arithmetic); the range is half-open, so such a value becomes the next number below high.</summary>
+    static T BelowHigh<T>(T v, double low, double high) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        while (double.CreateTruncating(v) >= high && double.CreateTruncating(v) > low) v = T.BitDecrement(v);
+        return v;
+    }
+
+    /// <summary>Integers uniform in [low, high) as Int64 (torch.randint); the range may span all of long.</summary>
     public static Tensor RandInt(long low, long high, int[] shape, Generator? generator = null)
     {
         if (high <= low) throw new ArgumentException($"randint: empty range [{low}, {high})");
         var g = generator ?? Generator.Default;
         var t = Empty(Required(shape), DType.Int64, op: "randint");
         var span = t.Span<long>();
-        for (int i = 0; i < span.Length; i++) span[i] = low + g.NextInt64(high - low);
+        ulong width = unchecked((ulong)(high - low)); // exact even when it passes long.MaxValue
+        lock (g)
+            for (int i = 0; i < span.Length; i++) span[i] = unchecked(low + (long)g.NextBelow(width));
         return t;
     }
 
