@@ -131,7 +131,7 @@ public class EngineTests
         Assert.Equal("tensor([[1., 2.],\n        [3., 4.]])", Tensor.FromArray(new float[] { 1, 2, 3, 4 }, 2, 2).ToString());
         Assert.Equal("tensor([ 0.5000, -1.2500], requires_grad=True)", Tensor.FromArray(new float[] { 0.5f, -1.25f }).RequiresGrad_().ToString());
         var y = Tensor.FromArray(new float[] { 1 }).RequiresGrad_() * 2.0;
-        Assert.Equal("tensor([2.], grad_fn=<MulBackward>)", y.ToString());
+        Assert.Equal("tensor([2.], grad_fn=<MulBackward0>)", y.ToString());
         Assert.Equal("tensor([], size=(0, 3))", Tensor.Zeros(0, 3).ToString());
         Assert.Contains("...", Tensor.Zeros(40, 40).ToString());
     }
