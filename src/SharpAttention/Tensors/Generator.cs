@@ -41,6 +41,8 @@ public sealed class Generator
     public void SetState(ReadOnlySpan<ulong> state)
     {
         if (state.Length != 6) throw new ArgumentException($"generator state must have 6 words, got {state.Length}");
+        if ((state[0] | state[1] | state[2] | state[3]) == 0)
+            throw new ArgumentException("generator state: the four xoshiro256** words must not all be zero (the generator would return 0 forever)");
         (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3]);
         hasSpare = state[4] != 0;
         spareNormal = BitConverter.UInt64BitsToDouble(state[5]);

@@ -115,5 +115,16 @@ internal static class ShapeUtil
         return shape;
     }
 
+    /// <summary>Whether <paramref name="from"/> broadcasts to exactly <paramref name="to"/> (torch.expand's rule:
+    /// missing leading dims, and size-1 dims that stretch).</summary>
+    internal static bool ExpandsTo(ReadOnlySpan<int> from, ReadOnlySpan<int> to)
+    {
+        int lead = to.Length - from.Length;
+        if (lead < 0) return false;
+        for (int i = 0; i < from.Length; i++)
+            if (from[i] != to[lead + i] && from[i] != 1) return false;
+        return true;
+    }
+
     internal static bool SameShape(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
 }

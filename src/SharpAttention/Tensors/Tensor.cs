@@ -17,6 +17,7 @@ public sealed partial class Tensor
     readonly int[] strides;
     bool requiresGrad;
     GradFn? gradFn;
+    Tensor? grad;
 
     /// <summary>A view; ops check the shape first so errors name them, this re-check is the backstop. A view with no
     /// elements addresses nothing, so its offset is reset to 0 (slicing arithmetic there may run past the storage).</summary>
@@ -114,8 +115,20 @@ public sealed partial class Tensor
         return this;
     }
 
-    /// <summary>Accumulated gradient of a leaf (or of a non-leaf after <see cref="RetainGrad"/>).</summary>
-    public Tensor? Grad { get; set; }
+    /// <summary>Accumulated gradient of a leaf (or of a non-leaf after <see cref="RetainGrad"/>). As in torch, an
+    /// assigned gradient must have this tensor's shape and dtype, since backward accumulates into it.</summary>
+    public Tensor? Grad
+    {
+        get => grad;
+        set
+        {
+            if (value != null && (value.DType != DType || !ShapeUtil.SameShape(value.Shape, Shape)))
+                throw new ArgumentException(
+                    $"grad: assigned grad of shape {ShapeUtil.Format(value.Shape)} ({value.DType.TorchName()}) does not match the tensor's " +
+                    $"shape {ShapeUtil.Format(Shape)} ({DType.TorchName()})");
+            grad = value;
+        }
+    }
 
     /// <summary>The node that produced this tensor, or null for leaves.</summary>
     public GradFn? GradFn => gradFn;

@@ -52,6 +52,15 @@ public class GeneratorTests
     }
 
     [Fact]
+    public void AnAllZeroStateIsRejected()
+    {
+        // xoshiro256** never leaves the all-zero state: every draw would be 0 (every normal 0, every uniform low).
+        var e = Assert.Throws<ArgumentException>(() => new Generator(1).SetState([0, 0, 0, 0, 0, 0]));
+        Assert.Contains("zero", e.Message);
+        Assert.Throws<ArgumentException>(() => new Generator(1).SetState([1, 2, 3]));
+    }
+
+    [Fact]
     public void WideIntegerRangesStayInRange()
     {
         // floor(u * n) in double rounds up to n for n near 2^63.
