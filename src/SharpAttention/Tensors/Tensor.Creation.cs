@@ -47,8 +47,9 @@ public sealed partial class Tensor
         if (!double.IsFinite(start) || !double.IsFinite(end) || !double.IsFinite(step))
             throw new ArgumentException($"arange: unsupported range: {start} -> {end} with step {step}");
         if (step == 0) throw new ArgumentException("arange: step must be nonzero");
+        if (step > 0 ? end < start : end > start)
+            throw new ArgumentException($"arange: upper bound {end} and lower bound {start} inconsistent with step sign {step}");
         double count = Math.Ceiling((end - start) / step);
-        if (step > 0 ? end < start : end > start) throw new ArgumentException($"arange: upper bound {end} and lower bound {start} inconsistent with step sign {step}");
         if (count > Array.MaxLength)
             throw new ArgumentException($"arange: {start} -> {end} with step {step} has {count} elements, more than the {Array.MaxLength} a tensor can hold");
         int n = (int)count;
