@@ -37,14 +37,14 @@ public abstract class GradFn
 
     internal int InputCount => Producers.Length;
 
-    /// <summary>PyTorch-style name shown in ToString, e.g. "MulBackward": an op class's nested
-    /// <c>Backward</c> type is named after the op.</summary>
+    /// <summary>PyTorch-style name shown in ToString, e.g. "MulBackward0": an op class's nested <c>Backward</c> type
+    /// is named after the op, with torch's overload suffix 0.</summary>
     public virtual string Name
     {
         get
         {
             var type = GetType();
-            return type.Name == "Backward" && type.DeclaringType != null ? type.DeclaringType.Name + "Backward" : type.Name;
+            return type.Name == "Backward" && type.DeclaringType != null ? type.DeclaringType.Name + "Backward0" : type.Name;
         }
     }
 

@@ -54,13 +54,14 @@ internal sealed class ReduceLayout
         int nd = shape.Length;
         var reduced = new bool[nd];
         if (dims.IsEmpty) Array.Fill(reduced, true);
+        bool scalarDimSeen = false; // a 0-d tensor has one reducible dim, named 0 or -1, as in torch
         foreach (int dim in dims)
         {
             int d = ShapeUtil.WrapDim(dim, nd, op);
-            if (nd == 0) continue;
-            if (reduced[d])
+            if (nd == 0 ? scalarDimSeen : reduced[d])
                 throw new ArgumentException($"{op}: dim {d} appears multiple times in the list of dims {ShapeUtil.Format(dims)} for shape {ShapeUtil.Format(shape)}");
-            reduced[d] = true;
+            if (nd == 0) scalarDimSeen = true;
+            else reduced[d] = true;
         }
         return new ReduceLayout(shape.ToArray(), reduced, keepdim);
     }
