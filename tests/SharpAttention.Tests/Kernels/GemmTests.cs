@@ -125,7 +125,8 @@ public class GemmTests
     }
 
     /// <summary>Sizes on either side of the block sizes: rows around MR multiples and MC (240), columns around NR
-    /// multiples and NC (2048), depths around KC (512) and two KC blocks, plus squares crossing several at once.</summary>
+    /// multiples and NC (2048 at k ≥ KC; 3488 at k = 300, where B blocks widen), depths around KC (512) and two KC
+    /// blocks, plus squares crossing several at once.</summary>
     [Theory]
     [MemberData(nameof(Isas))]
     public void SizesAroundEveryBlockBoundary(string isa) => On(isa, () =>
@@ -134,7 +135,7 @@ public class GemmTests
         [
             [11, 33, 9], [12, 32, 9], [13, 31, 9], [23, 65, 3], [24, 64, 3], [25, 63, 3],
             [239, 17, 9], [240, 17, 9], [241, 17, 9], [480, 5, 4], [481, 33, 4],
-            [5, 2047, 3], [3, 2048, 2], [7, 2049, 3], [2, 4097, 2],
+            [5, 2047, 520], [3, 2048, 513], [7, 2049, 530], [4, 3500, 300], [2, 4097, 2],
             [13, 33, 511], [13, 33, 512], [13, 33, 513], [5, 17, 1025],
             [257, 257, 257], [131, 257, 129], [250, 70, 530],
         ];

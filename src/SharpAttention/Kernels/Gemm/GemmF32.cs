@@ -25,7 +25,8 @@ internal static unsafe class GemmF32
     /// <summary>Rows of A packed at a time: MC×KC floats (480 KiB) sit in a 1 MiB L2. A multiple of every MR.</summary>
     public const int MC = 240;
 
-    /// <summary>Columns of B packed at a time: KC×NC floats (4 MiB) live in L3, shared by all threads.</summary>
+    /// <summary>Columns of B packed at a time: KC×NC floats (4 MiB) live in L3, shared by all threads (products
+    /// with k &lt; KC take wider blocks of the same size).</summary>
     public const int NC = 2048;
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C for <paramref name="batch"/> products (see <see cref="Gemm"/>),
@@ -70,6 +71,8 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
 
     public static void Batched(in GemmProblem problem, int batch, long strideA, long strideB, long strideC, int parts)
     {
+        // The caller's buffers are made on its first call, whichever shares it then runs, not after warm-up.
+        _ = GemmWorkspace.Current;
         // Whole products per thread when there are enough of them to share evenly (heads of attention); otherwise
         // every product is split over the threads. Either way each element is computed the same way.
         if (batch > 1 && parts > 1 && (batch % parts == 0 || batch >= 4 * parts))
@@ -88,9 +91,12 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
         int nr = TK.NR, mr = TK.MR;
         var ws = GemmWorkspace.Current;
         int rowPanels = (p.M + mr - 1) / mr;
-        for (int jc = 0; jc < p.N; jc += GemmF32.NC)
+        // A shallow product (k < KC) gets proportionally wider B blocks of the same size in bytes, so A is
+        // packed fewer times (once per B block).
+        int ncMax = Math.Max(GemmF32.NC, GemmF32.KC * GemmF32.NC / Math.Min(p.K, GemmF32.KC) / nr * nr);
+        for (int jc = 0; jc < p.N; jc += ncMax)
         {
-            int nc = Math.Min(GemmF32.NC, p.N - jc);
+            int nc = Math.Min(ncMax, p.N - jc);
             int colPanels = (nc + nr - 1) / nr;
             // Split rows unless too few row panels share out worse than the columns do.
             bool byRows = Balance(rowPanels, parts) >= Balance(colPanels, parts);
@@ -111,15 +117,18 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
     /// <summary>Fraction of ideal speed when <paramref name="panels"/> equal panels go to <paramref name="parts"/> threads.</summary>
     static double Balance(int panels, int parts) => (double)panels / parts / ((panels + parts - 1) / parts);
 
-    /// <summary>Rows [r0, r1) × block columns [j0, j1) of C: pack A in MC-row blocks, then run the tiles.</summary>
+    /// <summary>Rows [r0, r1) × block columns [j0, j1) of C: pack A in blocks of at most MC rows, then run the
+    /// tiles. The blocks are of near-equal size (whole MR panels), so no block reuses the B panels for only a few
+    /// rows.</summary>
     static void Tiles(in GemmProblem p, in GemmBlock blk, int r0, int r1, int j0, int j1)
     {
-        int mr = TK.MR, mcMax = MCBlock;
+        int mr = TK.MR, blockPanels = MCBlock / mr;
         var ws = GemmWorkspace.Current;
-        float* packedA = ws.A(mcMax * blk.Kc);
-        for (int ic = r0; ic < r1; ic += mcMax)
+        float* packedA = ws.A(MCBlock * blk.Kc);
+        int panels = (r1 - r0 + mr - 1) / mr, blocks = (panels + blockPanels - 1) / blockPanels;
+        for (int bi = 0; bi < blocks; bi++)
         {
-            int mc = Math.Min(mcMax, r1 - ic);
+            int ic = r0 + panels * bi / blocks * mr, mc = Math.Min(r1, r0 + panels * (bi + 1) / blocks * mr) - ic;
             // (mc, kc) of op(A) into panels of (kc, MR).
             GemmPack.Block<TK>(p.A + ic * p.ARow + blk.Pc * p.ACol, p.ACol, p.ARow, blk.Kc, mc, mr, packedA);
             Macro(p, blk, packedA, mc, p.C + ic * p.Ldc + blk.Jc, j0, j1, ws);

@@ -14,13 +14,27 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
     public static int MR => 6;
     public static int NR => 16;
 
+    /// <summary>k steps before the end at which the C tile is prefetched (see <see cref="GemmKernelAvx512"/>).</summary>
+    const int PrefetchDistance = 64;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, bool overwrite)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        int prefetchAt = Math.Max(0, kc - PrefetchDistance);
         for (int p = 0; p < kc; p++)
         {
+            if (p == prefetchAt)
+            {
+                // The 6 rows × 64 bytes of C (two lines each when unaligned) this tile writes.
+                float* pc = c;
+                for (int r = 0; r < 6; r++, pc += ldc)
+                {
+                    Sse.Prefetch0(pc);
+                    Sse.Prefetch0(pc + 15);
+                }
+            }
             // (1, 16) of B against (6, 1) of A.
             var b0 = Avx.LoadAlignedVector256(b);
             var b1 = Avx.LoadAlignedVector256(b + 8);
