@@ -37,9 +37,9 @@ public class Adam : Optimizer
             if (!ShapeUtil.SameShape(grad.Shape, p.Shape))
                 throw new InvalidOperationException($"adam: gradient shape {ShapeUtil.Format(grad.Shape)} differs from parameter shape {ShapeUtil.Format(p.Shape)}");
             var g = grad.DType == p.DType ? grad.Contiguous() : grad.To(p.DType).Contiguous();
-            var m = expAvg[i] ??= Tensor.ZerosLike(p);
-            var v = expAvgSq[i] ??= Tensor.ZerosLike(p);
-            var vMax = amsgrad ? maxExpAvgSq[i] ??= Tensor.ZerosLike(p) : m;
+            var m = expAvg[i] ??= StateLike(p);
+            var v = expAvgSq[i] ??= StateLike(p);
+            var vMax = amsgrad ? maxExpAvgSq[i] ??= StateLike(p) : m;
             if (p.DType == DType.Float32)
                 AdamKernel.Step(p.Span<float>(), g.Span<float>(), m.Span<float>(), v.Span<float>(), vMax.Span<float>(),
                                 LearningRate, beta1, beta2, eps, weightDecay, decoupled, amsgrad, step);

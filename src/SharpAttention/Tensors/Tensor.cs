@@ -91,6 +91,7 @@ public sealed partial class Tensor
                     "you can only change requires_grad flags of leaf tensors; use Detach() to get a leaf from a non-leaf tensor");
             if (value && !DType.IsFloatingPoint())
                 throw new InvalidOperationException($"only tensors of floating point dtype can require gradients, got {DType.TorchName()}");
+            if (value) Storage.Unscope();   // a leaf that requires grad is a parameter: no TensorScope may release it
             requiresGrad = value;
         }
     }

@@ -71,6 +71,7 @@ internal static class CrossEntropy
             savedInput.Clear();
             savedTarget.Clear();
             savedWeight = null;
+            lse?.Storage.Release();   // private to this node
             lse = null;
         }
     }

@@ -58,8 +58,8 @@ internal static class LayerNorm
         protected override void ReleaseSaved()
         {
             savedX.Clear();
-            savedMean.Clear();
-            savedRstd.Clear();
+            savedMean.ReleasePrivate();   // mean and rstd were made for this node alone
+            savedRstd.ReleasePrivate();
             savedWeight.Clear();
         }
     }

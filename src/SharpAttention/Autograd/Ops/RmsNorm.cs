@@ -53,7 +53,7 @@ internal static class RmsNorm
         protected override void ReleaseSaved()
         {
             savedX.Clear();
-            savedRstd.Clear();
+            savedRstd.ReleasePrivate();   // rstd was made for this node alone
             savedWeight.Clear();
         }
     }
