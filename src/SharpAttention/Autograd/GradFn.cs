@@ -98,6 +98,14 @@ internal struct SavedTensor
     }
 
     public void Clear() => tensor = null;
+
+    /// <summary>Drops the tensor and returns its storage to the pool at once. Only for tensors private to the node
+    /// (made by the op's forward for its backward and never handed out, e.g. layer norm's mean and rstd).</summary>
+    public void ReleasePrivate()
+    {
+        tensor?.Storage.Release();
+        tensor = null;
+    }
 }
 
 /// <summary>Helpers op forwards use to decide whether to record a node.</summary>

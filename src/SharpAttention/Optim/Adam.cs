@@ -44,7 +44,7 @@ public class Adam : Optimizer
 
     static Tensor StateTensor(Dictionary<string, Tensor> state, string name, Tensor p)
     {
-        if (!state.TryGetValue(name, out var t)) state[name] = t = Tensor.ZerosLike(p);
+        if (!state.TryGetValue(name, out var t)) state[name] = t = StateLike(p);
         return t;
     }
 }

@@ -40,6 +40,7 @@ public abstract class Optimizer
                 if (p.DType is not (DType.Float32 or DType.Float64))
                     throw new ArgumentException($"{name}: parameter {i} has dtype {p.DType}; only floating-point parameters can be optimized");
                 if (!seen.Add(p)) throw new ArgumentException($"{name}: parameter {i} appears more than once in the parameter groups");
+                p.DetachFromScope();
                 list.Add(p);
             }
         }
@@ -80,13 +81,26 @@ public abstract class Optimizer
     /// starts empty and keeps what the rule carries between steps, under torch's state names.</summary>
     protected abstract void Update(Tensor param, Tensor grad, ParamGroup group, Dictionary<string, Tensor> paramState);
 
-    /// <summary>Drops gradients (zero_grad(set_to_none=True), the torch default) or zeroes them in place.</summary>
+    /// <summary>Drops gradients (zero_grad(set_to_none=True), the torch default) or zeroes them in place. Inside a
+    /// <see cref="TensorScope"/>, dropped gradient buffers the autograd engine made are handed to that scope, so they
+    /// return to the pool when it ends and the next backward reuses them; clone an old .Grad first if you need it
+    /// after the scope.</summary>
     public void ZeroGrad(bool setToNone = true)
     {
+        var scope = TensorScope.Current;
         foreach (var p in all)
         {
-            if (setToNone) p.Grad = null;
-            else p.Grad?.Detach().Zero_();
+            if (!setToNone)
+            {
+                p.Grad?.Detach().Zero_();
+                continue;
+            }
+            if (scope != null && p.Grad is { } g && g.Storage is { IsEngineGrad: true, Scope: null, IsReleased: false } s)
+            {
+                s.IsEngineGrad = false;
+                scope.Add(s);
+            }
+            p.Grad = null;
         }
     }
 
@@ -148,7 +162,7 @@ public abstract class Optimizer
                 errors.Add($"'{key}': {problem}");
                 continue;
             }
-            (restored[i] ??= [])[p[2]] = t.Detach().To(StateDType(all[i], p[2])).Clone();
+            (restored[i] ??= [])[p[2]] = t.Detach().To(StateDType(all[i], p[2])).Clone().DetachFromScope();
         }
         if (errors.Count > 0)
             throw new ArgumentException($"{GetType().Name.ToLowerInvariant()}: cannot load the state dict:\n  " + string.Join("\n  ", errors));
@@ -176,12 +190,15 @@ public abstract class Optimizer
     /// <summary>Names of the per-parameter state tensors this optimizer keeps besides "step".</summary>
     protected abstract IReadOnlySet<string> StateNames { get; }
 
+    /// <summary>A zero tensor shaped like <paramref name="p"/> for optimizer state, which must outlive any scope.</summary>
+    protected static Tensor StateLike(Tensor p) => Tensor.ZerosLike(p).DetachFromScope();
+
     /// <summary>The number of updates parameter state has seen (torch keeps it per parameter).</summary>
     protected static long NextStep(Dictionary<string, Tensor> paramState)
     {
         if (!paramState.TryGetValue("step", out var s))
         {
-            paramState["step"] = Tensor.Scalar(1, DType.Float64);
+            paramState["step"] = Tensor.Scalar(1, DType.Float64).DetachFromScope();
             return 1;
         }
         long step = (long)s.ItemDouble() + 1;

@@ -36,7 +36,7 @@ public sealed class Sgd : Optimizer
         bool first = false;
         if (momentum != 0 && !state.TryGetValue("momentum_buffer", out buffer))
         {
-            state["momentum_buffer"] = buffer = Tensor.ZerosLike(p);
+            state["momentum_buffer"] = buffer = StateLike(p);
             first = true;
         }
         if (p.DType == DType.Float32)

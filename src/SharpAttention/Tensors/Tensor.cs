@@ -104,6 +104,7 @@ public sealed partial class Tensor
             }
             if (value && !DType.IsFloatingPoint())
                 throw new InvalidOperationException($"only tensors of floating point dtype can require gradients, got {DType.TorchName()}");
+            if (value) Storage.Unscope();   // a leaf that requires grad is a parameter: no TensorScope may release it
             requiresGrad = value;
         }
     }

@@ -64,6 +64,10 @@ internal static class Dropout
         protected internal override Tensor?[] Apply(Tensor grad) =>
             [Dropout.Apply(grad, keep ?? throw new InvalidOperationException("dropout: saved mask was already released"), keepProb)];
 
-        protected override void ReleaseSaved() => keep = null;
+        protected override void ReleaseSaved()
+        {
+            keep?.Storage.Release();   // the mask was made for this node alone: its memory can go back now
+            keep = null;
+        }
     }
 }
