@@ -57,24 +57,31 @@ public sealed class Trainer(TrainerOptions options)
             run.Epoch = epoch;
             EpochStarted?.Invoke(epoch);
             model.Train();
-            var pending = new Accumulation();
+            var pending = new Accumulation(options.ReleaseStepTensors);
             int index = 0;
             bool midEpoch = false;
-            foreach (var batch in batches(epoch))
+            try
             {
-                if (index++ < run.SkipBatches) continue;
-                pending.Add(loss(batch), options.GradientAccumulation, run.Step, epoch);
-                if (pending.Count < options.GradientAccumulation) continue;
-                Step(run, pending, parameters, clock, log, losses, batchInEpoch: index);
-                pending = new Accumulation();
-                if (run.Done)
+                foreach (var batch in batches(epoch))
                 {
-                    midEpoch = true;
-                    break;
+                    if (index++ < run.SkipBatches) continue;
+                    pending.Add(loss(batch), options.GradientAccumulation, run.Step, epoch);
+                    if (pending.Count < options.GradientAccumulation) continue;
+                    Step(run, pending, parameters, clock, log, losses, batchInEpoch: index);
+                    pending = new Accumulation(options.ReleaseStepTensors);
+                    if (run.Done)
+                    {
+                        midEpoch = true;
+                        break;
+                    }
                 }
+                // A last, smaller accumulation still makes a step, so no batch of the epoch is wasted.
+                if (!midEpoch && pending.Count > 0) Step(run, pending, parameters, clock, log, losses, batchInEpoch: index);
             }
-            // A last, smaller accumulation still makes a step, so no batch of the epoch is wasted.
-            if (!midEpoch && pending.Count > 0) Step(run, pending, parameters, clock, log, losses, batchInEpoch: index);
+            finally
+            {
+                pending.Dispose();
+            }
             run.SkipBatches = 0;
 
             bool evaluateNow = evaluate != null && (run.Done || (epoch + 1) % options.EvaluateEvery == 0 || epoch + 1 == options.Epochs);
@@ -100,10 +107,14 @@ public sealed class Trainer(TrainerOptions options)
 
     void Step(TrainingRun run, Accumulation pending, Tensor[] parameters, Stopwatch clock, MetricsLog? log, List<double> losses, int batchInEpoch)
     {
-        double norm = options.ClipGradNorm is { } max ? GradClip.ClipGradNorm_(parameters, max) : GradClip.GradNorm(parameters);
-        double lr = run.Optimizer.LearningRate;
-        run.Optimizer.Step();
-        run.Optimizer.ZeroGrad();
+        double norm, lr;
+        using (pending)
+        {
+            norm = options.ClipGradNorm is { } max ? GradClip.ClipGradNorm_(parameters, max) : GradClip.GradNorm(parameters);
+            lr = run.Optimizer.LearningRate;
+            run.Optimizer.Step();
+            run.Optimizer.ZeroGrad();
+        }
         run.Scheduler?.Step();
         run.Step++;
         double meanLoss = pending.LossSum / pending.Count;
@@ -149,9 +160,11 @@ public sealed class Trainer(TrainerOptions options)
         return o;
     }
 
-    /// <summary>The micro-batches of one optimizer step.</summary>
-    sealed class Accumulation
+    /// <summary>The micro-batches of one optimizer step, and the tensor scope that frees their activations and
+    /// gradients when the step is done (so a step after warm-up allocates almost nothing).</summary>
+    sealed class Accumulation(bool useScope) : IDisposable
     {
+        readonly TensorScope? scope = useScope ? TensorScope.Begin() : null;
         public int Count;
         public double LossSum;
         public long Tokens;
@@ -169,5 +182,7 @@ public sealed class Trainer(TrainerOptions options)
             LossSum += value;
             Tokens += b.Tokens;
         }
+
+        public void Dispose() => scope?.Dispose();
     }
 }

@@ -44,6 +44,11 @@ public sealed record TrainerOptions
     /// <summary>A checkpoint to resume from (bit-exact: same parameters as an uninterrupted run).</summary>
     public string? ResumeFrom { get; init; }
 
+    /// <summary>Run each optimizer step (its micro-batches, backward and update) in a <see cref="Tensors.TensorScope"/>, so
+    /// its activations and gradients return to the storage pool at once. A module that caches a tensor it made during
+    /// a forward pass must call DetachFromScope on it; tensors the loss function returns are released.</summary>
+    public bool ReleaseStepTensors { get; init; } = true;
+
     /// <summary>Per-step and per-evaluation records as JSON lines (<c>.jsonl</c>) or CSV (<c>.csv</c>); null: none.</summary>
     public string? MetricsFile { get; init; }
 }
