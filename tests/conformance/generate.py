@@ -391,7 +391,14 @@ def main():
         g = build()
         n = g.write()
         print(f"modules/{g.name}.safetensors: {n} cases, {len(g.tensors)} tensors", file=sys.stderr)
+    import transformer_fixtures   # whole nn.TransformerEncoder / nn.Transformer stacks, fixtures/modules/transformer.safetensors
+    for build in transformer_fixtures.GROUPS:
+        g = build()
+        n = g.write()
+        print(f"modules/{g.name}.safetensors: {n} cases, {len(g.tensors)} tensors", file=sys.stderr)
     write_training("optim", optim_fixtures.build)
+    import roundtrip   # torch's outputs for the committed models SharpAttention saved, fixtures/roundtrip/
+    print(f"roundtrip/: {roundtrip.write_torch_outputs(FIXTURES)} torch outputs", file=sys.stderr)
 
 
 def write_training(name, build):

@@ -184,25 +184,35 @@ public abstract class Module
     public LoadStateDictResult LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
+        return LoadStateDictLazy(stateDict.Keys, key => stateDict.TryGetValue(key, out var t) ? t.ShapeArray : null, key => stateDict[key], strict);
+    }
+
+    /// <summary>
+    /// <see cref="LoadStateDict(IReadOnlyDictionary{string, Tensor}, bool)"/> for a source that produces its tensors one at
+    /// a time (a memory-mapped checkpoint): everything is checked from <paramref name="shapeOf"/> (null = no such key)
+    /// first, then each tensor is fetched, copied and dropped, so at most one source tensor is alive at once.
+    /// </summary>
+    internal LoadStateDictResult LoadStateDictLazy(IEnumerable<string> keys, Func<string, int[]?> shapeOf, Func<string, Tensor> fetch, bool strict)
+    {
         var targets = StateEntries("").ToList();
         var known = new HashSet<string>(targets.Select(t => t.Key), StringComparer.Ordinal);
         var missing = new List<string>();
         var mismatched = new List<string>();
-        var copies = new List<(Tensor Target, Tensor Source)>();
+        var copies = new List<(string Key, Tensor Target)>();
         foreach (var (key, target) in targets)
         {
-            if (!stateDict.TryGetValue(key, out var source)) missing.Add(key);
-            else if (!source.Shape.SequenceEqual(target.Shape))
-                mismatched.Add($"size mismatch for {key}: copying a tensor with shape {ShapeUtil.Format(source.Shape)} from checkpoint, " +
+            if (shapeOf(key) is not { } shape) missing.Add(key);
+            else if (!shape.AsSpan().SequenceEqual(target.Shape))
+                mismatched.Add($"size mismatch for {key}: copying a tensor with shape {ShapeUtil.Format(shape)} from checkpoint, " +
                                $"the shape in current model is {ShapeUtil.Format(target.Shape)}");
-            else copies.Add((target, source));
+            else copies.Add((key, target));
         }
-        var unexpected = stateDict.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        var unexpected = keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList();
 
         if (mismatched.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
             throw new StateDictException(GetType().Name, strict ? missing : [], strict ? unexpected : [], mismatched);
         using (GradMode.NoGrad())
-            foreach (var (target, source) in copies) target.CopyFrom_(source);
+            foreach (var (key, target) in copies) target.CopyFrom_(fetch(key));
         return new LoadStateDictResult(missing, unexpected);
     }
 

@@ -14,6 +14,9 @@ internal sealed class ModuleFixture
 {
     public required string Id;
     public required JsonElement Init, Forward;
+
+    /// <summary>The whole metadata object of the case (module, init, forward and anything else the generator recorded).</summary>
+    public required JsonElement Meta;
     public readonly Dictionary<string, Tensor> Params = new(), Inputs = new(), Outputs = new(), Gouts = new(), GradParams = new(), GradInputs = new();
 
     static readonly Dictionary<string, SafeTensorsFile> Files = new();
@@ -43,6 +46,7 @@ internal sealed class ModuleFixture
             Id = id,
             Init = root.TryGetProperty("init", out var i) ? i.Clone() : default,
             Forward = root.TryGetProperty("forward", out var fw) ? fw.Clone() : default,
+            Meta = root.Clone(),
         };
         foreach (var entry in file.Entries)
         {

@@ -1,3 +1,4 @@
+using SharpAttention.NN.Positional;
 using SharpAttention.Tensors;
 
 namespace SharpAttention.NN.Attention
@@ -11,7 +12,9 @@ namespace SharpAttention.NN.Attention
     /// <para>Beyond torch: grouped-query / multi-query attention (Ainslie et al. 2023; Shazeer 2019) with
     /// <c>numKvHeads</c> &lt; numHeads — then the projections are always separate, k and v of Hkv·D rows and
     /// in_proj_bias of E + 2·Hkv·D; isCausal without an explicit mask; and a query row that may attend no key gives
-    /// zeros where torch gives NaN. Returned weights are taken before attention dropout (torch returns them after).</para>
+    /// zeros where torch gives NaN. Returned weights are taken before attention dropout (torch returns them after).
+    /// With a <c>rotary</c> embedding (RoPE), queries and keys are rotated by their positions after projection, as
+    /// Llama and GPT-NeoX do; it adds no state_dict entries.</para>
     /// The functional twin is <see cref="F.MultiHeadAttentionForward"/>.
     /// </summary>
     public sealed class MultiheadAttention : Module
@@ -40,8 +43,12 @@ namespace SharpAttention.NN.Attention
 
         public Linear OutProj { get; }
 
+        /// <summary>Rotary position embedding applied to q and k after projection, or null (torch's behaviour).</summary>
+        public RotaryEmbedding? Rotary { get; }
+
         public MultiheadAttention(int embedDim, int numHeads, double dropout = 0.0, bool bias = true, int? kdim = null, int? vdim = null,
-                                  bool batchFirst = false, int? numKvHeads = null, DType dtype = DType.Float32, Generator? generator = null)
+                                  bool batchFirst = false, int? numKvHeads = null, DType dtype = DType.Float32, Generator? generator = null,
+                                  RotaryEmbedding? rotary = null)
         {
             if (embedDim <= 0 || numHeads <= 0 || embedDim % numHeads != 0)
                 throw new ArgumentException($"MultiheadAttention: embed_dim {embedDim} must be positive and divisible by num_heads {numHeads}");
@@ -71,6 +78,11 @@ namespace SharpAttention.NN.Attention
             InProjBias = RegisterParameter("in_proj_bias", bias ? Tensor.Zeros([embedDim + 2 * kvRows], dtype) : null);
             OutProj = RegisterModule("out_proj", new Linear(embedDim, embedDim, bias, dtype, generator));
             if (OutProj.Bias != null) Init.Zeros_(OutProj.Bias);
+            if (rotary != null)
+            {
+                if (rotary.Dim > HeadDim) throw new ArgumentException($"MultiheadAttention: rotary dim {rotary.Dim} exceeds the head dim {HeadDim}");
+                Rotary = RegisterModule("rotary", rotary);
+            }
         }
 
         /// <summary>
@@ -92,7 +104,7 @@ namespace SharpAttention.NN.Attention
             bool needWeights = true, Tensor? attnMask = null, bool averageAttnWeights = true, bool isCausal = false) =>
             F.MultiHeadAttentionForward(query, key, value, NumHeads, InProjWeight, InProjBias, OutProj.Weight, OutProj.Bias,
                 keyPaddingMask, needWeights, attnMask, averageAttnWeights, isCausal, Training ? Dropout : 0.0,
-                QProjWeight, KProjWeight, VProjWeight, BatchFirst, generator);
+                QProjWeight, KProjWeight, VProjWeight, BatchFirst, generator, Rotary);
 
         protected override string ExtraRepr() =>
             NumKvHeads == NumHeads ? "" : $"embed_dim={EmbedDim}, num_heads={NumHeads}, num_kv_heads={NumKvHeads}";
@@ -109,12 +121,14 @@ namespace SharpAttention.NN
         /// <paramref name="inProjWeight"/> (3E, E), or separate q (E, E), k (Hkv·D, kdim), v (Hkv·D, vdim) projections —
         /// the number of kv heads Hkv follows from k's rows. Shapes, masks and results as in
         /// <see cref="Attention.MultiheadAttention.Forward"/>; <paramref name="dropoutP"/> applies as given (pass 0 in eval).
+        /// <paramref name="rotary"/> rotates q (positions 0 … L − 1) and k (its last S positions ending at L − 1) after the
+        /// heads are split.
         /// </summary>
         public static (Tensor Output, Tensor? Weights) MultiHeadAttentionForward(Tensor query, Tensor key, Tensor value, int numHeads,
             Tensor? inProjWeight, Tensor? inProjBias, Tensor outProjWeight, Tensor? outProjBias, Tensor? keyPaddingMask = null,
             bool needWeights = true, Tensor? attnMask = null, bool averageAttnWeights = true, bool isCausal = false, double dropoutP = 0.0,
             Tensor? qProjWeight = null, Tensor? kProjWeight = null, Tensor? vProjWeight = null, bool batchFirst = false,
-            Generator? generator = null)
+            Generator? generator = null, Positional.RotaryEmbedding? rotary = null)
         {
             // 1. Lay out as (B, T, ·). Unbatched input gets a batch of one; sequence-first input is transposed (a view).
             bool unbatched = query.Dim == 2;
@@ -150,6 +164,7 @@ namespace SharpAttention.NN
             q = q.Reshape(b, l, numHeads, d).Transpose(1, 2);
             k = k.Reshape(b, s, hkv, d).Transpose(1, 2);
             v = v.Reshape(b, s, hkv, d).Transpose(1, 2);
+            if (rotary is not null) (q, k) = rotary.Forward(q, k);
 
             // 4. Masks in scaled_dot_product_attention's convention (true = may attend), or right-padding as key lengths.
             var masks = Attention.MhaMasks.Prepare(attnMask, keyPaddingMask, isCausal, b, numHeads, l, s, q.DType, unbatched);
