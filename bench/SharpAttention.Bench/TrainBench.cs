@@ -13,6 +13,7 @@ internal static class TrainBench
 {
     public static void Run(RunPlan plan)
     {
+        TrainStepBench.Run(plan);
         var model = new StackModel(StackModel.Bench, seed: 1);
         var data = new Generator(2);
         var batch = model.Batch(data);

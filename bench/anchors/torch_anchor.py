@@ -98,6 +98,9 @@ def main():
     plan = QUICK_PLAN if args.quick else FULL_PLAN
     if args.group in ("gemm", "all"):
         gemm(torch, plan, args.quick)
+    if args.group in ("train", "all"):
+        import torch_train
+        torch_train.train_step(torch, plan, best_seconds)
 
 
 if __name__ == "__main__":
