@@ -91,7 +91,11 @@ public sealed partial class Tensor
         RequireFloatDType(dtype, "normal");
         var g = generator ?? Generator.Default;
         var t = Empty(shape, dtype);
-        for (int i = 0; i < t.NumEl; i++) t.SetFlat(i, mean + std * g.NextNormal());
+        // Straight into the fresh contiguous storage: per-element SetFlat made initialising a large model take seconds.
+        if (dtype == DType.Float32)
+            foreach (ref var x in t.Span<float>()) x = (float)(mean + std * g.NextNormal());
+        else
+            foreach (ref var x in t.Span<double>()) x = mean + std * g.NextNormal();
         return t;
     }
 
@@ -100,7 +104,10 @@ public sealed partial class Tensor
         RequireFloatDType(dtype, "uniform");
         var g = generator ?? Generator.Default;
         var t = Empty(shape, dtype);
-        for (int i = 0; i < t.NumEl; i++) t.SetFlat(i, low + (high - low) * g.NextDouble());
+        if (dtype == DType.Float32)
+            foreach (ref var x in t.Span<float>()) x = (float)(low + (high - low) * g.NextDouble());
+        else
+            foreach (ref var x in t.Span<double>()) x = low + (high - low) * g.NextDouble();
         return t;
     }
 
