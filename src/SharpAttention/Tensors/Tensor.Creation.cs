@@ -108,8 +108,14 @@ public sealed partial class Tensor
         if (!(std >= 0)) throw new ArgumentException($"normal: expects std >= 0.0, but found std {std}");
         var g = generator ?? Generator.Default;
         var t = Empty(Required(shape), dtype, op: "normal");
+        // Straight into the fresh contiguous storage: per-element SetFlat made initialising a large model take seconds.
         lock (g)
-            for (int i = 0; i < t.NumEl; i++) t.SetFlat(i, mean + std * g.NextNormal());
+        {
+            if (dtype == DType.Float32)
+                foreach (ref var x in t.Span<float>()) x = (float)(mean + std * g.NextNormal());
+            else
+                foreach (ref var x in t.Span<double>()) x = mean + std * g.NextNormal();
+        }
         return t;
     }
 

@@ -57,6 +57,34 @@ public sealed class SafeTensorsMappedTests : IDisposable
         File.Delete(path);   // the mapping no longer holds the file
     }
 
+    /// <summary>Offsets past 4 GB: three 1.5 GB tensors (a sparse file, so nothing is written or read for them) and a
+    /// small one after them, read through the mapping without touching the rest.</summary>
+    [Fact]
+    public void MappedReadingReachesTensorsBeyondFourGigabytes()
+    {
+        const long chunk = 1_500_000_000;
+        var path = Path.Combine(_dir, "big.safetensors");
+        static string Entry(string name, string dtype, long n, long begin, long end) =>
+            $"\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":[{n}],\"data_offsets\":[{begin},{end}]}}";
+        var header = System.Text.Encoding.UTF8.GetBytes("{" + string.Join(",",
+            Entry("a", "U8", chunk, 0, chunk), Entry("b", "U8", chunk, chunk, 2 * chunk), Entry("c", "U8", chunk, 2 * chunk, 3 * chunk),
+            Entry("w", "F32", 2, 3 * chunk, 3 * chunk + 8)) + "}");
+        using (var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+        {
+            f.Write(BitConverter.GetBytes((ulong)header.Length));
+            f.Write(header);
+            f.SetLength(8 + header.Length + 3 * chunk + 8);
+            f.Position = 8 + header.Length + 3 * chunk;
+            f.Write(BitConverter.GetBytes(2.5f));
+            f.Write(BitConverter.GetBytes(-1f));
+        }
+        using var file = SafeTensors.ReadMapped(path);
+        Assert.Equal(["a", "b", "c", "w"], file.Entries.Select(e => e.Name));
+        Assert.Equal(chunk, file["c"].NumEl);
+        Assert.Equal(new[] { 2.5f, -1f }, file["w"].ToFloatArray());
+        Assert.Equal(0, file["c"].Data.Span[^1]);
+    }
+
     [Fact]
     public void MappedReadingOfAMissingFileIsFileNotFound() =>
         Assert.Throws<FileNotFoundException>(() => SafeTensors.ReadMapped(Path.Combine(_dir, "nope.safetensors")));

@@ -86,6 +86,28 @@ public class TransformerLayerTests
         Assert.NotEqual(w0, m.Encoder.Layers[1].Linear1!.Weight.ToArray());
     }
 
+    /// <summary>torch's defaults: nn.Transformer() has 44,140,544 parameters in 184 state_dict entries.</summary>
+    [Fact]
+    public void TransformerDefaultsAreTorchs()
+    {
+        var m = new Transformer(generator: new Generator(1));
+        Assert.Equal((512, 8, 6, 6), (m.DModel, m.NHead, m.Encoder.NumLayers, m.Decoder.NumLayers));
+        Assert.Equal(44_140_544L, m.Parameters().Sum(p => (long)p.NumEl));
+        Assert.Equal(184, m.StateDict().Count);
+        var layer = m.Encoder.Layers[0];
+        Assert.Equal((2048, 0.1, Activation.Relu, 1e-5, false, false), (layer.DimFeedforward, layer.DropoutP, layer.Activation, layer.LayerNormEps,
+                                                                       layer.BatchFirst, layer.NormFirst));
+    }
+
+    [Fact]
+    public void PrintsLikeTorch()
+    {
+        var text = new TransformerEncoderLayer(8, 2, 16).ToString();
+        Assert.StartsWith("TransformerEncoderLayer(activation=relu, norm_first=False\n  (self_attn): MultiheadAttention(", text);
+        Assert.Contains("  (linear1): Linear(in_features=8, out_features=16, bias=True)\n  (dropout): Dropout(p=0.1, inplace=False)", text);
+        Assert.Contains("  (norm2): LayerNorm((8,), eps=", text);
+    }
+
     [Fact]
     public void GenerateSquareSubsequentMaskIsTorchs()
     {
