@@ -44,10 +44,12 @@ public unsafe class FlashAttentionKernelTests
             var dk = new float[K.Length];
             var dv = new float[V.Length];
             var delta = new float[lse.Length];
+            var partials = new float[FlashBackward.PartialFloats(p) + 1];
             var lengths = Lengths ?? [0];
             fixed (float* pq = Q, pk = K, pv = V, pdo = DO, po = o, pl = lse, pdq = dq, pdk = dk, pdv = dv, pd = delta)
             fixed (float* pm = AddMask ?? [0f])
             fixed (long* plen = lengths)
+            fixed (float* pp = partials)
             {
                 int qe = p.E + Pad, de = p.Ev + Pad;
                 var args = new FlashArgs
@@ -67,6 +69,7 @@ public unsafe class FlashAttentionKernelTests
                     DK = new(pdk, (long)p.Hkv * p.S * p.E, (long)p.S * p.E, p.E),
                     DV = new(pdv, (long)p.Hkv * p.S * p.Ev, (long)p.S * p.Ev, p.Ev),
                     Delta = pd,
+                    DqPartials = pp,
                 };
                 FlashForward.Run(args);
                 FlashBackward.Run(args);
@@ -187,12 +190,35 @@ public unsafe class FlashAttentionKernelTests
             Assert.Equal(a.Dq, b.Dq);
             Assert.Equal(a.Dk, b.Dk);
             Assert.Equal(a.Dv, b.Dv);
-            // Every row and key is computed by one item in a fixed order, so even the thread count does not matter.
+            // With enough kv heads every row and key is computed by one item in a fixed order, so here even the
+            // thread count does not matter (with few kv heads, dQ sums per-thread-count key ranges).
             Threads.Count = 1;
             var c = x.Fused();
             Assert.Equal(a.O, c.O);
             Assert.Equal(a.Dq, c.Dq);
             Assert.Equal(a.Dk, c.Dk);
+        }
+        finally
+        {
+            Threads.Count = saved;
+        }
+    }
+
+    [Theory]
+    [InlineData(false, 64)]
+    [InlineData(true, 64)]
+    [InlineData(true, 40)]
+    public void FewKvHeadsSplitKeysAcrossThreads(bool causal, int e)
+    {
+        int saved = Threads.Count;
+        try
+        {
+            Threads.Count = 2;
+            var p = new AttentionProblem(1, 3, 1, 200, 330, e, 32, 0.15, causal);
+            Assert.True(FlashBackward.KeySplits(p) > 1);
+            var x = Problem.Random(p, 21, lengths: false, mask: true);
+            Check(x);
+            Assert.Equal(x.Fused().Dq, x.Fused().Dq);
         }
         finally
         {

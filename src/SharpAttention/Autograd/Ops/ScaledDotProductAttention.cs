@@ -81,7 +81,13 @@ internal static class ScaledDotProductAttention
             args.DK = Rows(g.DK, pdk);
             args.DV = Rows(g.DV, pdv);
             args.Delta = pdelta + g.Delta.Offset;
-            FlashBackward.Run(args);
+            long partials = FlashBackward.PartialFloats(problem);
+            var scratch = partials > 0 ? Tensor.Empty([checked((int)partials)], DType.Float32) : null;
+            fixed (float* ps = scratch?.Storage.As<float>())
+            {
+                args.DqPartials = ps;
+                FlashBackward.Run(args);
+            }
         }
     }
 

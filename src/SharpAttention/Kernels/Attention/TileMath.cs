@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SharpAttention.Kernels.Attention;
 
@@ -39,7 +40,7 @@ internal unsafe struct Rows6
 /// rows loaded as vectors — 6×N accumulators stay in registers for the whole sum (the GotoBLAS/BLIS micro-kernel
 /// shape). A's rows being arbitrary pointers with a step lets one kernel read K rows (step 1), V columns (step =
 /// row stride) and scratch tiles alike. Every lane sums t in order with one FMA per term, so results do not depend
-/// on the tile a lane falls in or the ISA path. Raw intrinsics are not needed: Vector512/256 lower to AVX-512/AVX2.
+/// on the tile a lane falls in or the ISA path. Vector512/256 lower to AVX-512/AVX2; the one raw intrinsic widens bool masks.
 /// </summary>
 internal static unsafe class TileMath
 {
@@ -226,6 +227,21 @@ internal static unsafe class TileMath
         p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(0.2402265092228873f));
         p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(0.6931472067028324f));
         return Vector512.FusedMultiplyAdd(p, f, Vector512.Create(1f));
+    }
+
+    /// <summary>16 consecutive bool mask entries as score biases: 0 where true (may attend), −∞ where false.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> BoolBias(bool* mask)
+    {
+        if (Avx512F.IsSupported)
+        {
+            var widened = Avx512F.ConvertToVector512Int32(Vector128.Load((byte*)mask));   // vpmovzxbd
+            return Vector512.ConditionalSelect(Vector512.Equals(widened, Vector512<int>.Zero).AsSingle(),
+                                               Vector512.Create(float.NegativeInfinity), Vector512<float>.Zero);
+        }
+        var buffer = stackalloc float[16];
+        for (int k = 0; k < 16; k++) buffer[k] = mask[k] ? 0f : float.NegativeInfinity;
+        return Vector512.Load(buffer);
     }
 
     /// <summary>Scalar 2^x with the same conventions, for tails and tests.</summary>
