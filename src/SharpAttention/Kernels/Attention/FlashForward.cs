@@ -115,11 +115,7 @@ internal static unsafe class FlashForward
             t.Rows = Math.Min(br, p.L - t.I0);
 
             // 1. Qᵀ tile, scaled so that scores come out in log2 units; lanes past the last row are 0.
-            for (int lane = 0; lane < br; lane++)
-            {
-                float* q = lane < t.Rows ? a->Q.Row(b, h, t.I0 + lane) : null;
-                for (int d = 0; d < p.E; d++) t.Qt[d * br + lane] = q == null ? 0f : q[d] * qScale;
-            }
+            PackQ(a, t.Qt, br, b, h, t.I0, t.Rows, qScale);
 
             // 2. Keys the tile needs: [0, KEnd) — past the key length and (causal) past the last row's diagonal
             //    nothing is visible; keys below KFree are visible to every row, so they need no causal masking.
@@ -174,18 +170,50 @@ internal static unsafe class FlashForward
             float* lse = a->Lse + ((long)b * p.H + h) * p.L + t.I0;
             for (int lane = 0; lane < t.Rows; lane++)
             {
-                float* o = a->O.Row(b, h, t.I0 + lane);
                 float sum = t.L[lane];
-                if (!(sum > 0))
-                {
-                    new Span<float>(o, p.Ev).Clear();
-                    lse[lane] = float.PositiveInfinity;
-                    continue;
-                }
-                float inv = 1f / sum;
-                for (int e = 0; e < p.Ev; e++) o[e] = t.Ot[e * br + lane] * inv;
-                lse[lane] = (t.M[lane] + MathF.Log2(sum)) * FlashArgs.Ln2;
+                t.L[lane] = sum > 0 ? 1f / sum : 0f;   // now the factor each output row is scaled by
+                lse[lane] = sum > 0 ? (t.M[lane] + MathF.Log2(sum)) * FlashArgs.Ln2 : float.PositiveInfinity;
             }
+            UnpackO(a, t.Ot, t.L, br, b, h, t.I0, t.Rows);
+        }
+    }
+
+    /// <summary>Qᵀ[d, lane] = Q[i0 + lane, d]·scale for lanes &lt; rows, 0 beyond: 16×16 blocks transposed in
+    /// registers where whole, element by element at the edges.</summary>
+    static void PackQ(FlashArgs* a, float* qt, int br, int b, int h, int i0, int rows, float scale)
+    {
+        int e = a->P.E, dFull = TileMath.CanTranspose ? e / 16 * 16 : 0, lFull = rows / 16 * 16;
+        var block = stackalloc Vector512<float>[32];
+        for (int lane0 = 0; lane0 < lFull; lane0 += 16)
+            for (int d0 = 0; d0 < dFull; d0 += 16)
+            {
+                for (int k = 0; k < 16; k++) block[k] = Vector512.Load(a->Q.Row(b, h, i0 + lane0 + k) + d0) * Vector512.Create(scale);
+                TileMath.Transpose16(block, block + 16);
+                for (int k = 0; k < 16; k++) block[16 + k].Store(qt + (d0 + k) * br + lane0);
+            }
+        for (int lane = 0; lane < br; lane++)
+        {
+            float* q = lane < rows ? a->Q.Row(b, h, i0 + lane) : null;
+            for (int d = lane < lFull ? dFull : 0; d < e; d++) qt[d * br + lane] = q == null ? 0f : q[d] * scale;
+        }
+    }
+
+    /// <summary>O[i0 + lane, e] = Oᵀ[e, lane]·factor[lane] for lanes &lt; rows, transposed like <see cref="PackQ"/>.</summary>
+    static void UnpackO(FlashArgs* a, float* ot, float* factor, int br, int b, int h, int i0, int rows)
+    {
+        int ev = a->P.Ev, eFull = TileMath.CanTranspose ? ev / 16 * 16 : 0, lFull = rows / 16 * 16;
+        var block = stackalloc Vector512<float>[32];
+        for (int lane0 = 0; lane0 < lFull; lane0 += 16)
+            for (int e0 = 0; e0 < eFull; e0 += 16)
+            {
+                for (int k = 0; k < 16; k++) block[k] = Vector512.Load(ot + (e0 + k) * br + lane0);
+                TileMath.Transpose16(block, block + 16);
+                for (int k = 0; k < 16; k++) (block[16 + k] * Vector512.Create(factor[lane0 + k])).Store(a->O.Row(b, h, i0 + lane0 + k) + e0);
+            }
+        for (int lane = 0; lane < rows; lane++)
+        {
+            float* o = a->O.Row(b, h, i0 + lane);
+            for (int e = lane < lFull ? eFull : 0; e < ev; e++) o[e] = ot[e * br + lane] * factor[lane];
         }
     }
 

@@ -246,9 +246,10 @@ internal static unsafe class TileMath
 
     public static bool CanTranspose => Avx512F.IsSupported;
 
-    /// <summary>dst[k·ld + c] += rows[c][k] for a 16×16 block: an in-register transpose (unpack pairs of rows, then
-    /// pairs of pairs, then two 128-bit lane shuffles), 64 shuffles for 256 elements. Only when <see cref="CanTranspose"/>.</summary>
-    public static void AddTransposed16(Vector512<float>* rows, float* dst, long ld)
+    /// <summary>cols[k][c] = rows[c][k] for a 16×16 block (rows and cols may not overlap): an in-register transpose
+    /// (unpack pairs of rows, then pairs of pairs, then two rounds of 128-bit lane shuffles), 64 shuffles for 256
+    /// elements. Only when <see cref="CanTranspose"/>.</summary>
+    public static void Transpose16(Vector512<float>* rows, Vector512<float>* cols)
     {
         var t = stackalloc Vector512<float>[16];
         for (int k = 0; k < 16; k += 2)
@@ -271,13 +272,19 @@ internal static unsafe class TileMath
             var v1 = Avx512F.Shuffle4x128(u[c], u[4 + c], 0xDD);        // lanes 1, 3: columns c + 4 and c + 12
             var v2 = Avx512F.Shuffle4x128(u[8 + c], u[12 + c], 0x88);
             var v3 = Avx512F.Shuffle4x128(u[8 + c], u[12 + c], 0xDD);
-            Add(dst + c * ld, Avx512F.Shuffle4x128(v0, v2, 0x88));
-            Add(dst + (c + 8) * ld, Avx512F.Shuffle4x128(v0, v2, 0xDD));
-            Add(dst + (c + 4) * ld, Avx512F.Shuffle4x128(v1, v3, 0x88));
-            Add(dst + (c + 12) * ld, Avx512F.Shuffle4x128(v1, v3, 0xDD));
+            cols[c] = Avx512F.Shuffle4x128(v0, v2, 0x88);
+            cols[c + 8] = Avx512F.Shuffle4x128(v0, v2, 0xDD);
+            cols[c + 4] = Avx512F.Shuffle4x128(v1, v3, 0x88);
+            cols[c + 12] = Avx512F.Shuffle4x128(v1, v3, 0xDD);
         }
+    }
 
-        static void Add(float* d, Vector512<float> v) => (Vector512.Load(d) + v).Store(d);
+    /// <summary>dst[k·ld + c] += rows[c][k] for a 16×16 block (<see cref="Transpose16"/>).</summary>
+    public static void AddTransposed16(Vector512<float>* rows, float* dst, long ld)
+    {
+        var cols = stackalloc Vector512<float>[16];
+        Transpose16(rows, cols);
+        for (int k = 0; k < 16; k++) (Vector512.Load(dst + k * ld) + cols[k]).Store(dst + k * ld);
     }
 
     /// <summary>Scalar 2^x with the same conventions, for tails and tests.</summary>
