@@ -196,6 +196,18 @@ public class ScaledDotProductAttentionTests
     }
 
     [Fact]
+    public void FloatMaskThatRequiresGradGetsItsGradient()
+    {
+        var c = new AttentionCase(2, 2, 2, 5, 6, 4, 3, Mask: "float");
+        var (q, k, v, mask, _, dOut) = c.Make(DType.Float64);
+        var bias = Tensor.Randn([2, 5, 6], new Generator(4), DType.Float64).RequiresGrad_();
+        F.ScaledDotProductAttention(q, k, v, bias, backend: AttentionBackend.Fused).Backward(dOut);
+        var bias2 = bias.Detach().RequiresGrad_();
+        F.ScaledDotProductAttention(q, k, v, bias2, backend: AttentionBackend.Composed).Backward(dOut);
+        Close(bias2.Grad!.ToDoubleArray(), bias.Grad!.ToDoubleArray(), 1e-12, 1e-10, "dmask");
+    }
+
+    [Fact]
     public void WithWeightsReturnsProbabilities()
     {
         var c = new AttentionCase(2, 2, 2, 5, 7, 4, 3, Mask: "bool2d");
