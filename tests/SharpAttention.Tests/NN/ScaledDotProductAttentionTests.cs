@@ -9,6 +9,8 @@ public class ScaledDotProductAttentionTests
     public static TheoryData<AttentionCase> Cases() =>
     [
         new(1, 1, 1, 1, 1, 8, 8),
+        new(2, 2, 2, 3, 0, 4, 5),                                // no keys: zeros
+        new(2, 2, 2, 0, 4, 4, 5),                                // no queries
         new(2, 2, 2, 7, 7, 8, 8),
         new(2, 3, 3, 7, 13, 16, 5),                             // cross-attention, E ≠ Ev
         new(1, 2, 2, 64, 64, 64, 64, Causal: true),
