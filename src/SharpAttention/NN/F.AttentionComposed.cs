@@ -29,9 +29,13 @@ public static partial class F
 
         // 4. Softmax over keys. A row with no key left (all −∞) would be NaN: softmax a row of zeros instead and zero
         //    the result, which also zeroes its gradient (masked_fill passes no gradient through filled positions).
-        Tensor dead;   // (B, H, L, 1)
-        using (GradMode.NoGrad()) dead = scores.Detach().Max(-1, keepdim: true).Values.Eq(double.NegativeInfinity);
-        var probs = scores.MaskedFill(dead, 0).Softmax(-1).MaskedFill(dead, 0);   // (B, H, L, S)
+        Tensor probs = scores;   // (B, H, L, S); with no keys at all it is empty and the output all zeros
+        if (a.S > 0)
+        {
+            Tensor dead;   // (B, H, L, 1)
+            using (GradMode.NoGrad()) dead = scores.Detach().Max(-1, keepdim: true).Values.Eq(double.NegativeInfinity);
+            probs = scores.MaskedFill(dead, 0).Softmax(-1).MaskedFill(dead, 0);
+        }
         weights = probs;
 
         // 5. Dropout on the probabilities with the fused kernel's counter-based mask, scaled by 1/(1 − p).
@@ -53,7 +57,8 @@ public static partial class F
     {
         Tensor? blocked = null;
         var keyIndex = Tensor.Arange(a.S, DType.Float64);   // (S)
-        if (a.IsCausal) blocked = keyIndex.View(1, a.S).Gt(Tensor.Arange(a.L, DType.Float64).View(a.L, 1));   // (L, S): j > i
+        if (a.IsCausal)   // (L, S): j > i + offset
+            blocked = keyIndex.View(1, a.S).Gt(Tensor.Arange(a.L, DType.Float64).View(a.L, 1) + a.CausalOffset);
         if (a.KeyLengths is { } lengths)
         {
             var padded = keyIndex.View(1, 1, 1, a.S).Ge(lengths.To(DType.Float64).View(a.B, 1, 1, 1));   // (B, 1, 1, S)

@@ -44,10 +44,12 @@ public unsafe class FlashAttentionKernelTests
             var dk = new float[K.Length];
             var dv = new float[V.Length];
             var delta = new float[lse.Length];
+            var partials = new float[FlashBackward.PartialFloats(p) + 1];
             var lengths = Lengths ?? [0];
             fixed (float* pq = Q, pk = K, pv = V, pdo = DO, po = o, pl = lse, pdq = dq, pdk = dk, pdv = dv, pd = delta)
             fixed (float* pm = AddMask ?? [0f])
             fixed (long* plen = lengths)
+            fixed (float* pp = partials)
             {
                 int qe = p.E + Pad, de = p.Ev + Pad;
                 var args = new FlashArgs
@@ -67,6 +69,7 @@ public unsafe class FlashAttentionKernelTests
                     DK = new(pdk, (long)p.Hkv * p.S * p.E, (long)p.S * p.E, p.E),
                     DV = new(pdv, (long)p.Hkv * p.S * p.Ev, (long)p.S * p.Ev, p.Ev),
                     Delta = pd,
+                    DqPartials = pp,
                 };
                 FlashForward.Run(args);
                 FlashBackward.Run(args);
@@ -151,6 +154,17 @@ public unsafe class FlashAttentionKernelTests
     public void FusedMatchesReference(int b, int h, int hkv, int l, int s, int e, int ev, bool causal, int offset) =>
         Check(Problem.Random(new AttentionProblem(b, h, hkv, l, s, e, ev, 1 / Math.Sqrt(e), causal, offset), 17));
 
+    [Fact]
+    public void EveryLengthFrom0To257()
+    {
+        // Query and key lengths each take every value 0..257 (paired so that both sweep all tile and block edges).
+        for (int n = 0; n <= 257; n++)
+        {
+            int s = (n * 37 + 5) % 258;
+            Check(Problem.Random(new AttentionProblem(1, 2, 1, n, s, 8, 5, 0.3, n % 2 == 0, 0), n, lengths: n % 3 == 0 && s > 0, mask: n % 5 == 0));
+        }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -187,7 +201,8 @@ public unsafe class FlashAttentionKernelTests
             Assert.Equal(a.Dq, b.Dq);
             Assert.Equal(a.Dk, b.Dk);
             Assert.Equal(a.Dv, b.Dv);
-            // Every row and key is computed by one item in a fixed order, so even the thread count does not matter.
+            // With enough kv heads every row and key is computed by one item in a fixed order, so here even the
+            // thread count does not matter (with few kv heads, dQ sums per-thread-count key ranges).
             Threads.Count = 1;
             var c = x.Fused();
             Assert.Equal(a.O, c.O);
@@ -197,6 +212,58 @@ public unsafe class FlashAttentionKernelTests
         finally
         {
             Threads.Count = saved;
+        }
+    }
+
+    [Theory]
+    [InlineData(false, 64)]
+    [InlineData(true, 64)]
+    [InlineData(true, 40)]
+    public void FewKvHeadsSplitKeysAcrossThreads(bool causal, int e)
+    {
+        int saved = Threads.Count;
+        try
+        {
+            Threads.Count = 2;
+            var p = new AttentionProblem(1, 3, 1, 200, 330, e, 32, 0.15, causal);
+            Assert.True(FlashBackward.KeySplits(p) > 1);
+            var x = Problem.Random(p, 21, lengths: false, mask: true);
+            Check(x);
+            Assert.Equal(x.Fused().Dq, x.Fused().Dq);
+        }
+        finally
+        {
+            Threads.Count = saved;
+        }
+    }
+
+    [Fact]
+    public void AddTransposed16AddsTheTranspose()
+    {
+        if (!TileMath.CanTranspose) return;
+        var rows = stackalloc System.Runtime.Intrinsics.Vector512<float>[16];
+        var dst = new float[16 * 20];
+        for (int k = 0; k < dst.Length; k++) dst[k] = k;
+        for (int r = 0; r < 16; r++)
+            rows[r] = System.Runtime.Intrinsics.Vector512.Create(Enumerable.Range(0, 16).Select(c => 1000f * r + c).ToArray());
+        fixed (float* d = dst) TileMath.AddTransposed16(rows, d, 20);
+        for (int k = 0; k < 16; k++)
+            for (int c = 0; c < 20; c++)
+                Assert.Equal(k * 20 + c + (c < 16 ? 1000f * c + k : 0), dst[k * 20 + c]);
+    }
+
+    [Fact]
+    public void NaNPropagatesToTheRowsThatSeeIt()
+    {
+        var p = new AttentionProblem(1, 1, 1, 100, 100, 16, 16, 0.25, Causal: true);
+        var x = Problem.Random(p, 4);
+        x.Q[10 * 16 + 3] = float.NaN;   // query row 10
+        x.K[50 * 16 + 7] = float.NaN;   // key 50: seen by causal rows ≥ 50
+        var (o, _, _, _, _) = x.Fused();
+        for (int i = 0; i < 100; i++)
+        {
+            bool nan = i == 10 || i >= 50;
+            for (int e = 0; e < 16; e++) Assert.Equal(nan, float.IsNaN(o[i * 16 + e]));
         }
     }
 

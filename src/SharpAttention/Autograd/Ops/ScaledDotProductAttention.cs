@@ -17,7 +17,7 @@ internal static class ScaledDotProductAttention
     {
         if (a.Mask is { RequiresGrad: true } && GradMode.IsEnabled) return F.ComposedAttention(a, out _);
         var dtype = a.Query.DType;
-        var problem = new AttentionProblem(a.B, a.H, a.Hkv, a.L, a.S, a.E, a.Ev, a.Scale, a.IsCausal, 0, a.DropoutP, a.Seed);
+        var problem = new AttentionProblem(a.B, a.H, a.Hkv, a.L, a.S, a.E, a.Ev, a.Scale, a.IsCausal, a.CausalOffset, a.DropoutP, a.Seed);
         bool f64 = dtype == DType.Float64;
         var q = Dense(a.Query, f64);   // (B, H, L, E)
         var k = Dense(a.Key, f64);     // (B, Hkv, S, E)
@@ -45,11 +45,11 @@ internal static class ScaledDotProductAttention
     static unsafe void Fused(in AttentionProblem problem, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, in MaskView mask,
         long[] lengths, (Tensor DO, Tensor DQ, Tensor DK, Tensor DV, Tensor Delta)? grads)
     {
-        if (q.NumEl == 0 || k.NumEl == 0 || v.NumEl == 0 || o.NumEl == 0)
+        if (o.NumEl == 0)
         {
-            // Empty heads, queries or keys: no scores at all, so every output row (and gradient) is 0.
+            // No output element (no batch, head, query or value column): nothing depends on the inputs.
             if (grads is { } g0) { g0.DQ.FillRaw(0); g0.DK.FillRaw(0); g0.DV.FillRaw(0); }
-            else { o.FillRaw(0); lse.FillRaw(double.PositiveInfinity); }
+            else lse.FillRaw(double.PositiveInfinity);
             return;
         }
         var g = grads ?? (o, o, o, o, o);
@@ -81,7 +81,13 @@ internal static class ScaledDotProductAttention
             args.DK = Rows(g.DK, pdk);
             args.DV = Rows(g.DV, pdv);
             args.Delta = pdelta + g.Delta.Offset;
-            FlashBackward.Run(args);
+            long partials = FlashBackward.PartialFloats(problem);
+            var scratch = partials > 0 ? Tensor.Empty([checked((int)partials)], DType.Float32) : null;
+            fixed (float* ps = scratch?.Storage.As<float>())
+            {
+                args.DqPartials = ps;
+                FlashBackward.Run(args);
+            }
         }
     }
 

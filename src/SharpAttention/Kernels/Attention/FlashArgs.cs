@@ -33,6 +33,9 @@ internal unsafe struct FlashArgs
     public StridedRows DO, DQ, DK, DV;
     /// <summary>Backward only: (B, H, L) scratch for D = rowsum(dO∘O).</summary>
     public float* Delta;
+    /// <summary>Backward only: <see cref="FlashBackward.PartialFloats"/> floats of scratch for the partial dQs of
+    /// split key ranges (none when there are enough kv heads).</summary>
+    public float* DqPartials;
 
     /// <summary>Keys [0, result) batch row b may see at all.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -29,21 +29,76 @@ internal static unsafe class FlashBackward
         Bk * (2L * RoundUp(p.E, TileMath.MR) + 2L * RoundUp(p.Ev, TileMath.MR)) + (long)Bk * RoundUp(p.E, 16)
         + 2L * (Bq + TileMath.MR) * Bk + (p.E % 16 == 0 ? 0 : (long)p.Group * p.L * RoundUp(p.E, 16)) + 64;
 
+    /// <summary>Key ranges each kv head's work is split into: 1 when there are enough kv heads to keep every thread
+    /// busy, else enough ranges for about two items per thread (each range then adds its own partial dQ).</summary>
+    public static int KeySplits(in AttentionProblem p)
+    {
+        int items = p.B * p.Hkv, threads = Threads.Count, blocks = (p.S + Bk - 1) / Bk;
+        if (items == 0 || threads <= 1 || items >= 2 * threads) return 1;
+        return Math.Max(1, Math.Min(blocks, (2 * threads + items - 1) / items));
+    }
+
+    /// <summary>Floats of <see cref="FlashArgs.DqPartials"/> the caller provides: one (B, H, L, E) dQ per extra key range.</summary>
+    public static long PartialFloats(in AttentionProblem p) => (KeySplits(p) - 1L) * p.B * p.H * p.L * p.E;
+
     public static void Run(in FlashArgs args)
     {
         var p = args.P;
-        if (p.B == 0 || p.Hkv == 0 || p.S == 0) return;
+        if (p.B == 0 || p.Hkv == 0) return;
+        if (p.S == 0)
+        {
+            // No keys: every output row was 0, so is every query gradient.
+            for (int b = 0; b < p.B; b++)
+                for (int h = 0; h < p.H; h++)
+                    for (int i = 0; i < p.L; i++) new Span<float>(args.DQ.Row(b, h, i), p.E).Clear();
+            return;
+        }
+        int splits = KeySplits(p);
+        // Key-block boundaries of the ranges, balanced by work: under a causal mask later key blocks are seen by
+        // fewer query rows.
+        int blocks = (p.S + Bk - 1) / Bk;
+        var bounds = stackalloc int[splits + 1];
+        Balance(p, blocks, splits, bounds);
         fixed (FlashArgs* a = &args)
         {
-            // 1. D = rowsum(dO∘O) per query row (also zeroes dQ, which the items accumulate into).
-            ParallelFor.For(p.B * p.H, (long)p.L * (p.Ev + p.E), new DeltaBody(a));
-            // 2. One item per kv head.
-            long cost = (long)p.Group * p.L * p.S * (2 * p.E + p.Ev) * (p.Causal ? 1 : 2);
-            ParallelFor.For(p.B * p.Hkv, cost, new KvHeadBody(a));
+            // 1. D = rowsum(dO∘O) per query row; zero dQ and the partial dQs, which the items accumulate into.
+            ParallelFor.For(p.B * p.H, (long)p.L * (p.Ev + p.E * splits), new DeltaBody(a, splits));
+            // 2. One item per kv head and key range; it owns dK and dV of its keys and its (partial) dQ.
+            long cost = (long)p.Group * p.L * p.S / splits * (3 * p.E + 2 * p.Ev) * (p.Causal ? 1 : 2);
+            ParallelFor.ForDynamic(p.B * p.Hkv * splits, 1, cost, new KvHeadBody(a, splits, bounds));
+            // 3. dQ = scale·Σ partial dQs, in range order.
+            ParallelFor.For(p.B * p.H, (long)p.L * p.E * splits, new FinishBody(a, splits));
         }
     }
 
-    readonly struct DeltaBody(FlashArgs* a) : IRangeBody
+    static void Balance(in AttentionProblem p, int blocks, int splits, int* bounds)
+    {
+        double total = 0;
+        for (int k = 0; k < blocks; k++) total += BlockWork(p, k);
+        bounds[0] = 0;
+        double run = 0;
+        int r = 1;
+        for (int k = 0; k < blocks && r < splits; k++)
+        {
+            run += BlockWork(p, k);
+            if (run >= total * r / splits) bounds[r++] = k + 1;
+        }
+        while (r <= splits) bounds[r++] = blocks;
+    }
+
+    /// <summary>Query rows that see key block k (the work of the block up to a constant).</summary>
+    static double BlockWork(in AttentionProblem p, int k) =>
+        p.Causal ? p.L - Math.Clamp((long)k * Bk - p.CausalOffset, 0, p.L) + 1 : p.L;
+
+    /// <summary>Partial dQ rows of key range r: range 0 accumulates in dQ itself.</summary>
+    static StridedRows DqRows(FlashArgs* a, int r)
+    {
+        ref readonly var p = ref a->P;
+        if (r == 0) return a->DQ;
+        return new StridedRows(a->DqPartials + (r - 1L) * p.B * p.H * p.L * p.E, (long)p.H * p.L * p.E, (long)p.L * p.E, p.E);
+    }
+
+    readonly struct DeltaBody(FlashArgs* a, int splits) : IRangeBody
     {
         public void Run(int start, int end)
         {
@@ -57,22 +112,47 @@ internal static unsafe class FlashBackward
                     float d = 0;
                     for (int e = 0; e < p.Ev; e++) d += dO[e] * o[e];
                     a->Delta[(long)bh * p.L + i] = d;
-                    new Span<float>(a->DQ.Row(b, h, i), p.E).Clear();
+                    for (int r = 0; r < splits; r++) new Span<float>(DqRows(a, r).Row(b, h, i), p.E).Clear();
                 }
             }
         }
     }
 
-    readonly struct KvHeadBody(FlashArgs* a) : IRangeBody
+    readonly struct KvHeadBody(FlashArgs* a, int splits, int* bounds) : IRangeBody
     {
         public void Run(int start, int end)
         {
             float* ws = TileMath.Aligned(ref workspace, WorkspaceFloats(a->P));
-            for (int t = start; t < end; t++) KvHead(a, ws, t / a->P.Hkv, t % a->P.Hkv);
+            for (int t = start; t < end; t++)
+            {
+                int bg = t / splits, r = t % splits;
+                KvHead(a, ws, bg / a->P.Hkv, bg % a->P.Hkv, bounds[r] * Bk, Math.Min(a->P.S, bounds[r + 1] * Bk), DqRows(a, r));
+            }
         }
     }
 
-    static void KvHead(FlashArgs* a, float* ws, int b, int g)
+    readonly struct FinishBody(FlashArgs* a, int splits) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            ref readonly var p = ref a->P;
+            float scale = (float)p.Scale;
+            for (int bh = start; bh < end; bh++)
+                for (int i = 0; i < p.L; i++)
+                {
+                    float* dq = a->DQ.Row(bh / p.H, bh % p.H, i);
+                    for (int r = 1; r < splits; r++)
+                    {
+                        float* part = DqRows(a, r).Row(bh / p.H, bh % p.H, i);
+                        for (int d = 0; d < p.E; d++) dq[d] += part[d];
+                    }
+                    for (int d = 0; d < p.E; d++) dq[d] *= scale;
+                }
+        }
+    }
+
+    /// <summary>Keys [jBegin, jEnd) of kv head (b, g): their dK and dV, and their share of dQ added into dqRows.</summary>
+    static void KvHead(FlashArgs* a, float* ws, int b, int g, int jBegin, int jEnd, StridedRows dqRows)
     {
         ref readonly var p = ref a->P;
         const int MR = TileMath.MR;
@@ -90,12 +170,12 @@ internal static unsafe class FlashBackward
         float kScale = (float)(p.Scale * FlashArgs.Log2E);
         int len = a->KeyLength(b);
 
-        for (int j0 = 0; j0 < p.S; j0 += Bk)
+        for (int j0 = jBegin; j0 < jEnd; j0 += Bk)
         {
-            int jn = Math.Min(Bk, p.S - j0);
+            int jn = Math.Min(Bk, jEnd - j0);
             if (j0 >= len)
             {
-                // 1. Keys past the length get no gradient.
+                // a. Keys past the length get no gradient.
                 for (int jj = 0; jj < jn; jj++)
                 {
                     new Span<float>(a->DK.Row(b, g, j0 + jj), p.E).Clear();
@@ -104,7 +184,7 @@ internal static unsafe class FlashBackward
                 continue;
             }
 
-            // 2. Pack the block: Kᵀ (scaled), Vᵀ, K rows padded to eLanes; lanes past the block are 0.
+            // b. Pack the block: Kᵀ (scaled), Vᵀ, K rows padded to eLanes; lanes past the block are 0.
             for (int jj = 0; jj < Bk; jj++)
             {
                 float* k = jj < jn ? a->K.Row(b, g, j0 + jj) : null, v = jj < jn ? a->V.Row(b, g, j0 + jj) : null;
@@ -117,14 +197,15 @@ internal static unsafe class FlashBackward
 
             for (int h = g * p.Group; h < (g + 1) * p.Group; h++)
             {
-                // 3. Query rows that see any key of the block: causal rows before j0 − offset see none.
+                // c. Query rows that see any key of the block: causal rows before j0 − offset see none.
                 int iStart = p.Causal ? (int)Math.Clamp((long)j0 - p.CausalOffset, 0, p.L) : 0;
+                float* acc = dqAcc + (long)(h - g * p.Group) * p.L * eLanes;
                 for (int i0 = iStart; i0 < p.L; i0 += Bq)
                     QueryTile(a, b, h, g, i0, Math.Min(Bq, p.L - i0), j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile,
-                              dqInPlace ? null : dqAcc + (long)(h - g * p.Group) * p.L * eLanes);
+                              dqInPlace ? dqRows.Row(b, h, i0) : acc + (long)i0 * eLanes, dqInPlace ? dqRows.SL : eLanes);
             }
 
-            // 4. Write the block's dK = scale·Σ Qᵀ·dS and dV, transposed back.
+            // d. Write the block's dK = scale·Σ Qᵀ·dS and dV, transposed back.
             float scale = (float)p.Scale;
             for (int jj = 0; jj < jn; jj++)
             {
@@ -134,20 +215,19 @@ internal static unsafe class FlashBackward
             }
         }
 
-        // 5. dQ = scale·Σ dS·K for the kv head's query heads, now that every key block has been added.
-        float s = (float)p.Scale;
+        // e. Padded dQ rows go to the range's dQ rows (unscaled; the finishing pass scales).
+        if (dqInPlace) return;
         for (int h = g * p.Group; h < (g + 1) * p.Group; h++)
             for (int i = 0; i < p.L; i++)
             {
-                float* dq = a->DQ.Row(b, h, i);
-                float* acc = dqInPlace ? dq : dqAcc + ((long)(h - g * p.Group) * p.L + i) * eLanes;
-                for (int d = 0; d < p.E; d++) dq[d] = acc[d] * s;
+                float* dq = dqRows.Row(b, h, i), acc = dqAcc + ((long)(h - g * p.Group) * p.L + i) * eLanes;
+                for (int d = 0; d < p.E; d++) dq[d] = acc[d];
             }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void QueryTile(FlashArgs* a, int b, int h, int g, int i0, int rows, int j0, int jn, int len, float* kt, float* vt,
-        float* dkt, float* dvt, float* kp, int eLanes, float* pTile, float* dsTile, float* dqAcc)
+        float* dkt, float* dvt, float* kp, int eLanes, float* pTile, float* dsTile, float* dq0, long ldq)
     {
         ref readonly var p = ref a->P;
         const int MR = TileMath.MR;
@@ -166,13 +246,11 @@ internal static unsafe class FlashBackward
 
         // 8. dVᵀ += dOᵀ·P̃ and dKᵀ += Qᵀ·dS: sums over the tile's query rows, 6 value/key columns per call.
         for (int e0 = 0; e0 < p.Ev; e0 += MR)
-            TileMath.Mma<Vec4>(dvt + e0 * Bk, Bk, MR, Rows6.Strided(dO0 + e0, 1, p.Ev - e0), a->DO.SL, pTile, Bk, rows, accumulate: true);
+            TileMath.Mma<Vec4>(dvt + e0 * Bk, Bk, Math.Min(MR, p.Ev - e0), Rows6.Strided(dO0 + e0, 1, p.Ev - e0), a->DO.SL, pTile, Bk, rows, accumulate: true);
         for (int d0 = 0; d0 < p.E; d0 += MR)
-            TileMath.Mma<Vec4>(dkt + d0 * Bk, Bk, MR, Rows6.Strided(q0 + d0, 1, p.E - d0), a->Q.SL, dsTile, Bk, rows, accumulate: true);
+            TileMath.Mma<Vec4>(dkt + d0 * Bk, Bk, Math.Min(MR, p.E - d0), Rows6.Strided(q0 + d0, 1, p.E - d0), a->Q.SL, dsTile, Bk, rows, accumulate: true);
 
         // 9. dQ += dS·K with the head dim in lanes: in place when E is whole vectors, else in the padded accumulator.
-        float* dq0 = dqAcc == null ? a->DQ.Row(b, h, i0) : dqAcc + (long)i0 * eLanes;
-        long ldq = dqAcc == null ? a->DQ.SL : eLanes;
         for (int r0 = 0; r0 < rows; r0 += MR)
         {
             var ds = Rows6.Strided(dsTile + r0 * Bk, Bk, rows - r0);
@@ -204,6 +282,7 @@ internal static unsafe class FlashBackward
         var dropScale = Vector512.Create((float)p.DropoutScale);
         var keyIota = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + Vector512.Create((uint)j0);
         var ms = a->MaskStrides;
+        bool masked = a->MaskKind != AttentionMaskKind.None;
         for (int r = 0; r < rows; r++)
         {
             int i = i0 + r;
@@ -211,15 +290,33 @@ internal static unsafe class FlashBackward
             var lse = Vector512.Create(a->Lse[(long)bh * p.L + i] * FlashArgs.Log2E);
             var delta = Vector512.Create(a->Delta[(long)bh * p.L + i]);
             // Keys [0, visible) of this row (lanes counted from j0); the rest of the block is blocked.
-            var visible = Vector512.Create((float)(Math.Min(len, p.CausalEnd(i)) - j0));
+            int visibleKeys = Math.Min(len, p.CausalEnd(i)) - j0;
+            var visible = Vector512.Create((float)visibleKeys);
             long maskAt = b * ms.B + h * ms.H + i * ms.L + j0 * ms.S;
+            var x0 = Vector512.Load(s);
+            var x1 = Vector512.Load(s + 16);
+            var x2 = Vector512.Load(s + 32);
+            var x3 = Vector512.Load(s + 48);
+            if (masked)
+            {
+                x0 += MaskVector(a, maskAt, ms.S, jn);
+                x1 += MaskVector(a, maskAt + 16 * ms.S, ms.S, jn - 16);
+                x2 += MaskVector(a, maskAt + 32 * ms.S, ms.S, jn - 32);
+                x3 += MaskVector(a, maskAt + 48 * ms.S, ms.S, jn - 48);
+            }
+            if (visibleKeys < Bk)
+            {
+                x0 = Vector512.ConditionalSelect(Vector512.LessThan(iota, visible), x0, ninf);
+                x1 = Vector512.ConditionalSelect(Vector512.LessThan(iota + Vector512.Create(16f), visible), x1, ninf);
+                x2 = Vector512.ConditionalSelect(Vector512.LessThan(iota + Vector512.Create(32f), visible), x2, ninf);
+                x3 = Vector512.ConditionalSelect(Vector512.LessThan(iota + Vector512.Create(48f), visible), x3, ninf);
+            }
+            (x0, x1, x2, x3) = (x0 - lse, x1 - lse, x2 - lse, x3 - lse);
+            TileMath.Exp2<Vec4>(ref x0, ref x1, ref x2, ref x3);
             var rowKey = Vector512.Create(dropout ? AttentionDropout.RowKey(headKey, i) : 0u);
             for (int n = 0; n < 4; n++)
             {
-                var x = Vector512.Load(s + 16 * n);
-                if (a->MaskKind != AttentionMaskKind.None) x += MaskVector(a, maskAt + 16 * n * ms.S, ms.S, jn - 16 * n);
-                x = Vector512.ConditionalSelect(Vector512.LessThan(iota + Vector512.Create(16f * n), visible), x, ninf);
-                var prob = TileMath.Exp2(x - lse);
+                var prob = n == 0 ? x0 : n == 1 ? x1 : n == 2 ? x2 : x3;
                 var dP = Vector512.Load(dp + 16 * n);
                 if (dropout)
                 {
@@ -238,8 +335,10 @@ internal static unsafe class FlashBackward
     static Vector512<float> MaskVector(FlashArgs* a, long offset, long step, int count)
     {
         if (count <= 0) return Vector512<float>.Zero;
-        if (step == 1 && count >= 16 && a->MaskKind == AttentionMaskKind.Additive)
-            return Vector512.Load((float*)a->Mask + offset) * Vector512.Create(FlashArgs.Log2E);
+        if (step == 1 && count >= 16)
+            return a->MaskKind == AttentionMaskKind.Additive
+                ? Vector512.Load((float*)a->Mask + offset) * Vector512.Create(FlashArgs.Log2E)
+                : TileMath.BoolBias((bool*)a->Mask + offset);
         var buffer = stackalloc float[16];
         for (int k = 0; k < 16; k++) buffer[k] = k < count ? a->MaskBias(offset + k * step) : 0f;
         return Vector512.Load(buffer);

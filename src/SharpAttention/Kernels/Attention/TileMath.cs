@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SharpAttention.Kernels.Attention;
 
@@ -14,6 +15,15 @@ internal struct Vec1 : IVecCount { public static int N => 1; }
 internal struct Vec2 : IVecCount { public static int N => 2; }
 internal struct Vec3 : IVecCount { public static int N => 3; }
 internal struct Vec4 : IVecCount { public static int N => 4; }
+
+/// <summary>Rows of A a micro-kernel call computes (4 for tails, so a head dim of 64 = 10·6 + 4 wastes nothing).</summary>
+internal interface IRowCount
+{
+    static abstract bool Six { get; }
+}
+
+internal struct FourRows : IRowCount { public static bool Six => false; }
+internal struct SixRows : IRowCount { public static bool Six => true; }
 
 /// <summary>Six row pointers of A; a row past the last valid one repeats a valid row (its results are not stored).</summary>
 internal unsafe struct Rows6
@@ -39,7 +49,7 @@ internal unsafe struct Rows6
 /// rows loaded as vectors — 6×N accumulators stay in registers for the whole sum (the GotoBLAS/BLIS micro-kernel
 /// shape). A's rows being arbitrary pointers with a step lets one kernel read K rows (step 1), V columns (step =
 /// row stride) and scratch tiles alike. Every lane sums t in order with one FMA per term, so results do not depend
-/// on the tile a lane falls in or the ISA path. Raw intrinsics are not needed: Vector512/256 lower to AVX-512/AVX2.
+/// on the tile a lane falls in or the ISA path. Vector512/256 lower to AVX-512/AVX2; raw intrinsics only widen bool masks and transpose mask blocks.
 /// </summary>
 internal static unsafe class TileMath
 {
@@ -54,13 +64,14 @@ internal static unsafe class TileMath
     public static void Mma<TN>(float* c, long ldc, int rows, in Rows6 a, long aStep, float* b, long ldb, int count,
                                float* alpha = null, bool accumulate = false) where TN : struct, IVecCount
     {
-        if (Use512) Mma512<TN>(c, ldc, rows, a, aStep, b, ldb, count, alpha, accumulate);
+        if (Use512 && rows > 4) Mma512<TN, SixRows>(c, ldc, rows, a, aStep, b, ldb, count, alpha, accumulate);
+        else if (Use512) Mma512<TN, FourRows>(c, ldc, rows, a, aStep, b, ldb, count, alpha, accumulate);
         else Mma256(c, ldc, rows, a, aStep, b, ldb, count, TN.N * 16, alpha, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Mma512<TN>(float* c, long ldc, int rows, in Rows6 rows6, long aStep, float* b, long ldb, int count,
-                           float* alpha, bool accumulate) where TN : struct, IVecCount
+    static void Mma512<TN, TR>(float* c, long ldc, int rows, in Rows6 rows6, long aStep, float* b, long ldb, int count,
+                               float* alpha, bool accumulate) where TN : struct, IVecCount where TR : struct, IRowCount
     {
         float* a0 = rows6.R0, a1 = rows6.R1, a2 = rows6.R2, a3 = rows6.R3, a4 = rows6.R4, a5 = rows6.R5;
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
@@ -96,6 +107,7 @@ internal static unsafe class TileMath
             if (TN.N > 1) c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
             if (TN.N > 2) c32 = Vector512.FusedMultiplyAdd(x, b2, c32);
             if (TN.N > 3) c33 = Vector512.FusedMultiplyAdd(x, b3, c33);
+            if (!TR.Six) continue;
             x = Vector512.Create(a4[o]);
             c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
             if (TN.N > 1) c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
@@ -111,8 +123,8 @@ internal static unsafe class TileMath
         if (rows > 1) Store512<TN>(c + ldc, alpha, accumulate, c10, c11, c12, c13);
         if (rows > 2) Store512<TN>(c + 2 * ldc, alpha, accumulate, c20, c21, c22, c23);
         if (rows > 3) Store512<TN>(c + 3 * ldc, alpha, accumulate, c30, c31, c32, c33);
-        if (rows > 4) Store512<TN>(c + 4 * ldc, alpha, accumulate, c40, c41, c42, c43);
-        if (rows > 5) Store512<TN>(c + 5 * ldc, alpha, accumulate, c50, c51, c52, c53);
+        if (TR.Six && rows > 4) Store512<TN>(c + 4 * ldc, alpha, accumulate, c40, c41, c42, c43);
+        if (TR.Six && rows > 5) Store512<TN>(c + 5 * ldc, alpha, accumulate, c50, c51, c52, c53);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -226,6 +238,64 @@ internal static unsafe class TileMath
         p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(0.2402265092228873f));
         p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(0.6931472067028324f));
         return Vector512.FusedMultiplyAdd(p, f, Vector512.Create(1f));
+    }
+
+    /// <summary>16 consecutive bool mask entries as score biases: 0 where true (may attend), −∞ where false.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> BoolBias(bool* mask)
+    {
+        if (Avx512F.IsSupported)
+        {
+            var widened = Avx512F.ConvertToVector512Int32(Vector128.Load((byte*)mask));   // vpmovzxbd
+            return Vector512.ConditionalSelect(Vector512.Equals(widened, Vector512<int>.Zero).AsSingle(),
+                                               Vector512.Create(float.NegativeInfinity), Vector512<float>.Zero);
+        }
+        var buffer = stackalloc float[16];
+        for (int k = 0; k < 16; k++) buffer[k] = mask[k] ? 0f : float.NegativeInfinity;
+        return Vector512.Load(buffer);
+    }
+
+    public static bool CanTranspose => Avx512F.IsSupported;
+
+    /// <summary>cols[k][c] = rows[c][k] for a 16×16 block (rows and cols may not overlap): an in-register transpose
+    /// (unpack pairs of rows, then pairs of pairs, then two rounds of 128-bit lane shuffles), 64 shuffles for 256
+    /// elements. Only when <see cref="CanTranspose"/>.</summary>
+    public static void Transpose16(Vector512<float>* rows, Vector512<float>* cols)
+    {
+        var t = stackalloc Vector512<float>[16];
+        for (int k = 0; k < 16; k += 2)
+        {
+            t[k] = Avx512F.UnpackLow(rows[k], rows[k + 1]);       // r0[0] r1[0] r0[1] r1[1] per 128-bit lane
+            t[k + 1] = Avx512F.UnpackHigh(rows[k], rows[k + 1]);  // r0[2] r1[2] r0[3] r1[3]
+        }
+        var u = stackalloc Vector512<float>[16];
+        for (int k = 0; k < 16; k += 4)
+        {
+            u[k] = Avx512F.UnpackLow(t[k].AsDouble(), t[k + 2].AsDouble()).AsSingle();          // column 0 (+4, +8, +12)
+            u[k + 1] = Avx512F.UnpackHigh(t[k].AsDouble(), t[k + 2].AsDouble()).AsSingle();     // column 1
+            u[k + 2] = Avx512F.UnpackLow(t[k + 1].AsDouble(), t[k + 3].AsDouble()).AsSingle();  // column 2
+            u[k + 3] = Avx512F.UnpackHigh(t[k + 1].AsDouble(), t[k + 3].AsDouble()).AsSingle(); // column 3
+        }
+        for (int c = 0; c < 4; c++)
+        {
+            // u[c], u[4 + c], u[8 + c], u[12 + c] hold columns c, c + 4, c + 8, c + 12 of rows 0–3, 4–7, 8–11, 12–15.
+            var v0 = Avx512F.Shuffle4x128(u[c], u[4 + c], 0x88);        // lanes 0, 2 of each: columns c and c + 8
+            var v1 = Avx512F.Shuffle4x128(u[c], u[4 + c], 0xDD);        // lanes 1, 3: columns c + 4 and c + 12
+            var v2 = Avx512F.Shuffle4x128(u[8 + c], u[12 + c], 0x88);
+            var v3 = Avx512F.Shuffle4x128(u[8 + c], u[12 + c], 0xDD);
+            cols[c] = Avx512F.Shuffle4x128(v0, v2, 0x88);
+            cols[c + 8] = Avx512F.Shuffle4x128(v0, v2, 0xDD);
+            cols[c + 4] = Avx512F.Shuffle4x128(v1, v3, 0x88);
+            cols[c + 12] = Avx512F.Shuffle4x128(v1, v3, 0xDD);
+        }
+    }
+
+    /// <summary>dst[k·ld + c] += rows[c][k] for a 16×16 block (<see cref="Transpose16"/>).</summary>
+    public static void AddTransposed16(Vector512<float>* rows, float* dst, long ld)
+    {
+        var cols = stackalloc Vector512<float>[16];
+        Transpose16(rows, cols);
+        for (int k = 0; k < 16; k++) (Vector512.Load(dst + k * ld) + cols[k]).Store(dst + k * ld);
     }
 
     /// <summary>Scalar 2^x with the same conventions, for tails and tests.</summary>
