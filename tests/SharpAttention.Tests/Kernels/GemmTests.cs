@@ -185,6 +185,36 @@ public class GemmTests
                 }
     });
 
+    /// <summary>The public entry point under Threads.Count = 1, 2 and 3 (3 oversubscribes two cores): the same
+    /// bits for plain, transposed and batched products.</summary>
+    [Fact]
+    public void ResultsDoNotDependOnThreadsCount()
+    {
+        int m = 301, n = 257, k = 530, batch = 3;
+        var rng = new Random(11);
+        var a = Random<float>(rng, batch * m * k);
+        var b = Random<float>(rng, batch * k * n);
+        var results = new List<float[]>();
+        int saved = Threads.Count;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                Threads.Count = threads;
+                foreach (var (ta, tb) in Combos)
+                {
+                    var c = new float[batch * m * n];
+                    Gemm.Run(ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 0f, c, n);
+                    Gemm.RunBatched(ta, tb, batch, m, n, k, 1f, a, ta ? m : k, m * k, b, tb ? k : n, k * n, 1f, c, n, m * n);
+                    results.Add(c);
+                }
+            }
+        }
+        finally { Threads.Count = saved; }
+        for (int i = Combos.Length; i < results.Count; i++)
+            Assert.True(results[i % Combos.Length].AsSpan().SequenceEqual(results[i]), $"Threads.Count {1 + i / Combos.Length}, combo {i % Combos.Length}");
+    }
+
     [Fact]
     public void Float64ResultsDoNotDependOnTheSplit()
     {

@@ -29,6 +29,9 @@ internal static unsafe class GemmF32
     /// with k &lt; KC take wider blocks of the same size).</summary>
     public const int NC = 2048;
 
+    /// <summary>Widest B block, for the shallowest products (bounds the panels' padding in the workspace).</summary>
+    public const int MaxNC = 8 * NC;
+
     /// <summary>C = alpha·op(A)·op(B) + beta·C for <paramref name="batch"/> products (see <see cref="Gemm"/>),
     /// on the ISA path <see cref="GemmIsaSelect.Current"/>, with the work split into at most
     /// <paramref name="parts"/> shares. Requires m, n, k &gt; 0 (the caller handles empty products).</summary>
@@ -93,7 +96,7 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
         int rowPanels = (p.M + mr - 1) / mr;
         // A shallow product (k < KC) gets proportionally wider B blocks of the same size in bytes, so A is
         // packed fewer times (once per B block).
-        int ncMax = Math.Max(GemmF32.NC, GemmF32.KC * GemmF32.NC / Math.Min(p.K, GemmF32.KC) / nr * nr);
+        int ncMax = Math.Clamp(GemmF32.KC * GemmF32.NC / Math.Min(p.K, GemmF32.KC) / nr * nr, GemmF32.NC, GemmF32.MaxNC);
         for (int jc = 0; jc < p.N; jc += ncMax)
         {
             int nc = Math.Min(ncMax, p.N - jc);
@@ -104,12 +107,16 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
             {
                 int kc = Math.Min(GemmF32.KC, p.K - pc);
                 // (kc, nc) of op(B) into colPanels panels of (kc, NR), packed by the whole team.
-                float* packedB = ws.B(colPanels * nr * kc);
+                float* packedB = ws.B(colPanels * GemmPack.PanelStride(nr, kc));
                 ParallelFor.For(colPanels, (long)kc * nr, new PackBBody(p.B + pc * p.BRow + jc * p.BCol, p.BRow, p.BCol, kc, nc, packedB));
                 // The first k block applies beta (and with beta = 0 never reads C); later ones add onto C.
                 var block = new GemmBlock(jc, pc, nc, kc, packedB, pc == 0 ? p.Beta : 1f, pc == 0 && p.Beta == 0f);
-                long cost = (long)p.M * nc * kc / parts;
-                ParallelFor.For(parts, cost, new BlockBody(p, block, parts, byRows ? rowPanels : colPanels, byRows));
+                int panels = byRows ? rowPanels : colPanels;
+                var body = new PanelsBody(p, block, byRows);
+                // Static shares of whole panels: one contiguous run of rows per thread, as even as panels allow,
+                // each cut into full-size A blocks (dynamic chunks would need smaller blocks to balance).
+                if (parts == 1) body.Run(0, panels);
+                else ParallelFor.For(parts, (long)p.M * nc * kc / parts, new SharesBody(body, panels, parts));
             }
         }
     }
@@ -124,7 +131,7 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
     {
         int mr = TK.MR, blockPanels = MCBlock / mr;
         var ws = GemmWorkspace.Current;
-        float* packedA = ws.A(MCBlock * blk.Kc);
+        float* packedA = ws.A(MCBlock / mr * GemmPack.PanelStride(mr, blk.Kc));
         int panels = (r1 - r0 + mr - 1) / mr, blocks = (panels + blockPanels - 1) / blockPanels;
         for (int bi = 0; bi < blocks; bi++)
         {
@@ -139,14 +146,15 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
     static void Macro(in GemmProblem p, in GemmBlock blk, float* packedA, int mc, float* c, int j0, int j1, GemmWorkspace ws)
     {
         int mr = TK.MR, nr = TK.NR, kc = blk.Kc;
+        nint strideA = GemmPack.PanelStride(mr, kc), strideB = GemmPack.PanelStride(nr, kc);
         for (int jr = j0; jr < j1; jr += nr)
         {
             int ncols = Math.Min(nr, j1 - jr);
-            float* b = blk.PackedB + jr * kc;
+            float* b = blk.PackedB + jr / nr * strideB;
             for (int ir = 0; ir < mc; ir += mr)
             {
                 int nrows = Math.Min(mr, mc - ir);
-                float* a = packedA + ir * kc;
+                float* a = packedA + ir / mr * strideA;
                 float* cTile = c + ir * p.Ldc + jr;
                 if (nrows == mr && ncols == nr)
                     TK.Run(kc, a, b, cTile, p.Ldc, p.Alpha, blk.Beta, blk.Overwrite);
@@ -175,22 +183,30 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmKernel
         public void Run(int start, int end)
         {
             int j = start * TK.NR;
-            GemmPack.Block<TK>(b + j * bCol, bRow, bCol, kc, Math.Min(nc, end * TK.NR) - j, TK.NR, packed + (long)j * kc);
+            GemmPack.Block<TK>(b + j * bCol, bRow, bCol, kc, Math.Min(nc, end * TK.NR) - j, TK.NR, packed + start * GemmPack.PanelStride(TK.NR, kc));
         }
     }
 
-    /// <summary>Shares [start, end) of <paramref name="parts"/> of one (jc, pc) block: a contiguous run of row
-    /// panels (or column panels) per share.</summary>
-    readonly struct BlockBody(GemmProblem p, GemmBlock blk, int parts, int panels, bool byRows) : IRangeBody
+    /// <summary>Panels [first, last) of one (jc, pc) block: row panels of MR (all columns) or column panels of NR
+    /// (all rows).</summary>
+    readonly struct PanelsBody(GemmProblem p, GemmBlock blk, bool byRows) : IRangeBody
     {
-        public void Run(int start, int end)
+        public void Run(int first, int last)
         {
-            int first = (int)((long)panels * start / parts), last = (int)((long)panels * end / parts);
-            if (first == last) return;
             if (byRows)
                 Tiles(p, blk, first * TK.MR, Math.Min(p.M, last * TK.MR), 0, blk.Nc);
             else
                 Tiles(p, blk, 0, p.M, first * TK.NR, Math.Min(blk.Nc, last * TK.NR));
+        }
+    }
+
+    /// <summary>Shares [start, end) of <paramref name="parts"/>: a contiguous run of panels per share.</summary>
+    readonly struct SharesBody(PanelsBody body, int panels, int parts) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            int first = (int)((long)panels * start / parts), last = (int)((long)panels * end / parts);
+            if (first < last) body.Run(first, last);
         }
     }
 

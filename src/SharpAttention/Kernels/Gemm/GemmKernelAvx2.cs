@@ -77,40 +77,46 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackTransposed(float* src, nint stepE, int kc, int w, float* dst)
     {
-        for (int g = 0; g < w; g += 4)
+        // 64 k steps at a time, so the lines being filled (64·w floats) stay in L1 while every group of 4 sources
+        // writes its 16 bytes of them; whole panels (64 KiB at w = 32) would be evicted between groups.
+        for (int p0 = 0; p0 < kc; p0 += 64)
         {
-            float* s0 = src + g * stepE, s1 = s0 + stepE, s2 = s1 + stepE, s3 = s2 + stepE;
-            float* d = dst + g;
-            int p = 0;
-            for (; p + 8 <= kc; p += 8, d += 8 * w)
+            int p1 = Math.Min(kc, p0 + 64);
+            for (int g = 0; g < w; g += 4)
             {
-                var r0 = Avx.LoadVector256(s0 + p);
-                var r1 = Avx.LoadVector256(s1 + p);
-                var r2 = Avx.LoadVector256(s2 + p);
-                var r3 = Avx.LoadVector256(s3 + p);
-                var t0 = Avx.UnpackLow(r0, r1).AsDouble();   // s0[4L] s1[4L] s0[4L+1] s1[4L+1]
-                var t1 = Avx.UnpackHigh(r0, r1).AsDouble();  // s0[4L+2] s1[4L+2] s0[4L+3] s1[4L+3]
-                var t2 = Avx.UnpackLow(r2, r3).AsDouble();
-                var t3 = Avx.UnpackHigh(r2, r3).AsDouble();
-                var u0 = Avx.UnpackLow(t0, t2).AsSingle();   // s0..s3 at k step 4L
-                var u1 = Avx.UnpackHigh(t0, t2).AsSingle();  // 4L + 1
-                var u2 = Avx.UnpackLow(t1, t3).AsSingle();   // 4L + 2
-                var u3 = Avx.UnpackHigh(t1, t3).AsSingle();  // 4L + 3
-                u0.GetLower().Store(d);
-                u1.GetLower().Store(d + w);
-                u2.GetLower().Store(d + 2 * w);
-                u3.GetLower().Store(d + 3 * w);
-                u0.GetUpper().Store(d + 4 * w);
-                u1.GetUpper().Store(d + 5 * w);
-                u2.GetUpper().Store(d + 6 * w);
-                u3.GetUpper().Store(d + 7 * w);
-            }
-            for (; p < kc; p++, d += w)
-            {
-                d[0] = s0[p];
-                d[1] = s1[p];
-                d[2] = s2[p];
-                d[3] = s3[p];
+                float* s0 = src + g * stepE, s1 = s0 + stepE, s2 = s1 + stepE, s3 = s2 + stepE;
+                float* d = dst + p0 * w + g;
+                int p = p0;
+                for (; p + 8 <= p1; p += 8, d += 8 * w)
+                {
+                    var r0 = Avx.LoadVector256(s0 + p);
+                    var r1 = Avx.LoadVector256(s1 + p);
+                    var r2 = Avx.LoadVector256(s2 + p);
+                    var r3 = Avx.LoadVector256(s3 + p);
+                    var t0 = Avx.UnpackLow(r0, r1).AsDouble();   // s0[4L] s1[4L] s0[4L+1] s1[4L+1]
+                    var t1 = Avx.UnpackHigh(r0, r1).AsDouble();  // s0[4L+2] s1[4L+2] s0[4L+3] s1[4L+3]
+                    var t2 = Avx.UnpackLow(r2, r3).AsDouble();
+                    var t3 = Avx.UnpackHigh(r2, r3).AsDouble();
+                    var u0 = Avx.UnpackLow(t0, t2).AsSingle();   // s0..s3 at k step 4L
+                    var u1 = Avx.UnpackHigh(t0, t2).AsSingle();  // 4L + 1
+                    var u2 = Avx.UnpackLow(t1, t3).AsSingle();   // 4L + 2
+                    var u3 = Avx.UnpackHigh(t1, t3).AsSingle();  // 4L + 3
+                    u0.GetLower().Store(d);
+                    u1.GetLower().Store(d + w);
+                    u2.GetLower().Store(d + 2 * w);
+                    u3.GetLower().Store(d + 3 * w);
+                    u0.GetUpper().Store(d + 4 * w);
+                    u1.GetUpper().Store(d + 5 * w);
+                    u2.GetUpper().Store(d + 6 * w);
+                    u3.GetUpper().Store(d + 7 * w);
+                }
+                for (; p < p1; p++, d += w)
+                {
+                    d[0] = s0[p];
+                    d[1] = s1[p];
+                    d[2] = s2[p];
+                    d[3] = s3[p];
+                }
             }
         }
     }

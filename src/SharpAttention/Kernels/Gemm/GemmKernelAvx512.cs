@@ -111,36 +111,42 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackTransposed(float* src, nint stepE, int kc, int w, float* dst)
     {
-        for (int g = 0; g < w; g += 4)
+        // 64 k steps at a time, so the lines being filled (64·w floats) stay in L1 while every group of 4 sources
+        // writes its 16 bytes of them; whole panels (64 KiB at w = 32) would be evicted between groups.
+        for (int p0 = 0; p0 < kc; p0 += 64)
         {
-            float* s0 = src + g * stepE, s1 = s0 + stepE, s2 = s1 + stepE, s3 = s2 + stepE;
-            float* d = dst + g;
-            int p = 0;
-            for (; p + 16 <= kc; p += 16, d += 16 * w)
+            int p1 = Math.Min(kc, p0 + 64);
+            for (int g = 0; g < w; g += 4)
             {
-                var r0 = Avx512F.LoadVector512(s0 + p);
-                var r1 = Avx512F.LoadVector512(s1 + p);
-                var r2 = Avx512F.LoadVector512(s2 + p);
-                var r3 = Avx512F.LoadVector512(s3 + p);
-                var t0 = Avx512F.UnpackLow(r0, r1).AsDouble();   // s0[4L] s1[4L] s0[4L+1] s1[4L+1]
-                var t1 = Avx512F.UnpackHigh(r0, r1).AsDouble();  // s0[4L+2] s1[4L+2] s0[4L+3] s1[4L+3]
-                var t2 = Avx512F.UnpackLow(r2, r3).AsDouble();
-                var t3 = Avx512F.UnpackHigh(r2, r3).AsDouble();
-                var u0 = Avx512F.UnpackLow(t0, t2).AsSingle();   // s0..s3 at k step 4L
-                var u1 = Avx512F.UnpackHigh(t0, t2).AsSingle();  // 4L + 1
-                var u2 = Avx512F.UnpackLow(t1, t3).AsSingle();   // 4L + 2
-                var u3 = Avx512F.UnpackHigh(t1, t3).AsSingle();  // 4L + 3
-                StoreLane(u0, u1, u2, u3, 0, d, w);
-                StoreLane(u0, u1, u2, u3, 1, d + 4 * w, w);
-                StoreLane(u0, u1, u2, u3, 2, d + 8 * w, w);
-                StoreLane(u0, u1, u2, u3, 3, d + 12 * w, w);
-            }
-            for (; p < kc; p++, d += w)
-            {
-                d[0] = s0[p];
-                d[1] = s1[p];
-                d[2] = s2[p];
-                d[3] = s3[p];
+                float* s0 = src + g * stepE, s1 = s0 + stepE, s2 = s1 + stepE, s3 = s2 + stepE;
+                float* d = dst + p0 * w + g;
+                int p = p0;
+                for (; p + 16 <= p1; p += 16, d += 16 * w)
+                {
+                    var r0 = Avx512F.LoadVector512(s0 + p);
+                    var r1 = Avx512F.LoadVector512(s1 + p);
+                    var r2 = Avx512F.LoadVector512(s2 + p);
+                    var r3 = Avx512F.LoadVector512(s3 + p);
+                    var t0 = Avx512F.UnpackLow(r0, r1).AsDouble();   // s0[4L] s1[4L] s0[4L+1] s1[4L+1]
+                    var t1 = Avx512F.UnpackHigh(r0, r1).AsDouble();  // s0[4L+2] s1[4L+2] s0[4L+3] s1[4L+3]
+                    var t2 = Avx512F.UnpackLow(r2, r3).AsDouble();
+                    var t3 = Avx512F.UnpackHigh(r2, r3).AsDouble();
+                    var u0 = Avx512F.UnpackLow(t0, t2).AsSingle();   // s0..s3 at k step 4L
+                    var u1 = Avx512F.UnpackHigh(t0, t2).AsSingle();  // 4L + 1
+                    var u2 = Avx512F.UnpackLow(t1, t3).AsSingle();   // 4L + 2
+                    var u3 = Avx512F.UnpackHigh(t1, t3).AsSingle();  // 4L + 3
+                    StoreLane(u0, u1, u2, u3, 0, d, w);
+                    StoreLane(u0, u1, u2, u3, 1, d + 4 * w, w);
+                    StoreLane(u0, u1, u2, u3, 2, d + 8 * w, w);
+                    StoreLane(u0, u1, u2, u3, 3, d + 12 * w, w);
+                }
+                for (; p < p1; p++, d += w)
+                {
+                    d[0] = s0[p];
+                    d[1] = s1[p];
+                    d[2] = s2[p];
+                    d[3] = s3[p];
+                }
             }
         }
     }

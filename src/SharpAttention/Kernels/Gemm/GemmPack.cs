@@ -12,8 +12,17 @@ namespace SharpAttention.Kernels.Gemm;
 /// </summary>
 internal static unsafe class GemmPack
 {
+    /// <summary>Floats of padding after each panel. Panels of w·kc floats are often a multiple of 4 KiB apart
+    /// (12·512·4 bytes = 24 KiB), which maps the same line of every panel to one L1 set: packing 20 panels
+    /// side by side then thrashes a 12-way cache. One cache line of padding spreads them over the sets.</summary>
+    public const int PanelPad = 16;
+
+    /// <summary>Distance in floats from one packed panel of width w and depth kc to the next.</summary>
+    public static int PanelStride(int w, int kc) => w * kc + PanelPad;
+
     /// <summary>
-    /// Packs elements e &lt; count of a kc-deep slice into ⌈count / w⌉ panels of (kc, w), panel q at dst + q·w·kc:
+    /// Packs elements e &lt; count of a kc-deep slice into ⌈count / w⌉ panels of (kc, w), panel q at
+    /// dst + q·<see cref="PanelStride"/>:
     /// panel[p·w + e'] = src[p·stepP + (q·w + e')·stepE]. One of the steps is 1 (row-major storage): stepE = 1
     /// copies w-long runs, stepP = 1 transposes (with the kernel's SIMD transpose for full panels).
     /// </summary>
@@ -24,7 +33,7 @@ internal static unsafe class GemmPack
             Copy(src, stepP, kc, count, w, dst);
             return;
         }
-        for (int e = 0; e < count; e += w, src += w * stepE, dst += w * kc)
+        for (int e = 0; e < count; e += w, src += w * stepE, dst += PanelStride(w, kc))
         {
             int valid = Math.Min(w, count - e);
             if (valid == w && w % 4 == 0) TK.PackTransposed(src, stepE, kc, w, dst);
@@ -37,7 +46,7 @@ internal static unsafe class GemmPack
     static void Copy(float* src, nint stepP, int kc, int count, int w, float* dst)
     {
         int full = count / w, rest = count - full * w;
-        nint panel = (nint)w * kc;
+        nint panel = PanelStride(w, kc);
         for (int p = 0; p < kc; p++, src += stepP)
         {
             float* d = dst + p * w;

@@ -24,8 +24,9 @@ internal sealed unsafe class GemmWorkspace
 
     GemmWorkspace()
     {
-        a = Allocate(GemmF32.MC * GemmF32.KC, out packedA);
-        b = Allocate(GemmF32.KC * GemmF32.NC, out packedB);
+        // MC rows in panels of at least 4; at most MaxNC columns in panels of at least 4, each panel padded.
+        a = Allocate(GemmF32.MC * GemmF32.KC + GemmF32.MC / 4 * GemmPack.PanelPad, out packedA);
+        b = Allocate(GemmF32.KC * GemmF32.NC + GemmF32.MaxNC / 4 * GemmPack.PanelPad, out packedB);
         tile = Allocate(TileFloats, out tilePtr);
     }
 
