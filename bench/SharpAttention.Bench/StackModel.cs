@@ -8,7 +8,8 @@ namespace SharpAttention.Bench;
 /// The stand-in for the reference decoder until the model issue lands: token + position embeddings, pre-LN blocks
 /// of causal multi-head self-attention composed from primitives (matmul, scale, masked_fill, softmax, matmul) and a
 /// GELU MLP, dropout after each sublayer, a final layer norm and a vocabulary head, trained with cross-entropy and
-/// AdamW. Built only from F ops and tensor methods, so it measures those ops' kernels and the step's allocations.
+/// AdamW. Built only from F ops and tensor methods (the MLP's first Linear + GELU through the fused
+/// F.LinearActivation), so it measures those ops' kernels and the step's allocations.
 /// (The test project compiles this file too, at a small size, for the allocation bound.)
 /// </summary>
 internal sealed class StackModel
@@ -82,8 +83,8 @@ internal sealed class StackModel
             var attended = scores.Softmax(-1).MatMul(v)                             // (B, H, T, dh)
                 .Permute(0, 2, 1, 3).Reshape(b, t, d);                              // (B, T, D)
             x = x + F.Dropout(F.Linear(attended, blk.Wo, blk.Bo), c.Dropout, true, dropoutGen);
-            // 2. The MLP: Linear → GELU → Linear.
-            var hidden = F.Linear(F.LayerNorm(x, [d], blk.Ln2W, blk.Ln2B), blk.W1, blk.B1).Gelu();  // (B, T, DFF)
+            // 2. The MLP: Linear → GELU (one fused op) → Linear.
+            var hidden = F.LinearActivation(F.LayerNorm(x, [d], blk.Ln2W, blk.Ln2B), blk.W1, blk.B1, "gelu");  // (B, T, DFF)
             x = x + F.Dropout(F.Linear(hidden, blk.W2, blk.B2), c.Dropout, true, dropoutGen);
         }
         return F.Linear(F.LayerNorm(x, [d], lnFW, lnFB), head, headB);              // (B, T, V)

@@ -47,6 +47,7 @@ public abstract class Module
     public Tensor? RegisterBuffer(string name, Tensor? tensor, bool persistent = true)
     {
         CheckNewName(name, "buffer");
+        tensor?.DetachFromScope();   // a module's state outlives any TensorScope it was built in
         buffers.Add(name, tensor);
         if (!persistent) nonPersistent.Add(name);
         return tensor;

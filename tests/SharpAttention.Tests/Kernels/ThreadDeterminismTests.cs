@@ -25,30 +25,35 @@ public class ThreadDeterminismTests
         var w = Tensor.Randn([n], g).RequiresGrad_();
         var b = Tensor.Randn([n], g).RequiresGrad_();
         var emb = Tensor.Randn([50, n], g).RequiresGrad_();
+        var w2 = Tensor.Randn([300, 64], g).RequiresGrad_();
+        var b2 = Tensor.Randn([300], g).RequiresGrad_();
         var ids = Tensor.RandInt(0, 50, [rows], g);                 // repeats: the embedding gradient adds rows
         var target = Tensor.RandInt(0, classes, [rows], g);
         var results = new List<Tensor>();
 
         var h = x + F.Embedding(ids, emb);                          // (rows, n) flat add
         var ln = F.LayerNorm(h, [n], w, b);
+        var mlp = F.LinearActivation(h.Narrow(1, 0, 64), w2, b2, "gelu");   // fused bias + GELU epilogue
         var rms = F.RmsNorm(h, [n], w);
         var act = ln.Gelu() + rms.Gelu("tanh") * ln.Silu() + ln.Tanh() + (ln + b).Relu();   // row-broadcast add
         var drop = F.Dropout(act, 0.25, training: true, generator: new Generator(5));
-        var soft = drop.Softmax(-1) + drop.LogSoftmax(-1) * 1e-3;
+        var mask = Tensor.RandInt(0, 2, [n], g).Eq(1.0);
+        var masked = drop.MaskedFill(mask, double.NegativeInfinity);      // row-parallel select
+        var soft = masked.Softmax(-1) + drop.LogSoftmax(-1) * 1e-3;
         var colSum = soft.Sum(0);                                   // (n) column sums
         var moments = soft.Var(1) + soft.Mean(1) + soft.Max(1).Values;
         var ce = F.CrossEntropy(drop.Narrow(1, 0, classes), target, labelSmoothing: 0.1);
         var bce = F.BinaryCrossEntropyWithLogits(drop, soft.Detach());
         var permuted = drop.Reshape(rows, 7, 100).Permute(2, 0, 1).Contiguous();  // strided copy
-        var loss = colSum.Sum() + moments.Sum() + ce + bce + permuted.Exp().Mean() + act.Sum();
-        results.AddRange([h, ln, rms, act, drop, soft, colSum, moments, ce, bce, permuted, loss, act.Sum(), act.Reshape(-1).Sum()]);
+        var loss = colSum.Sum() + moments.Sum() + ce + bce + permuted.Exp().Mean() + act.Sum() + mlp.Mean();
+        results.AddRange([h, ln, rms, act, drop, masked, soft, colSum, moments, ce, bce, permuted, mlp, loss, act.Sum(), act.Reshape(-1).Sum()]);
         loss.Backward();
-        results.AddRange([x.Grad!, w.Grad!, b.Grad!, emb.Grad!]);
+        results.AddRange([x.Grad!, w.Grad!, b.Grad!, emb.Grad!, w2.Grad!, b2.Grad!]);
 
-        var opt = new AdamW([x, w, b, emb], lr: 1e-2);
+        var opt = new AdamW([x, w, b, emb, w2, b2], lr: 1e-2);
         opt.Step();
         opt.Step();
-        results.AddRange([x, w, b, emb]);
+        results.AddRange([x, w, b, emb, w2, b2]);
         return results.ConvertAll(t => t.Detach().ToArray());
     }
 

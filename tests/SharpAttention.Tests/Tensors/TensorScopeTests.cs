@@ -191,4 +191,19 @@ public class TensorScopeTests
         Assert.Equal(8 * 16, y.ToArray().Length);
         Assert.NotNull(x.Grad);
     }
+
+    [Fact]
+    public void ModuleBuffersAndLazyCachesOutliveTheScopeThatMadeThem()
+    {
+        SharpAttention.NN.Positional.RotaryEmbedding rope;
+        float[] first;
+        using (TensorScope.Begin())
+        {
+            rope = new SharpAttention.NN.Positional.RotaryEmbedding(8);   // its inv_freq buffer is made in the scope
+            first = rope.Apply(Tensor.Ones(1, 2, 4, 8)).ToArray();      // and its cos/sin cache on first use
+        }
+        Assert.False(rope.InvFreq.IsReleased);
+        using (TensorScope.Begin())
+            Assert.Equal(first, rope.Apply(Tensor.Ones(1, 2, 4, 8)).ToArray());
+    }
 }

@@ -30,7 +30,7 @@ internal static class Linear
         return y;
     }
 
-    static void Check(Tensor x, Tensor weight, Tensor? bias)
+    internal static void Check(Tensor x, Tensor weight, Tensor? bias)
     {
         Unary.RequireFloat(x, "linear");
         Unary.RequireFloat(weight, "linear");

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using SharpAttention.Kernels.Threading;
 
 namespace SharpAttention.Kernels.Simd;
 
@@ -64,19 +65,37 @@ internal readonly struct PowOp : IBinaryOp
     public static void Invoke<T>(T a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Pow(a, b, y);
 }
 
-/// <summary>Elementwise kernels that take a scalar parameter.</summary>
+/// <summary>Elementwise kernels that take a scalar parameter; fixed chunks are shared over the thread team.</summary>
 internal static class Pointwise
 {
     /// <summary>y = x^p.</summary>
     public static void Pow<T>(ReadOnlySpan<T> x, T p, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        TensorPrimitives.Pow(x, p, y);
+        ChunkedFor.For(x.Length, 16, new Body<T>(x, y, p, null, null));
 
     /// <summary>y = min(max(x, lo), hi), either bound optional. With lo &gt; hi every element becomes hi, as in
     /// torch.clamp (TensorPrimitives.Clamp would throw instead). NaN elements stay NaN.</summary>
-    public static void Clamp<T>(ReadOnlySpan<T> x, T? lo, T? hi, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Clamp<T>(ReadOnlySpan<T> x, T? lo, T? hi, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ChunkedFor.For(x.Length, 2, new Body<T>(x, y, default, lo, hi, clamp: true));
+
+    /// <summary>A chunk of pow (clamp false) or clamp.</summary>
+    readonly ref struct Body<T>(ReadOnlySpan<T> x, Span<T> y, T p, T? lo, T? hi, bool clamp = false) : IRangeBody
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (lo is { } l) TensorPrimitives.Max(x, l, y);
-        else x.CopyTo(y);
-        if (hi is { } h) TensorPrimitives.Min(y, h, y);
+        readonly ReadOnlySpan<T> x = x;
+        readonly Span<T> y = y;
+
+        public void Run(int start, int end)
+        {
+            var xs = x[start..end];
+            var ys = y[start..end];
+            if (!clamp)
+            {
+                TensorPrimitives.Pow(xs, p, ys);
+                return;
+            }
+            if (lo is { } l) TensorPrimitives.Max(xs, l, ys);
+            else xs.CopyTo(ys);
+            if (hi is { } h) TensorPrimitives.Min(ys, h, ys);
+        }
     }
 }

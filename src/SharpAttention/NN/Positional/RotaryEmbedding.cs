@@ -39,7 +39,10 @@ namespace SharpAttention.NN.Positional
             if (offset < 0 || length < 0) throw new ArgumentException($"RotaryEmbedding: negative offset {offset} or length {length}");
             int needed = offset + length;
             if (cos == null || sin == null || cos.Size(0) < needed)
-                (cos, sin) = F.RotaryTables(InvFreq, Math.Max(needed, 2 * (cos?.Size(0) ?? 0)));   // grow geometrically
+            {
+                var (c0, s0) = F.RotaryTables(InvFreq, Math.Max(needed, 2 * (cos?.Size(0) ?? 0)));   // grow geometrically
+                (cos, sin) = (c0.DetachFromScope(), s0.DetachFromScope());   // the cache outlives the TensorScope of the call that built it
+            }
             var (c, s) = (cos, sin);
             return (c!.Narrow(0, offset, length), s!.Narrow(0, offset, length));
         }
