@@ -25,6 +25,10 @@ public class ScaledDotProductAttentionTests
         new(2, 1, 1, 9, 15, 8, 8, Mask: "bool2d", ThreeD: true),
         new(2, 2, 2, 9, 15, 8, 8, Dropout: 0.3),
         new(2, 4, 2, 9, 15, 8, 8, Dropout: 0.5, Causal: true, KeyLengths: true),
+        new(1, 2, 2, 257, 257, 64, 64, Causal: true),
+        new(1, 4, 2, 130, 150, 80, 80, Mask: "float"),
+        new(3, 2, 1, 7, 257, 8, 8, Mask: "bool2d", KeyLengths: true),
+        new(2, 2, 2, 100, 90, 64, 64, Mask: "boolpad", Dropout: 0.2),
     ];
 
     static void Close(double[] expected, double[] actual, double atol, double rtol, string what)
@@ -102,6 +106,23 @@ public class ScaledDotProductAttentionTests
                     Assert.Equal(0.0, o[(bh * 6 + row) * 4 + e]);
                     Assert.Equal(0.0, dq[(bh * 6 + row) * 4 + e]);
                 }
+    }
+
+    [Fact]
+    public void FusedAllocatesNothingQuadraticAtN4096()
+    {
+        const int n = 4096;
+        var g = new Generator(3);
+        var q = Tensor.Randn([1, 1, n, 64], g).RequiresGrad_();
+        var k = Tensor.Randn([1, 1, n, 64], g).RequiresGrad_();
+        var v = Tensor.Randn([1, 1, n, 64], g).RequiresGrad_();
+        var dOut = Tensor.Randn([1, 1, n, 64], g);
+        F.ScaledDotProductAttention(q, k, v, isCausal: true).Backward(dOut);   // warm-up: workspaces, JIT
+        long before = GC.GetAllocatedBytesForCurrentThread();   // other test classes run in parallel
+        F.ScaledDotProductAttention(q, k, v, isCausal: true).Backward(dOut);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // (N, N) float scores alone would be 64 MB; inputs-sized buffers (o, lse, gradients) are 1 MB each.
+        Assert.True(allocated < 12L << 20, $"fused attention allocated {allocated} bytes at N = {n}");
     }
 
     [Fact]

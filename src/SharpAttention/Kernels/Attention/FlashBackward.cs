@@ -1,0 +1,338 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using SharpAttention.Kernels.Threading;
+
+namespace SharpAttention.Kernels.Attention;
+
+/// <summary>
+/// Flash-attention backward (FlashAttention-2, Dao 2023, algorithm 2): probabilities are recomputed from the saved
+/// logsumexp, P = 2^(S − lse), with D = rowsum(dO∘O) so that dS = P∘(dP − D) needs no second pass; nothing of size
+/// L·S is stored. One work item is one kv head (b, g): for each block of 64 keys, Kᵀ and Vᵀ are packed once, dKᵀ and
+/// dVᵀ accumulate in the workspace over every query tile of the kv head's query heads, and dQ accumulates in place —
+/// the item owns all three, so there are no races and the result is the same for any thread count.
+/// <para>Layout: keys in SIMD lanes ([i, j] tiles of 48 query rows × 64 keys), so the mask rows load directly and
+/// the row statistics lse and D are scalars broadcast per row. S = Q·Kᵀ and dP = dO·Vᵀ broadcast Q and dO elements;
+/// dVᵀ += dOᵀ·P̃ and dKᵀ += Qᵀ·dS broadcast dO and Q columns; dQ += dS·K broadcasts dS with the head dim in lanes.</para>
+/// </summary>
+internal static unsafe class FlashBackward
+{
+    const int Bk = 64;   // keys per block = lanes of a tile row
+    const int Bq = 48;   // query rows per tile, a multiple of the micro-kernel's 6
+
+    [ThreadStatic] static float[]? workspace;
+
+    static int RoundUp(int x, int m) => (x + m - 1) / m * m;
+
+    /// <summary>Floats of per-thread workspace: Kᵀ, Vᵀ, dKᵀ, dVᵀ (64 lanes each), K padded to 16-lane rows, two
+    /// tiles, and a dQ accumulator (the rows of a kv head's query heads, only when E is not a multiple of 16).</summary>
+    public static long WorkspaceFloats(in AttentionProblem p) =>
+        Bk * (2L * RoundUp(p.E, TileMath.MR) + 2L * RoundUp(p.Ev, TileMath.MR)) + (long)Bk * RoundUp(p.E, 16)
+        + 2L * (Bq + TileMath.MR) * Bk + (p.E % 16 == 0 ? 0 : (long)p.Group * p.L * RoundUp(p.E, 16)) + 64;
+
+    /// <summary>Key ranges each kv head's work is split into: 1 when there are enough kv heads to keep every thread
+    /// busy, else enough ranges for about two items per thread (each range then adds its own partial dQ).</summary>
+    public static int KeySplits(in AttentionProblem p)
+    {
+        int items = p.B * p.Hkv, threads = Threads.Count, blocks = (p.S + Bk - 1) / Bk;
+        if (items == 0 || threads <= 1 || items >= 2 * threads) return 1;
+        return Math.Max(1, Math.Min(blocks, (2 * threads + items - 1) / items));
+    }
+
+    /// <summary>Floats of <see cref="FlashArgs.DqPartials"/> the caller provides: one (B, H, L, E) dQ per extra key range.</summary>
+    public static long PartialFloats(in AttentionProblem p) => (KeySplits(p) - 1L) * p.B * p.H * p.L * p.E;
+
+    public static void Run(in FlashArgs args)
+    {
+        var p = args.P;
+        if (p.B == 0 || p.Hkv == 0 || p.S == 0) return;
+        int splits = KeySplits(p);
+        // Key-block boundaries of the ranges, balanced by work: under a causal mask later key blocks are seen by
+        // fewer query rows.
+        int blocks = (p.S + Bk - 1) / Bk;
+        var bounds = stackalloc int[splits + 1];
+        Balance(p, blocks, splits, bounds);
+        fixed (FlashArgs* a = &args)
+        {
+            // 1. D = rowsum(dO∘O) per query row; zero dQ and the partial dQs, which the items accumulate into.
+            ParallelFor.For(p.B * p.H, (long)p.L * (p.Ev + p.E * splits), new DeltaBody(a, splits));
+            // 2. One item per kv head and key range; it owns dK and dV of its keys and its (partial) dQ.
+            long cost = (long)p.Group * p.L * p.S / splits * (3 * p.E + 2 * p.Ev) * (p.Causal ? 1 : 2);
+            ParallelFor.ForDynamic(p.B * p.Hkv * splits, 1, cost, new KvHeadBody(a, splits, bounds));
+            // 3. dQ = scale·Σ partial dQs, in range order.
+            ParallelFor.For(p.B * p.H, (long)p.L * p.E * splits, new FinishBody(a, splits));
+        }
+    }
+
+    static void Balance(in AttentionProblem p, int blocks, int splits, int* bounds)
+    {
+        double total = 0;
+        for (int k = 0; k < blocks; k++) total += BlockWork(p, k);
+        bounds[0] = 0;
+        double run = 0;
+        int r = 1;
+        for (int k = 0; k < blocks && r < splits; k++)
+        {
+            run += BlockWork(p, k);
+            if (run >= total * r / splits) bounds[r++] = k + 1;
+        }
+        while (r <= splits) bounds[r++] = blocks;
+    }
+
+    /// <summary>Query rows that see key block k (the work of the block up to a constant).</summary>
+    static double BlockWork(in AttentionProblem p, int k) =>
+        p.Causal ? p.L - Math.Clamp((long)k * Bk - p.CausalOffset, 0, p.L) + 1 : p.L;
+
+    /// <summary>Partial dQ rows of key range r: range 0 accumulates in dQ itself.</summary>
+    static StridedRows DqRows(FlashArgs* a, int r)
+    {
+        ref readonly var p = ref a->P;
+        if (r == 0) return a->DQ;
+        return new StridedRows(a->DqPartials + (r - 1L) * p.B * p.H * p.L * p.E, (long)p.H * p.L * p.E, (long)p.L * p.E, p.E);
+    }
+
+    readonly struct DeltaBody(FlashArgs* a, int splits) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            ref readonly var p = ref a->P;
+            for (int bh = start; bh < end; bh++)
+            {
+                int b = bh / p.H, h = bh % p.H;
+                for (int i = 0; i < p.L; i++)
+                {
+                    float* dO = a->DO.Row(b, h, i), o = a->O.Row(b, h, i);
+                    float d = 0;
+                    for (int e = 0; e < p.Ev; e++) d += dO[e] * o[e];
+                    a->Delta[(long)bh * p.L + i] = d;
+                    for (int r = 0; r < splits; r++) new Span<float>(DqRows(a, r).Row(b, h, i), p.E).Clear();
+                }
+            }
+        }
+    }
+
+    readonly struct KvHeadBody(FlashArgs* a, int splits, int* bounds) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            float* ws = TileMath.Aligned(ref workspace, WorkspaceFloats(a->P));
+            for (int t = start; t < end; t++)
+            {
+                int bg = t / splits, r = t % splits;
+                KvHead(a, ws, bg / a->P.Hkv, bg % a->P.Hkv, bounds[r] * Bk, Math.Min(a->P.S, bounds[r + 1] * Bk), DqRows(a, r));
+            }
+        }
+    }
+
+    readonly struct FinishBody(FlashArgs* a, int splits) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            ref readonly var p = ref a->P;
+            float scale = (float)p.Scale;
+            for (int bh = start; bh < end; bh++)
+                for (int i = 0; i < p.L; i++)
+                {
+                    float* dq = a->DQ.Row(bh / p.H, bh % p.H, i);
+                    for (int r = 1; r < splits; r++)
+                    {
+                        float* part = DqRows(a, r).Row(bh / p.H, bh % p.H, i);
+                        for (int d = 0; d < p.E; d++) dq[d] += part[d];
+                    }
+                    for (int d = 0; d < p.E; d++) dq[d] *= scale;
+                }
+        }
+    }
+
+    /// <summary>Keys [jBegin, jEnd) of kv head (b, g): their dK and dV, and their share of dQ added into dqRows.</summary>
+    static void KvHead(FlashArgs* a, float* ws, int b, int g, int jBegin, int jEnd, StridedRows dqRows)
+    {
+        ref readonly var p = ref a->P;
+        const int MR = TileMath.MR;
+        int ePad = RoundUp(p.E, MR), evPad = RoundUp(p.Ev, MR), eLanes = RoundUp(p.E, 16);
+        float* kt = ws;                          // (ePad, 64)  Kᵀ·scale·log2 e
+        float* vt = kt + ePad * Bk;              // (evPad, 64) Vᵀ
+        float* dkt = vt + evPad * Bk;            // (ePad, 64)  Σ Qᵀ·dS
+        float* dvt = dkt + ePad * Bk;            // (evPad, 64) Σ dOᵀ·P̃
+        float* kp = dvt + evPad * Bk;            // (64, eLanes) K rows padded to whole vectors
+        float* pTile = kp + Bk * eLanes;         // (Bq + MR, 64) P̃
+        float* dsTile = pTile + (Bq + MR) * Bk;  // (Bq + MR, 64) dP, then dS
+        float* dqAcc = dsTile + (Bq + MR) * Bk;  // (Group, L, eLanes) when dQ rows are not whole vectors
+        bool dqInPlace = p.E % 16 == 0;
+        if (!dqInPlace) new Span<float>(dqAcc, p.Group * p.L * eLanes).Clear();
+        float kScale = (float)(p.Scale * FlashArgs.Log2E);
+        int len = a->KeyLength(b);
+
+        for (int j0 = jBegin; j0 < jEnd; j0 += Bk)
+        {
+            int jn = Math.Min(Bk, jEnd - j0);
+            if (j0 >= len)
+            {
+                // a. Keys past the length get no gradient.
+                for (int jj = 0; jj < jn; jj++)
+                {
+                    new Span<float>(a->DK.Row(b, g, j0 + jj), p.E).Clear();
+                    new Span<float>(a->DV.Row(b, g, j0 + jj), p.Ev).Clear();
+                }
+                continue;
+            }
+
+            // b. Pack the block: Kᵀ (scaled), Vᵀ, K rows padded to eLanes; lanes past the block are 0.
+            for (int jj = 0; jj < Bk; jj++)
+            {
+                float* k = jj < jn ? a->K.Row(b, g, j0 + jj) : null, v = jj < jn ? a->V.Row(b, g, j0 + jj) : null;
+                for (int d = 0; d < p.E; d++) kt[d * Bk + jj] = k == null ? 0 : k[d] * kScale;
+                for (int e = 0; e < p.Ev; e++) vt[e * Bk + jj] = v == null ? 0 : v[e];
+                for (int d = 0; d < eLanes; d++) kp[jj * eLanes + d] = k != null && d < p.E ? k[d] : 0;
+            }
+            new Span<float>(dkt, ePad * Bk).Clear();
+            new Span<float>(dvt, evPad * Bk).Clear();
+
+            for (int h = g * p.Group; h < (g + 1) * p.Group; h++)
+            {
+                // c. Query rows that see any key of the block: causal rows before j0 − offset see none.
+                int iStart = p.Causal ? (int)Math.Clamp((long)j0 - p.CausalOffset, 0, p.L) : 0;
+                float* acc = dqAcc + (long)(h - g * p.Group) * p.L * eLanes;
+                for (int i0 = iStart; i0 < p.L; i0 += Bq)
+                    QueryTile(a, b, h, g, i0, Math.Min(Bq, p.L - i0), j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile,
+                              dqInPlace ? dqRows.Row(b, h, i0) : acc + (long)i0 * eLanes, dqInPlace ? dqRows.SL : eLanes);
+            }
+
+            // d. Write the block's dK = scale·Σ Qᵀ·dS and dV, transposed back.
+            float scale = (float)p.Scale;
+            for (int jj = 0; jj < jn; jj++)
+            {
+                float* dk = a->DK.Row(b, g, j0 + jj), dv = a->DV.Row(b, g, j0 + jj);
+                for (int d = 0; d < p.E; d++) dk[d] = dkt[d * Bk + jj] * scale;
+                for (int e = 0; e < p.Ev; e++) dv[e] = dvt[e * Bk + jj];
+            }
+        }
+
+        // e. Padded dQ rows go to the range's dQ rows (unscaled; the finishing pass scales).
+        if (dqInPlace) return;
+        for (int h = g * p.Group; h < (g + 1) * p.Group; h++)
+            for (int i = 0; i < p.L; i++)
+            {
+                float* dq = dqRows.Row(b, h, i), acc = dqAcc + ((long)(h - g * p.Group) * p.L + i) * eLanes;
+                for (int d = 0; d < p.E; d++) dq[d] = acc[d];
+            }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void QueryTile(FlashArgs* a, int b, int h, int g, int i0, int rows, int j0, int jn, int len, float* kt, float* vt,
+        float* dkt, float* dvt, float* kp, int eLanes, float* pTile, float* dsTile, float* dq0, long ldq)
+    {
+        ref readonly var p = ref a->P;
+        const int MR = TileMath.MR;
+        float* q0 = a->Q.Row(b, h, i0), dO0 = a->DO.Row(b, h, i0);
+
+        // 6. S = Q·Kᵀ (log2 units) and dP = dO·Vᵀ, 6 query rows per micro-kernel call.
+        for (int r0 = 0; r0 < rows; r0 += MR)
+        {
+            int n = Math.Min(MR, rows - r0);
+            TileMath.Mma<Vec4>(pTile + r0 * Bk, Bk, n, Rows6.Strided(q0 + r0 * a->Q.SL, a->Q.SL, rows - r0), 1, kt, Bk, p.E);
+            TileMath.Mma<Vec4>(dsTile + r0 * Bk, Bk, n, Rows6.Strided(dO0 + r0 * a->DO.SL, a->DO.SL, rows - r0), 1, vt, Bk, p.Ev);
+        }
+
+        // 7. P = 2^(S + mask − lse·log2 e), P̃ = P∘dropout, dS = P∘(dP∘dropout − D).
+        Probabilities(a, b, h, i0, rows, j0, jn, len, pTile, dsTile);
+
+        // 8. dVᵀ += dOᵀ·P̃ and dKᵀ += Qᵀ·dS: sums over the tile's query rows, 6 value/key columns per call.
+        for (int e0 = 0; e0 < p.Ev; e0 += MR)
+            TileMath.Mma<Vec4>(dvt + e0 * Bk, Bk, MR, Rows6.Strided(dO0 + e0, 1, p.Ev - e0), a->DO.SL, pTile, Bk, rows, accumulate: true);
+        for (int d0 = 0; d0 < p.E; d0 += MR)
+            TileMath.Mma<Vec4>(dkt + d0 * Bk, Bk, MR, Rows6.Strided(q0 + d0, 1, p.E - d0), a->Q.SL, dsTile, Bk, rows, accumulate: true);
+
+        // 9. dQ += dS·K with the head dim in lanes: in place when E is whole vectors, else in the padded accumulator.
+        for (int r0 = 0; r0 < rows; r0 += MR)
+        {
+            var ds = Rows6.Strided(dsTile + r0 * Bk, Bk, rows - r0);
+            int n = Math.Min(MR, rows - r0);
+            for (int c0 = 0; c0 < eLanes; c0 += 64)
+            {
+                float* c = dq0 + r0 * ldq + c0;
+                switch (Math.Min(4, (eLanes - c0) / 16))
+                {
+                    case 4: TileMath.Mma<Vec4>(c, ldq, n, ds, 1, kp + c0, eLanes, jn, accumulate: true); break;
+                    case 3: TileMath.Mma<Vec3>(c, ldq, n, ds, 1, kp + c0, eLanes, jn, accumulate: true); break;
+                    case 2: TileMath.Mma<Vec2>(c, ldq, n, ds, 1, kp + c0, eLanes, jn, accumulate: true); break;
+                    default: TileMath.Mma<Vec1>(c, ldq, n, ds, 1, kp + c0, eLanes, jn, accumulate: true); break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Turns the S and dP tiles into P̃ and dS in place, masking keys the rows cannot see.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Probabilities(FlashArgs* a, int b, int h, int i0, int rows, int j0, int jn, int len, float* pTile, float* dsTile)
+    {
+        ref readonly var p = ref a->P;
+        var ninf = Vector512.Create(float.NegativeInfinity);
+        var iota = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        int bh = b * p.H + h;
+        bool dropout = p.HasDropout;
+        uint threshold = dropout ? AttentionDropout.Threshold(p.DropoutP) : 0, headKey = dropout ? AttentionDropout.HeadKey(p.Seed, bh) : 0;
+        var dropScale = Vector512.Create((float)p.DropoutScale);
+        var keyIota = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + Vector512.Create((uint)j0);
+        var ms = a->MaskStrides;
+        bool masked = a->MaskKind != AttentionMaskKind.None;
+        for (int r = 0; r < rows; r++)
+        {
+            int i = i0 + r;
+            float* s = pTile + r * Bk, dp = dsTile + r * Bk;
+            var lse = Vector512.Create(a->Lse[(long)bh * p.L + i] * FlashArgs.Log2E);
+            var delta = Vector512.Create(a->Delta[(long)bh * p.L + i]);
+            // Keys [0, visible) of this row (lanes counted from j0); the rest of the block is blocked.
+            int visibleKeys = Math.Min(len, p.CausalEnd(i)) - j0;
+            var visible = Vector512.Create((float)visibleKeys);
+            long maskAt = b * ms.B + h * ms.H + i * ms.L + j0 * ms.S;
+            var x0 = Vector512.Load(s);
+            var x1 = Vector512.Load(s + 16);
+            var x2 = Vector512.Load(s + 32);
+            var x3 = Vector512.Load(s + 48);
+            if (masked)
+            {
+                x0 += MaskVector(a, maskAt, ms.S, jn);
+                x1 += MaskVector(a, maskAt + 16 * ms.S, ms.S, jn - 16);
+                x2 += MaskVector(a, maskAt + 32 * ms.S, ms.S, jn - 32);
+                x3 += MaskVector(a, maskAt + 48 * ms.S, ms.S, jn - 48);
+            }
+            if (visibleKeys < Bk)
+            {
+                x0 = Vector512.ConditionalSelect(Vector512.LessThan(iota, visible), x0, ninf);
+                x1 = Vector512.ConditionalSelect(Vector512.LessThan(iota + Vector512.Create(16f), visible), x1, ninf);
+                x2 = Vector512.ConditionalSelect(Vector512.LessThan(iota + Vector512.Create(32f), visible), x2, ninf);
+                x3 = Vector512.ConditionalSelect(Vector512.LessThan(iota + Vector512.Create(48f), visible), x3, ninf);
+            }
+            (x0, x1, x2, x3) = (x0 - lse, x1 - lse, x2 - lse, x3 - lse);
+            TileMath.Exp2<Vec4>(ref x0, ref x1, ref x2, ref x3);
+            var rowKey = Vector512.Create(dropout ? AttentionDropout.RowKey(headKey, i) : 0u);
+            for (int n = 0; n < 4; n++)
+            {
+                var prob = n == 0 ? x0 : n == 1 ? x1 : n == 2 ? x2 : x3;
+                var dP = Vector512.Load(dp + 16 * n);
+                if (dropout)
+                {
+                    var keep = AttentionDropout.KeepMask(rowKey, keyIota + Vector512.Create(16u * (uint)n), threshold);
+                    dP = (dP * dropScale) & keep;
+                    ((prob * dropScale) & keep).Store(s + 16 * n);
+                }
+                else prob.Store(s + 16 * n);
+                (prob * (dP - delta)).Store(dp + 16 * n);
+            }
+        }
+    }
+
+    /// <summary>16 mask values (log2 units) of keys at offset, offset + step, … for the first `count` lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> MaskVector(FlashArgs* a, long offset, long step, int count)
+    {
+        if (count <= 0) return Vector512<float>.Zero;
+        if (step == 1 && count >= 16)
+            return a->MaskKind == AttentionMaskKind.Additive
+                ? Vector512.Load((float*)a->Mask + offset) * Vector512.Create(FlashArgs.Log2E)
+                : TileMath.BoolBias((bool*)a->Mask + offset);
+        var buffer = stackalloc float[16];
+        for (int k = 0; k < 16; k++) buffer[k] = k < count ? a->MaskBias(offset + k * step) : 0f;
+        return Vector512.Load(buffer);
+    }
+}

@@ -1,0 +1,255 @@
+using SharpAttention.Kernels.Attention;
+using SharpAttention.Kernels.Reference;
+
+namespace SharpAttention.Tests.Kernels;
+
+/// <summary>The fused attention kernel against its naive double-precision twin, called directly (pointers, strides,
+/// bottom-right causal alignment, both micro-kernel paths), plus determinism and workspace bounds.</summary>
+public unsafe class FlashAttentionKernelTests
+{
+    /// <summary>Inputs of one problem, contiguous except that q and dO rows are padded by `pad` floats (strided rows).</summary>
+    sealed class Problem
+    {
+        public AttentionProblem P;
+        public float[] Q = [], K = [], V = [], DO = [];
+        public long[]? Lengths;
+        public float[]? AddMask;   // (H, L, S), broadcast over B
+        public int Pad;
+
+        public static Problem Random(AttentionProblem p, int seed, bool lengths = false, bool mask = false, int pad = 0)
+        {
+            var rng = new Random(seed);
+            float[] R(long n) => Enumerable.Range(0, (int)n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+            var x = new Problem { P = p, Pad = pad };
+            x.Q = R((long)p.B * p.H * p.L * (p.E + pad));
+            x.K = R((long)p.B * p.Hkv * p.S * p.E);
+            x.V = R((long)p.B * p.Hkv * p.S * p.Ev);
+            x.DO = R((long)p.B * p.H * p.L * (p.Ev + pad));
+            if (lengths) x.Lengths = Enumerable.Range(0, p.B).Select(b => (long)(b == 0 ? p.S : rng.Next(0, p.S + 1))).ToArray();
+            if (mask)
+            {
+                x.AddMask = R((long)p.H * p.L * p.S);
+                for (int i = 0; i < x.AddMask.Length; i++) if (rng.NextDouble() < 0.1) x.AddMask[i] = float.NegativeInfinity;
+            }
+            return x;
+        }
+
+        /// <summary>Fused forward + backward: O, lse, dq, dk, dv (q and dq contiguous in the results).</summary>
+        public (float[] O, float[] Lse, float[] Dq, float[] Dk, float[] Dv) Fused()
+        {
+            var p = P;
+            var o = new float[p.B * p.H * p.L * p.Ev];
+            var lse = new float[p.B * p.H * p.L];
+            var dq = new float[p.B * p.H * p.L * p.E];
+            var dk = new float[K.Length];
+            var dv = new float[V.Length];
+            var delta = new float[lse.Length];
+            var partials = new float[FlashBackward.PartialFloats(p) + 1];
+            var lengths = Lengths ?? [0];
+            fixed (float* pq = Q, pk = K, pv = V, pdo = DO, po = o, pl = lse, pdq = dq, pdk = dk, pdv = dv, pd = delta)
+            fixed (float* pm = AddMask ?? [0f])
+            fixed (long* plen = lengths)
+            fixed (float* pp = partials)
+            {
+                int qe = p.E + Pad, de = p.Ev + Pad;
+                var args = new FlashArgs
+                {
+                    P = p,
+                    Q = new(pq, (long)p.H * p.L * qe, (long)p.L * qe, qe),
+                    K = new(pk, (long)p.Hkv * p.S * p.E, (long)p.S * p.E, p.E),
+                    V = new(pv, (long)p.Hkv * p.S * p.Ev, (long)p.S * p.Ev, p.Ev),
+                    O = new(po, (long)p.H * p.L * p.Ev, (long)p.L * p.Ev, p.Ev),
+                    Lse = pl,
+                    KeyLengths = Lengths == null ? null : plen,
+                    MaskKind = AddMask == null ? AttentionMaskKind.None : AttentionMaskKind.Additive,
+                    Mask = AddMask == null ? null : pm,
+                    MaskStrides = new MaskStrides(0, (long)p.L * p.S, p.S, 1),
+                    DO = new(pdo, (long)p.H * p.L * de, (long)p.L * de, de),
+                    DQ = new(pdq, (long)p.H * p.L * p.E, (long)p.L * p.E, p.E),
+                    DK = new(pdk, (long)p.Hkv * p.S * p.E, (long)p.S * p.E, p.E),
+                    DV = new(pdv, (long)p.Hkv * p.S * p.Ev, (long)p.S * p.Ev, p.Ev),
+                    Delta = pd,
+                    DqPartials = pp,
+                };
+                FlashForward.Run(args);
+                FlashBackward.Run(args);
+            }
+            return (o, lse, dq, dk, dv);
+        }
+
+        static double[] Unpad(float[] x, int rows, int width, int pad)
+        {
+            var r = new double[rows * width];
+            for (int i = 0; i < rows; i++)
+                for (int c = 0; c < width; c++) r[i * width + c] = x[i * (width + pad) + c];
+            return r;
+        }
+
+        public (double[] O, double[] Lse, double[] Dq, double[] Dk, double[] Dv) Reference()
+        {
+            var p = P;
+            int rows = p.B * p.H * p.L;
+            var q = Unpad(Q, rows, p.E, Pad);
+            var dO = Unpad(DO, rows, p.Ev, Pad);
+            var k = K.Select(x => (double)x).ToArray();
+            var v = V.Select(x => (double)x).ToArray();
+            var o = new double[rows * p.Ev];
+            var lse = new double[rows];
+            var mask = AddMask?.Select(x => (double)x).ToArray() ?? [];
+            var kind = AddMask == null ? AttentionMaskKind.None : AttentionMaskKind.Additive;
+            var ms = new MaskStrides(0, (long)p.L * p.S, p.S, 1);
+            AttentionReference.Forward(o, lse, q, k, v, p, Lengths ?? [], kind, default, mask, ms);
+            var dq = new double[q.Length];
+            var dk = new double[k.Length];
+            var dv = new double[v.Length];
+            AttentionReference.Backward(dq, dk, dv, dO, q, k, v, o, lse, p, Lengths ?? [], kind, default, mask, ms);
+            return (o, lse, dq, dk, dv);
+        }
+    }
+
+    static void Close(double[] expected, float[] actual, string what, double tol = 1e-4)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = Math.Max(1, expected.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max());
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (double.IsPositiveInfinity(expected[i]))
+            {
+                Assert.True(float.IsPositiveInfinity(actual[i]), $"{what}[{i}]: expected +inf, got {actual[i]}");
+                continue;
+            }
+            if (!(Math.Abs(expected[i] - actual[i]) <= tol * scale))
+                Assert.Fail($"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R} (scale {scale:G3})");
+        }
+    }
+
+    static void Check(Problem x)
+    {
+        var f = x.Fused();
+        var r = x.Reference();
+        Close(r.O, f.O, "O");
+        Close(r.Lse, f.Lse, "lse");
+        Close(r.Dq, f.Dq, "dq");
+        Close(r.Dk, f.Dk, "dk");
+        Close(r.Dv, f.Dv, "dv");
+    }
+
+    public static TheoryData<int, int, int, int, int, int, int, bool, int> Shapes() => new()
+    {
+        // B, H, Hkv, L, S, E, Ev, causal, causal offset (0 = top-left, S − L = bottom-right)
+        { 1, 1, 1, 1, 1, 8, 8, false, 0 },
+        { 1, 1, 1, 1, 257, 64, 64, true, 256 },      // one decoding step with a KV cache
+        { 1, 2, 1, 7, 257, 64, 64, true, 250 },      // the last 7 positions, bottom-right, GQA
+        { 2, 2, 2, 64, 64, 64, 64, false, 0 },
+        { 1, 2, 2, 257, 257, 64, 64, true, 0 },
+        { 1, 1, 1, 257, 100, 80, 80, true, 0 },      // L > S, E = 80
+        { 1, 3, 3, 300, 73, 8, 24, false, 0 },
+        { 2, 4, 2, 65, 145, 16, 8, true, -20 },      // rows before 20 see nothing
+        { 1, 1, 1, 1030, 77, 64, 64, false, 0 },     // more query tiles than one group
+        { 1, 2, 2, 33, 600, 72, 40, false, 0 },      // E not a multiple of 16, several key blocks
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void FusedMatchesReference(int b, int h, int hkv, int l, int s, int e, int ev, bool causal, int offset) =>
+        Check(Problem.Random(new AttentionProblem(b, h, hkv, l, s, e, ev, 1 / Math.Sqrt(e), causal, offset), 17));
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void MasksLengthsDropoutAndStridedRows(bool causal) =>
+        Check(Problem.Random(new AttentionProblem(3, 2, 1, 77, 131, 64, 64, 0.2, causal, 0, 0.25, 1234), 5,
+                             lengths: true, mask: true, pad: 3));
+
+    [Fact]
+    public void Vector256PathMatchesReference()
+    {
+        bool saved = TileMath.Use512;
+        TileMath.Use512 = false;
+        try
+        {
+            Check(Problem.Random(new AttentionProblem(1, 2, 1, 70, 90, 80, 24, 0.1, true, 0, 0.1, 3), 9, lengths: true, mask: true));
+        }
+        finally
+        {
+            TileMath.Use512 = saved;
+        }
+    }
+
+    [Fact]
+    public void BitIdenticalForAFixedThreadCountAndAcrossRuns()
+    {
+        var x = Problem.Random(new AttentionProblem(2, 3, 3, 150, 170, 64, 64, 0.125, true, 0, 0.1, 77), 3, lengths: true);
+        int saved = Threads.Count;
+        try
+        {
+            Threads.Count = 2;
+            var a = x.Fused();
+            var b = x.Fused();
+            Assert.Equal(a.O, b.O);
+            Assert.Equal(a.Dq, b.Dq);
+            Assert.Equal(a.Dk, b.Dk);
+            Assert.Equal(a.Dv, b.Dv);
+            // With enough kv heads every row and key is computed by one item in a fixed order, so here even the
+            // thread count does not matter (with few kv heads, dQ sums per-thread-count key ranges).
+            Threads.Count = 1;
+            var c = x.Fused();
+            Assert.Equal(a.O, c.O);
+            Assert.Equal(a.Dq, c.Dq);
+            Assert.Equal(a.Dk, c.Dk);
+        }
+        finally
+        {
+            Threads.Count = saved;
+        }
+    }
+
+    [Theory]
+    [InlineData(false, 64)]
+    [InlineData(true, 64)]
+    [InlineData(true, 40)]
+    public void FewKvHeadsSplitKeysAcrossThreads(bool causal, int e)
+    {
+        int saved = Threads.Count;
+        try
+        {
+            Threads.Count = 2;
+            var p = new AttentionProblem(1, 3, 1, 200, 330, e, 32, 0.15, causal);
+            Assert.True(FlashBackward.KeySplits(p) > 1);
+            var x = Problem.Random(p, 21, lengths: false, mask: true);
+            Check(x);
+            Assert.Equal(x.Fused().Dq, x.Fused().Dq);
+        }
+        finally
+        {
+            Threads.Count = saved;
+        }
+    }
+
+    [Fact]
+    public void Exp2IsAccurateAndZeroBelowRange()
+    {
+        for (double x = -126; x <= 0; x += 0.0137)
+        {
+            double expected = Math.Pow(2, (float)x);
+            Assert.True(Math.Abs(TileMath.Exp2((float)x) - expected) <= 2e-7 * expected, $"exp2({x})");
+        }
+        Assert.Equal(0f, TileMath.Exp2(-127f));
+        Assert.Equal(0f, TileMath.Exp2(-1000f));
+        Assert.Equal(0f, TileMath.Exp2(float.NegativeInfinity));
+        Assert.Equal(1f, TileMath.Exp2(0f));
+    }
+
+    [Fact]
+    public void WorkspaceDoesNotGrowWithLengthSquared()
+    {
+        var small = new AttentionProblem(1, 8, 8, 512, 512, 64, 64, 0.125);
+        var large = small with { L = 16384, S = 16384 };
+        Assert.Equal(FlashForward.WorkspaceFloats(small, 64), FlashForward.WorkspaceFloats(large, 64));
+        Assert.Equal(FlashBackward.WorkspaceFloats(small), FlashBackward.WorkspaceFloats(large));
+        Assert.True(FlashForward.WorkspaceFloats(large, 64) * 4 < 1 << 20);
+        // Odd head dims keep a padded dQ accumulator: O(L·E), not O(L·S).
+        var odd = large with { E = 72, Ev = 72 };
+        Assert.True(FlashBackward.WorkspaceFloats(odd) * 4 < 16L << 20);
+    }
+}
