@@ -3,9 +3,10 @@ namespace SharpAttention.Bench;
 /// <summary>
 /// `attention`: scaled dot-product attention, B = 1, H = 8, D = 64, fp32, N ∈ {512, 2048, 8192}, full and causal;
 /// forward (GFLOPS = 4·B·H·N²·D / t, halved when causal) and forward + backward (3.5 × that count), then
-/// <c>attn_mem_n16384</c>. Beside them, in the same run: ONNX Runtime's fused MultiHeadAttention forward
-/// (<c>_ort</c>, <c>_vs_ort</c>) and unfused PyTorch + OpenBLAS forward and forward + backward (<c>_torch</c>,
-/// <c>_vs_torch</c>). Every anchor runs after ours, never beside it: each uses every core.
+/// <c>attn_mem_n16384</c>. Beside them, shape by shape so each ratio is taken within the same minutes: ONNX Runtime's
+/// fused MultiHeadAttention forward (<c>_ort</c>, <c>_vs_ort</c>; timed runs alternating with ours) and unfused
+/// PyTorch + OpenBLAS forward and forward + backward (<c>_torch</c>, <c>_vs_torch</c>; a subprocess right after
+/// ours). No anchor runs at the same moment as ours: each uses every core.
 /// </summary>
 internal static class AttentionBench
 {
@@ -23,69 +24,56 @@ internal static class AttentionBench
 
     public static void Run(RunPlan plan)
     {
-        var shapes = plan.IsQuick ? Shapes[..1] : Shapes;
-        var forward = new Dictionary<string, double>();
-        var forwardBackward = new Dictionary<string, double>();
-        foreach (var (n, causal) in shapes)
+        using var ort = OrtAnchor.TryCreate();
+        foreach (var (n, causal) in plan.IsQuick ? Shapes[..1] : Shapes)
         {
             var problem = new AttentionProblem(n, causal);
             var shapePlan = n >= LongN && !plan.IsQuick ? LongPlan : plan;
-            string name = "attn_fwd_" + problem.Suffix;
-            forward[name] = problem.ForwardFlops / Timing.BestSeconds(AttentionTarget.Forward(problem), shapePlan) / 1e9;
-            Report.Figure(name, forward[name], "GFLOPS");
-            name = "attn_fwdbwd_" + problem.Suffix;
-            forwardBackward[name] = problem.ForwardBackwardFlops / Timing.BestSeconds(AttentionTarget.ForwardBackward(problem), shapePlan) / 1e9;
-            Report.Figure(name, forwardBackward[name], "GFLOPS");
+            string forward = "attn_fwd_" + problem.Suffix, forwardBackward = "attn_fwdbwd_" + problem.Suffix;
+
+            double oursForward;
+            if (ort is null)
+            {
+                oursForward = problem.ForwardFlops / Timing.BestSeconds(AttentionTarget.Forward(problem), shapePlan) / 1e9;
+                Report.Figure(forward, oursForward, "GFLOPS");
+                Report.Unavailable(forward + "_ort");
+                Report.Unavailable(forward + "_vs_ort");
+            }
+            else
+            {
+                var (ours, theirs) = Timing.BestSecondsInterleaved(AttentionTarget.Forward(problem), ort.Forward(problem), shapePlan);
+                oursForward = problem.ForwardFlops / ours / 1e9;
+                Report.Figure(forward, oursForward, "GFLOPS");
+                Report.Figure(forward + "_ort", problem.ForwardFlops / theirs / 1e9, "GFLOPS");
+                Report.Figure(forward + "_vs_ort", theirs / ours, "x", decimals: 2);
+                ort.Release();
+            }
+
+            double oursForwardBackward = problem.ForwardBackwardFlops / Timing.BestSeconds(AttentionTarget.ForwardBackward(problem), shapePlan) / 1e9;
+            Report.Figure(forwardBackward, oursForwardBackward, "GFLOPS");
+
+            ReleaseMemory(); // unfused torch at N = 8192 needs ~7 GB of its own
+            var torch = TorchAnchor.Run("attention", plan, "--shape", problem.Suffix);
+            TorchFigure(torch, forward, oursForward);
+            TorchFigure(torch, forwardBackward, oursForwardBackward);
         }
-        ReleaseMemory();
-
-        OnnxRuntime(shapes, forward, plan);
-        ReleaseMemory();
-
-        Torch(forward, forwardBackward, plan);
         if (!plan.IsQuick) AttentionMemory.Run();
     }
 
-    static void OnnxRuntime((int N, bool Causal)[] shapes, Dictionary<string, double> forward, RunPlan plan)
+    static void TorchFigure(Dictionary<string, double>? anchor, string name, double ours)
     {
-        using var anchor = OrtAnchor.TryCreate();
-        foreach (var (n, causal) in shapes)
+        if (anchor is null)
         {
-            var problem = new AttentionProblem(n, causal, withGradient: false);
-            string name = "attn_fwd_" + problem.Suffix;
-            if (anchor is null)
-            {
-                Report.Unavailable(name + "_ort");
-                Report.Unavailable(name + "_vs_ort");
-                continue;
-            }
-            var shapePlan = n >= LongN && !plan.IsQuick ? LongPlan : plan;
-            double theirs = problem.ForwardFlops / Timing.BestSeconds(anchor.Forward(problem), shapePlan) / 1e9;
-            Report.Figure(name + "_ort", theirs, "GFLOPS");
-            Report.Figure(name + "_vs_ort", forward[name] / theirs, "x", decimals: 2);
+            Report.Unavailable(name + "_torch");
+            Report.Unavailable(name + "_vs_torch");
+            return;
         }
+        if (!anchor.TryGetValue(name + "_torch", out double theirs))
+            throw new InvalidOperationException($"torch_anchor.py printed no {name}_torch");
+        Report.Figure(name + "_torch", theirs, "GFLOPS");
+        Report.Figure(name + "_vs_torch", ours / theirs, "x", decimals: 2);
     }
 
-    static void Torch(Dictionary<string, double> forward, Dictionary<string, double> forwardBackward, RunPlan plan)
-    {
-        var anchor = TorchAnchor.Run("attention", plan);
-        foreach (var ours in new[] { forward, forwardBackward })
-            foreach (var (name, value) in ours)
-            {
-                if (anchor is null)
-                {
-                    Report.Unavailable(name + "_torch");
-                    Report.Unavailable(name + "_vs_torch");
-                    continue;
-                }
-                if (!anchor.TryGetValue(name + "_torch", out double theirs))
-                    throw new InvalidOperationException($"torch_anchor.py printed no {name}_torch");
-                Report.Figure(name + "_torch", theirs, "GFLOPS");
-                Report.Figure(name + "_vs_torch", value / theirs, "x", decimals: 2);
-            }
-    }
-
-    /// <summary>Gives memory back before an anchor runs: unfused torch at N = 8192 needs several GB of its own.</summary>
     static void ReleaseMemory()
     {
         GC.Collect();

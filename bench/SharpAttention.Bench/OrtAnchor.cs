@@ -83,9 +83,16 @@ internal sealed class OrtAnchor : IDisposable
         return y;
     }
 
-    public void Dispose()
+    /// <summary>Frees the tensors of the actions made so far (they must not run again).</summary>
+    public void Release()
     {
         foreach (var value in values) value.Dispose();
+        values.Clear();
+    }
+
+    public void Dispose()
+    {
+        Release();
         full.Dispose();
         causal.Dispose();
         runOptions.Dispose();

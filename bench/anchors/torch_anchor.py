@@ -90,9 +90,14 @@ def check_attention(torch, q, k, v, o, causal):
             raise AssertionError(f"torch anchor: attention n={n} causal={causal}: row ({h}, {i}) differs from float64")
 
 
-def attention(torch, plan, quick):
-    generator = torch.Generator().manual_seed(4321)
-    for n, causal in ATTENTION_SHAPES[:1] if quick else ATTENTION_SHAPES:
+def attention(torch, plan, quick, only):
+    shapes = ATTENTION_SHAPES[:1] if quick else ATTENTION_SHAPES
+    if only is not None:
+        shapes = [(n, causal) for n, causal in ATTENTION_SHAPES if f"n{n}" + ("_causal" if causal else "") == only]
+        if not shapes:
+            raise SystemExit(f"torch_anchor: no attention shape {only}")
+    for n, causal in shapes:
+        generator = torch.Generator().manual_seed(4321 + n)
         shape_plan = LONG_PLAN if n >= LONG_ATTENTION_N and not quick else plan
         shape = (ATTENTION_B, ATTENTION_H, n, ATTENTION_D)  # (B, H, N, D)
         q, k, v, grad_output = (torch.randn(shape, generator=generator) for _ in range(4))
@@ -121,6 +126,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("group", choices=["gemm", "attention", "train", "decode", "peak", "all"])
     parser.add_argument("--quick", action="store_true", help="smoke run of seconds; figures mean nothing")
+    parser.add_argument("--shape", help="attention: only this shape, e.g. n2048_causal (AttentionBench.cs runs them one by one)")
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)), help="default: all cores")
     args = parser.parse_args()
 
@@ -138,7 +144,7 @@ def main():
     if args.group in ("gemm", "all"):
         gemm(torch, plan, args.quick)
     if args.group in ("attention", "all"):
-        attention(torch, plan, args.quick)
+        attention(torch, plan, args.quick, args.shape)
 
 
 if __name__ == "__main__":
