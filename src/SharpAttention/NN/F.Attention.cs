@@ -41,6 +41,22 @@ public static partial class F
     }
 
     /// <summary>
+    /// Causal <see cref="ScaledDotProductAttention"/> aligned bottom-right: the L queries are the last L of the S
+    /// positions, so query i sees keys j ≤ i + S − L — incremental decoding and chunked prefill against a KV cache.
+    /// (torch's is_causal aligns top-left, j ≤ i; the two agree when L = S.)
+    /// </summary>
+    internal static Tensor ScaledDotProductAttentionCausalBottomRight(Tensor query, Tensor key, Tensor value, double dropoutP = 0.0,
+        double? scale = null, bool enableGqa = false, Tensor? keyLengths = null, Generator? generator = null,
+        AttentionBackend backend = AttentionBackend.Auto)
+    {
+        var a = AttentionArgs.Prepare(query, key, value, null, dropoutP, true, scale, enableGqa, keyLengths, generator);
+        a.CausalOffset = a.S - a.L;
+        bool fused = backend == AttentionBackend.Fused || (backend == AttentionBackend.Auto && a.Query.DType == DType.Float32);
+        var output = fused ? Ops.ScaledDotProductAttention.Forward(a) : ComposedAttention(a, out _);
+        return a.ThreeD ? output.Squeeze(1) : output;
+    }
+
+    /// <summary>
     /// <see cref="ScaledDotProductAttention"/> that also returns the attention probabilities (B, H, L, S) ((N, L, S)
     /// for 3-D inputs), always through the composed path. The weights are taken before dropout (what the model
     /// attends to, not the random mask); rows that may attend no key are 0.
@@ -63,6 +79,8 @@ internal sealed class AttentionArgs
     public Tensor? Mask;
     public Tensor? KeyLengths;
     public bool IsCausal, ThreeD;
+    /// <summary>Causal visibility j ≤ i + CausalOffset: 0 is torch's top-left alignment, S − L bottom-right.</summary>
+    public int CausalOffset;
     public double Scale, DropoutP;
     /// <summary>Seed of the dropout hash; drawn from the generator only when dropout is on.</summary>
     public ulong Seed;

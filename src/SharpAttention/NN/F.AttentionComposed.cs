@@ -53,7 +53,8 @@ public static partial class F
     {
         Tensor? blocked = null;
         var keyIndex = Tensor.Arange(a.S, DType.Float64);   // (S)
-        if (a.IsCausal) blocked = keyIndex.View(1, a.S).Gt(Tensor.Arange(a.L, DType.Float64).View(a.L, 1));   // (L, S): j > i
+        if (a.IsCausal)   // (L, S): j > i + offset
+            blocked = keyIndex.View(1, a.S).Gt(Tensor.Arange(a.L, DType.Float64).View(a.L, 1) + a.CausalOffset);
         if (a.KeyLengths is { } lengths)
         {
             var padded = keyIndex.View(1, 1, 1, a.S).Ge(lengths.To(DType.Float64).View(a.B, 1, 1, 1));   // (B, 1, 1, S)

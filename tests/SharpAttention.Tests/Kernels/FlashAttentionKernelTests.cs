@@ -227,6 +227,21 @@ public unsafe class FlashAttentionKernelTests
     }
 
     [Fact]
+    public void AddTransposed16AddsTheTranspose()
+    {
+        if (!TileMath.CanTranspose) return;
+        var rows = stackalloc System.Runtime.Intrinsics.Vector512<float>[16];
+        var dst = new float[16 * 20];
+        for (int k = 0; k < dst.Length; k++) dst[k] = k;
+        for (int r = 0; r < 16; r++)
+            rows[r] = System.Runtime.Intrinsics.Vector512.Create(Enumerable.Range(0, 16).Select(c => 1000f * r + c).ToArray());
+        fixed (float* d = dst) TileMath.AddTransposed16(rows, d, 20);
+        for (int k = 0; k < 16; k++)
+            for (int c = 0; c < 20; c++)
+                Assert.Equal(k * 20 + c + (c < 16 ? 1000f * c + k : 0), dst[k * 20 + c]);
+    }
+
+    [Fact]
     public void Exp2IsAccurateAndZeroBelowRange()
     {
         for (double x = -126; x <= 0; x += 0.0137)

@@ -125,6 +125,56 @@ public class ScaledDotProductAttentionTests
         Assert.True(allocated < 12L << 20, $"fused attention allocated {allocated} bytes at N = {n}");
     }
 
+    [Theory]
+    [InlineData(AttentionBackend.Fused, DType.Float32)]
+    [InlineData(AttentionBackend.Fused, DType.Float64)]
+    [InlineData(AttentionBackend.Composed, DType.Float64)]
+    public void DropoutEqualsTheComposedPathGivenTheKernelsMask(AttentionBackend backend, DType dtype)
+    {
+        const double p = 0.3;
+        var c = new AttentionCase(2, 4, 2, 37, 70, 16, 8, Causal: true);
+        var (q, k, v, _, _, dOut) = c.Make(dtype);
+        q.RequiresGrad = k.RequiresGrad = v.RequiresGrad = true;
+        var o = F.ScaledDotProductAttention(q, k, v, dropoutP: p, isCausal: true, enableGqa: true, generator: new Generator(42), backend: backend);
+        o.Backward(dOut);
+
+        // The kernel's mask: the hash seeded by the generator's first draw.
+        var keep = Tensor.FromArray(new bool[2 * 4 * 37 * 70], 2, 4, 37, 70);
+        SharpAttention.Kernels.Attention.AttentionDropout.FillKeepMask(keep.Span<bool>(), new Generator(42).NextUInt64(), 2, 4, 37, 70, p);
+        var fraction = keep.ToBoolArray().Count(x => x) / (double)keep.NumEl;
+        Assert.InRange(fraction, 0.68, 0.72);
+
+        // Composed by hand, dropout-free weights with that mask applied.
+        var (q2, k2, v2) = (q.Detach().RequiresGrad_(), k.Detach().RequiresGrad_(), v.Detach().RequiresGrad_());
+        var w = F.ScaledDotProductAttentionWithWeights(q2, k2, v2, isCausal: true, enableGqa: true).Weights;
+        var vRep = v2.Unsqueeze(2).Expand(2, 2, 2, 70, 8).Reshape(2, 4, 70, 8);
+        var expected = (w.MaskedFill(keep.LogicalNot(), 0) * (1 / (1 - p))).MatMul(vRep);
+        expected.Backward(dOut);
+        double tol = dtype == DType.Float32 ? 1e-5 : 1e-12;
+        Close(expected.ToDoubleArray(), o.ToDoubleArray(), tol, tol * 10, "output");
+        Close(q2.Grad!.ToDoubleArray(), q.Grad!.ToDoubleArray(), tol, tol * 10, "dq");
+        Close(k2.Grad!.ToDoubleArray(), k.Grad!.ToDoubleArray(), tol, tol * 10, "dk");
+        Close(v2.Grad!.ToDoubleArray(), v.Grad!.ToDoubleArray(), tol, tol * 10, "dv");
+    }
+
+    [Theory]
+    [InlineData(AttentionBackend.Fused, DType.Float32)]
+    [InlineData(AttentionBackend.Fused, DType.Float64)]
+    [InlineData(AttentionBackend.Composed, DType.Float64)]
+    public void BottomRightCausalIsTheLastRowsOfFullCausal(AttentionBackend backend, DType dtype)
+    {
+        // The last L queries of a length-S causal self-attention, against all S keys (KV-cache decoding).
+        var c = new AttentionCase(2, 4, 2, 100, 100, 64, 64, Causal: true);
+        var (q, k, v, _, _, _) = c.Make(dtype);
+        var full = F.ScaledDotProductAttention(q, k, v, isCausal: true, enableGqa: true, backend: backend);
+        foreach (int l in new[] { 1, 7, 100 })
+        {
+            var tail = F.ScaledDotProductAttentionCausalBottomRight(q.Narrow(2, 100 - l, l).Contiguous(), k, v, enableGqa: true, backend: backend);
+            double tol = dtype == DType.Float32 ? 1e-5 : 1e-12;
+            Close(full.Narrow(2, 100 - l, l).Contiguous().ToDoubleArray(), tail.ToDoubleArray(), tol, tol * 10, $"last {l} rows");
+        }
+    }
+
     [Fact]
     public void WithWeightsReturnsProbabilities()
     {

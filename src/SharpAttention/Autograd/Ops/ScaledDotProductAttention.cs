@@ -17,7 +17,7 @@ internal static class ScaledDotProductAttention
     {
         if (a.Mask is { RequiresGrad: true } && GradMode.IsEnabled) return F.ComposedAttention(a, out _);
         var dtype = a.Query.DType;
-        var problem = new AttentionProblem(a.B, a.H, a.Hkv, a.L, a.S, a.E, a.Ev, a.Scale, a.IsCausal, 0, a.DropoutP, a.Seed);
+        var problem = new AttentionProblem(a.B, a.H, a.Hkv, a.L, a.S, a.E, a.Ev, a.Scale, a.IsCausal, a.CausalOffset, a.DropoutP, a.Seed);
         bool f64 = dtype == DType.Float64;
         var q = Dense(a.Query, f64);   // (B, H, L, E)
         var k = Dense(a.Key, f64);     // (B, Hkv, S, E)

@@ -17,8 +17,9 @@ namespace SharpAttention.Kernels.Attention;
 /// </summary>
 internal static unsafe class FlashForward
 {
-    /// <summary>Keys per block: a multiple of the micro-kernel's 6 rows; 72×64 floats of scores stay in L1.</summary>
-    public const int Bc = 72;
+    /// <summary>Keys per block: a multiple of the micro-kernel's 6 rows and of the 16-key mask transposes (96 measured best
+    /// of 48/72/96 at D = 64).</summary>
+    public const int Bc = 96;
 
     [ThreadStatic] static float[]? workspace;
 
@@ -114,11 +115,7 @@ internal static unsafe class FlashForward
             t.Rows = Math.Min(br, p.L - t.I0);
 
             // 1. Qᵀ tile, scaled so that scores come out in log2 units; lanes past the last row are 0.
-            for (int lane = 0; lane < br; lane++)
-            {
-                float* q = lane < t.Rows ? a->Q.Row(b, h, t.I0 + lane) : null;
-                for (int d = 0; d < p.E; d++) t.Qt[d * br + lane] = q == null ? 0f : q[d] * qScale;
-            }
+            PackQ(a, t.Qt, br, b, h, t.I0, t.Rows, qScale);
 
             // 2. Keys the tile needs: [0, KEnd) — past the key length and (causal) past the last row's diagonal
             //    nothing is visible; keys below KFree are visible to every row, so they need no causal masking.
@@ -173,18 +170,50 @@ internal static unsafe class FlashForward
             float* lse = a->Lse + ((long)b * p.H + h) * p.L + t.I0;
             for (int lane = 0; lane < t.Rows; lane++)
             {
-                float* o = a->O.Row(b, h, t.I0 + lane);
                 float sum = t.L[lane];
-                if (!(sum > 0))
-                {
-                    new Span<float>(o, p.Ev).Clear();
-                    lse[lane] = float.PositiveInfinity;
-                    continue;
-                }
-                float inv = 1f / sum;
-                for (int e = 0; e < p.Ev; e++) o[e] = t.Ot[e * br + lane] * inv;
-                lse[lane] = (t.M[lane] + MathF.Log2(sum)) * FlashArgs.Ln2;
+                t.L[lane] = sum > 0 ? 1f / sum : 0f;   // now the factor each output row is scaled by
+                lse[lane] = sum > 0 ? (t.M[lane] + MathF.Log2(sum)) * FlashArgs.Ln2 : float.PositiveInfinity;
             }
+            UnpackO(a, t.Ot, t.L, br, b, h, t.I0, t.Rows);
+        }
+    }
+
+    /// <summary>Qᵀ[d, lane] = Q[i0 + lane, d]·scale for lanes &lt; rows, 0 beyond: 16×16 blocks transposed in
+    /// registers where whole, element by element at the edges.</summary>
+    static void PackQ(FlashArgs* a, float* qt, int br, int b, int h, int i0, int rows, float scale)
+    {
+        int e = a->P.E, dFull = TileMath.CanTranspose ? e / 16 * 16 : 0, lFull = rows / 16 * 16;
+        var block = stackalloc Vector512<float>[32];
+        for (int lane0 = 0; lane0 < lFull; lane0 += 16)
+            for (int d0 = 0; d0 < dFull; d0 += 16)
+            {
+                for (int k = 0; k < 16; k++) block[k] = Vector512.Load(a->Q.Row(b, h, i0 + lane0 + k) + d0) * Vector512.Create(scale);
+                TileMath.Transpose16(block, block + 16);
+                for (int k = 0; k < 16; k++) block[16 + k].Store(qt + (d0 + k) * br + lane0);
+            }
+        for (int lane = 0; lane < br; lane++)
+        {
+            float* q = lane < rows ? a->Q.Row(b, h, i0 + lane) : null;
+            for (int d = lane < lFull ? dFull : 0; d < e; d++) qt[d * br + lane] = q == null ? 0f : q[d] * scale;
+        }
+    }
+
+    /// <summary>O[i0 + lane, e] = Oᵀ[e, lane]·factor[lane] for lanes &lt; rows, transposed like <see cref="PackQ"/>.</summary>
+    static void UnpackO(FlashArgs* a, float* ot, float* factor, int br, int b, int h, int i0, int rows)
+    {
+        int ev = a->P.Ev, eFull = TileMath.CanTranspose ? ev / 16 * 16 : 0, lFull = rows / 16 * 16;
+        var block = stackalloc Vector512<float>[32];
+        for (int lane0 = 0; lane0 < lFull; lane0 += 16)
+            for (int e0 = 0; e0 < eFull; e0 += 16)
+            {
+                for (int k = 0; k < 16; k++) block[k] = Vector512.Load(ot + (e0 + k) * br + lane0);
+                TileMath.Transpose16(block, block + 16);
+                for (int k = 0; k < 16; k++) (block[16 + k] * Vector512.Create(factor[lane0 + k])).Store(a->O.Row(b, h, i0 + lane0 + k) + e0);
+            }
+        for (int lane = 0; lane < rows; lane++)
+        {
+            float* o = a->O.Row(b, h, i0 + lane);
+            for (int e = lane < lFull ? eFull : 0; e < ev; e++) o[e] = ot[e * br + lane] * factor[lane];
         }
     }
 
@@ -198,30 +227,51 @@ internal static unsafe class FlashForward
         var iota = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         var ms = a->MaskStrides;
         long maskRow = b * ms.B + h * ms.H + i0 * ms.L;
-        for (int jj = 0; jj < jn; jj++)
+        // a. Causal: lane i sees key j iff j ≤ i0 + lane + offset, i.e. lane ≥ j − i0 − offset.
+        for (int jj = 0; p.Causal && jj < jn; jj++)
         {
-            int j = j0 + jj;
             float* s = st + jj * br;
-            if (p.Causal)
+            var first = Vector512.Create((float)((long)j0 + jj - i0 - p.CausalOffset));
+            for (int n = 0; n < TN.N; n++)
             {
-                // Lane i sees key j iff j ≤ i0 + lane + offset, i.e. lane ≥ j − i0 − offset.
-                var first = Vector512.Create((float)((long)j - i0 - p.CausalOffset));
-                for (int n = 0; n < TN.N; n++)
+                var blocked = Vector512.LessThan(iota + Vector512.Create(16f * n), first);
+                Vector512.ConditionalSelect(blocked, ninf, Vector512.Load(s + 16 * n)).Store(s + 16 * n);
+            }
+        }
+        if (a->MaskKind == AttentionMaskKind.None) return;
+
+        // b. A mask constant along the query rows (key padding, (B, 1, 1, S)): one value per key.
+        if (ms.L == 0)
+        {
+            for (int jj = 0; jj < jn; jj++)
+            {
+                var v = Vector512.Create(a->MaskBias(maskRow + (j0 + jj) * ms.S));
+                for (int n = 0; n < TN.N; n++) (Vector512.Load(st + jj * br + 16 * n) + v).Store(st + jj * br + 16 * n);
+            }
+            return;
+        }
+
+        // c. A mask varying along the rows: 16 rows × 16 keys at a time, read along the keys (the mask's contiguous
+        //    dim) and transposed in registers, so every cache line of the mask is read once.
+        int jFull = ms.S == 1 && TileMath.CanTranspose ? jn / 16 * 16 : 0;
+        var block = stackalloc Vector512<float>[16];
+        for (int lane0 = 0; lane0 < br && jFull > 0; lane0 += 16)
+            for (int jj0 = 0; jj0 < jFull; jj0 += 16)
+            {
+                for (int k = 0; k < 16; k++)
                 {
-                    var blocked = Vector512.LessThan(iota + Vector512.Create(16f * n), first);
-                    Vector512.ConditionalSelect(blocked, ninf, Vector512.Load(s + 16 * n)).Store(s + 16 * n);
+                    long at = maskRow + Math.Min(lane0 + k, rows - 1) * ms.L + j0 + jj0;   // lanes past the last row repeat it
+                    block[k] = a->MaskKind == AttentionMaskKind.Additive
+                        ? Vector512.Load((float*)a->Mask + at) * Vector512.Create(FlashArgs.Log2E)
+                        : TileMath.BoolBias((bool*)a->Mask + at);
                 }
+                TileMath.AddTransposed16(block, st + jj0 * br + lane0, br);
             }
-            if (a->MaskKind == AttentionMaskKind.None) continue;
-            long at = maskRow + j * ms.S;
-            if (ms.L == 0)
-            {
-                var v = Vector512.Create(a->MaskBias(at));   // one value for every query row
-                for (int n = 0; n < TN.N; n++) (Vector512.Load(s + 16 * n) + v).Store(s + 16 * n);
-                continue;
-            }
+        for (int jj = jFull; jj < jn; jj++)
+        {
+            long at = maskRow + (j0 + jj) * ms.S;
             for (int lane = 0; lane < br; lane++) bias[lane] = lane < rows ? a->MaskBias(at + lane * ms.L) : 0f;
-            for (int n = 0; n < TN.N; n++) (Vector512.Load(s + 16 * n) + Vector512.Load(bias + 16 * n)).Store(s + 16 * n);
+            for (int n = 0; n < TN.N; n++) (Vector512.Load(st + jj * br + 16 * n) + Vector512.Load(bias + 16 * n)).Store(st + jj * br + 16 * n);
         }
     }
 

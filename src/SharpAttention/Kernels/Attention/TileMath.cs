@@ -40,7 +40,7 @@ internal unsafe struct Rows6
 /// rows loaded as vectors — 6×N accumulators stay in registers for the whole sum (the GotoBLAS/BLIS micro-kernel
 /// shape). A's rows being arbitrary pointers with a step lets one kernel read K rows (step 1), V columns (step =
 /// row stride) and scratch tiles alike. Every lane sums t in order with one FMA per term, so results do not depend
-/// on the tile a lane falls in or the ISA path. Vector512/256 lower to AVX-512/AVX2; the one raw intrinsic widens bool masks.
+/// on the tile a lane falls in or the ISA path. Vector512/256 lower to AVX-512/AVX2; raw intrinsics only widen bool masks and transpose mask blocks.
 /// </summary>
 internal static unsafe class TileMath
 {
@@ -242,6 +242,49 @@ internal static unsafe class TileMath
         var buffer = stackalloc float[16];
         for (int k = 0; k < 16; k++) buffer[k] = mask[k] ? 0f : float.NegativeInfinity;
         return Vector512.Load(buffer);
+    }
+
+    public static bool CanTranspose => Avx512F.IsSupported;
+
+    /// <summary>cols[k][c] = rows[c][k] for a 16×16 block (rows and cols may not overlap): an in-register transpose
+    /// (unpack pairs of rows, then pairs of pairs, then two rounds of 128-bit lane shuffles), 64 shuffles for 256
+    /// elements. Only when <see cref="CanTranspose"/>.</summary>
+    public static void Transpose16(Vector512<float>* rows, Vector512<float>* cols)
+    {
+        var t = stackalloc Vector512<float>[16];
+        for (int k = 0; k < 16; k += 2)
+        {
+            t[k] = Avx512F.UnpackLow(rows[k], rows[k + 1]);       // r0[0] r1[0] r0[1] r1[1] per 128-bit lane
+            t[k + 1] = Avx512F.UnpackHigh(rows[k], rows[k + 1]);  // r0[2] r1[2] r0[3] r1[3]
+        }
+        var u = stackalloc Vector512<float>[16];
+        for (int k = 0; k < 16; k += 4)
+        {
+            u[k] = Avx512F.UnpackLow(t[k].AsDouble(), t[k + 2].AsDouble()).AsSingle();          // column 0 (+4, +8, +12)
+            u[k + 1] = Avx512F.UnpackHigh(t[k].AsDouble(), t[k + 2].AsDouble()).AsSingle();     // column 1
+            u[k + 2] = Avx512F.UnpackLow(t[k + 1].AsDouble(), t[k + 3].AsDouble()).AsSingle();  // column 2
+            u[k + 3] = Avx512F.UnpackHigh(t[k + 1].AsDouble(), t[k + 3].AsDouble()).AsSingle(); // column 3
+        }
+        for (int c = 0; c < 4; c++)
+        {
+            // u[c], u[4 + c], u[8 + c], u[12 + c] hold columns c, c + 4, c + 8, c + 12 of rows 0–3, 4–7, 8–11, 12–15.
+            var v0 = Avx512F.Shuffle4x128(u[c], u[4 + c], 0x88);        // lanes 0, 2 of each: columns c and c + 8
+            var v1 = Avx512F.Shuffle4x128(u[c], u[4 + c], 0xDD);        // lanes 1, 3: columns c + 4 and c + 12
+            var v2 = Avx512F.Shuffle4x128(u[8 + c], u[12 + c], 0x88);
+            var v3 = Avx512F.Shuffle4x128(u[8 + c], u[12 + c], 0xDD);
+            cols[c] = Avx512F.Shuffle4x128(v0, v2, 0x88);
+            cols[c + 8] = Avx512F.Shuffle4x128(v0, v2, 0xDD);
+            cols[c + 4] = Avx512F.Shuffle4x128(v1, v3, 0x88);
+            cols[c + 12] = Avx512F.Shuffle4x128(v1, v3, 0xDD);
+        }
+    }
+
+    /// <summary>dst[k·ld + c] += rows[c][k] for a 16×16 block (<see cref="Transpose16"/>).</summary>
+    public static void AddTransposed16(Vector512<float>* rows, float* dst, long ld)
+    {
+        var cols = stackalloc Vector512<float>[16];
+        Transpose16(rows, cols);
+        for (int k = 0; k < 16; k++) (Vector512.Load(dst + k * ld) + cols[k]).Store(dst + k * ld);
     }
 
     /// <summary>Scalar 2^x with the same conventions, for tails and tests.</summary>
