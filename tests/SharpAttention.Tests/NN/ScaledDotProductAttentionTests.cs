@@ -176,6 +176,26 @@ public class ScaledDotProductAttentionTests
     }
 
     [Fact]
+    public void PermutedViewsAreReadInPlaceAndGiveTheSameResult()
+    {
+        // (B, T, H, D) storage viewed as (B, H, T, D), as multi-head attention produces it: row-strided, no copy needed.
+        var g = new Generator(8);
+        var qs = Tensor.Randn([2, 70, 4, 16], g);
+        var ks = Tensor.Randn([2, 90, 2, 16], g);
+        var vs = Tensor.Randn([2, 90, 2, 16], g);
+        var (q, k, v) = (qs.Permute(0, 2, 1, 3), ks.Permute(0, 2, 1, 3), vs.Permute(0, 2, 1, 3));
+        Assert.False(q.IsContiguous);
+        q.RequiresGrad = false;
+        var (qr, kr, vr) = (qs.Detach().RequiresGrad_(), ks.Detach().RequiresGrad_(), vs.Detach().RequiresGrad_());
+        var o = F.ScaledDotProductAttention(qr.Permute(0, 2, 1, 3), kr.Permute(0, 2, 1, 3), vr.Permute(0, 2, 1, 3), isCausal: true, enableGqa: true);
+        var expected = F.ScaledDotProductAttention(q.Contiguous(), k.Contiguous(), v.Contiguous(), isCausal: true, enableGqa: true);
+        Assert.Equal(expected.ToArray(), o.ToArray());
+        o.Sum().Backward();
+        Assert.Equal([2, 70, 4, 16], qr.Grad!.Shape.ToArray());
+        Assert.Equal([2, 90, 2, 16], kr.Grad!.Shape.ToArray());
+    }
+
+    [Fact]
     public void WithWeightsReturnsProbabilities()
     {
         var c = new AttentionCase(2, 2, 2, 5, 7, 4, 3, Mask: "bool2d");

@@ -238,9 +238,9 @@ internal static unsafe class FlashBackward
 
         // 8. dVᵀ += dOᵀ·P̃ and dKᵀ += Qᵀ·dS: sums over the tile's query rows, 6 value/key columns per call.
         for (int e0 = 0; e0 < p.Ev; e0 += MR)
-            TileMath.Mma<Vec4>(dvt + e0 * Bk, Bk, MR, Rows6.Strided(dO0 + e0, 1, p.Ev - e0), a->DO.SL, pTile, Bk, rows, accumulate: true);
+            TileMath.Mma<Vec4>(dvt + e0 * Bk, Bk, Math.Min(MR, p.Ev - e0), Rows6.Strided(dO0 + e0, 1, p.Ev - e0), a->DO.SL, pTile, Bk, rows, accumulate: true);
         for (int d0 = 0; d0 < p.E; d0 += MR)
-            TileMath.Mma<Vec4>(dkt + d0 * Bk, Bk, MR, Rows6.Strided(q0 + d0, 1, p.E - d0), a->Q.SL, dsTile, Bk, rows, accumulate: true);
+            TileMath.Mma<Vec4>(dkt + d0 * Bk, Bk, Math.Min(MR, p.E - d0), Rows6.Strided(q0 + d0, 1, p.E - d0), a->Q.SL, dsTile, Bk, rows, accumulate: true);
 
         // 9. dQ += dS·K with the head dim in lanes: in place when E is whole vectors, else in the padded accumulator.
         for (int r0 = 0; r0 < rows; r0 += MR)

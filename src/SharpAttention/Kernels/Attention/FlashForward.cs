@@ -14,6 +14,9 @@ namespace SharpAttention.Kernels.Attention;
 /// once per tile (transposed, pre-scaled by scale·log2 e so the softmax uses exp2), and K and V are read in place:
 /// Sᵀ = K·Qᵀ broadcasts K's elements, Oᵀ += Vᵀ·Pᵀ broadcasts V's. Causal tiles stop at their last row's diagonal
 /// (later key blocks are never touched); key blocks past a batch row's key length are skipped the same way.</para>
+/// <para>Parallel over (batch, head, group of up to 4 query tiles): a group runs each K/V block against all its tiles
+/// while the block is in L1/L2, so K and V stream from memory once per 256 query rows rather than per tile. Items
+/// write disjoint rows, so results do not depend on the thread count.</para>
 /// </summary>
 internal static unsafe class FlashForward
 {
@@ -159,7 +162,7 @@ internal static unsafe class FlashForward
 
                 // 7. Oᵀ = Oᵀ∘alpha + Vᵀ·Pᵀ, 6 value columns per micro-kernel call.
                 for (int e0 = 0; e0 < p.Ev; e0 += MR)
-                    TileMath.Mma<TN>(t.Ot + e0 * br, br, MR, Rows6.Strided(vRow0 + j0 * a->V.SL + e0, 1, p.Ev - e0),
+                    TileMath.Mma<TN>(t.Ot + e0 * br, br, Math.Min(MR, p.Ev - e0), Rows6.Strided(vRow0 + j0 * a->V.SL + e0, 1, p.Ev - e0),
                                      a->V.SL, st, br, jn, t.Alpha);
             }
 

@@ -16,6 +16,15 @@ internal struct Vec2 : IVecCount { public static int N => 2; }
 internal struct Vec3 : IVecCount { public static int N => 3; }
 internal struct Vec4 : IVecCount { public static int N => 4; }
 
+/// <summary>Rows of A a micro-kernel call computes (4 for tails, so a head dim of 64 = 10·6 + 4 wastes nothing).</summary>
+internal interface IRowCount
+{
+    static abstract bool Six { get; }
+}
+
+internal struct FourRows : IRowCount { public static bool Six => false; }
+internal struct SixRows : IRowCount { public static bool Six => true; }
+
 /// <summary>Six row pointers of A; a row past the last valid one repeats a valid row (its results are not stored).</summary>
 internal unsafe struct Rows6
 {
@@ -55,13 +64,14 @@ internal static unsafe class TileMath
     public static void Mma<TN>(float* c, long ldc, int rows, in Rows6 a, long aStep, float* b, long ldb, int count,
                                float* alpha = null, bool accumulate = false) where TN : struct, IVecCount
     {
-        if (Use512) Mma512<TN>(c, ldc, rows, a, aStep, b, ldb, count, alpha, accumulate);
+        if (Use512 && rows > 4) Mma512<TN, SixRows>(c, ldc, rows, a, aStep, b, ldb, count, alpha, accumulate);
+        else if (Use512) Mma512<TN, FourRows>(c, ldc, rows, a, aStep, b, ldb, count, alpha, accumulate);
         else Mma256(c, ldc, rows, a, aStep, b, ldb, count, TN.N * 16, alpha, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Mma512<TN>(float* c, long ldc, int rows, in Rows6 rows6, long aStep, float* b, long ldb, int count,
-                           float* alpha, bool accumulate) where TN : struct, IVecCount
+    static void Mma512<TN, TR>(float* c, long ldc, int rows, in Rows6 rows6, long aStep, float* b, long ldb, int count,
+                               float* alpha, bool accumulate) where TN : struct, IVecCount where TR : struct, IRowCount
     {
         float* a0 = rows6.R0, a1 = rows6.R1, a2 = rows6.R2, a3 = rows6.R3, a4 = rows6.R4, a5 = rows6.R5;
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
@@ -97,6 +107,7 @@ internal static unsafe class TileMath
             if (TN.N > 1) c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
             if (TN.N > 2) c32 = Vector512.FusedMultiplyAdd(x, b2, c32);
             if (TN.N > 3) c33 = Vector512.FusedMultiplyAdd(x, b3, c33);
+            if (!TR.Six) continue;
             x = Vector512.Create(a4[o]);
             c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
             if (TN.N > 1) c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
@@ -112,8 +123,8 @@ internal static unsafe class TileMath
         if (rows > 1) Store512<TN>(c + ldc, alpha, accumulate, c10, c11, c12, c13);
         if (rows > 2) Store512<TN>(c + 2 * ldc, alpha, accumulate, c20, c21, c22, c23);
         if (rows > 3) Store512<TN>(c + 3 * ldc, alpha, accumulate, c30, c31, c32, c33);
-        if (rows > 4) Store512<TN>(c + 4 * ldc, alpha, accumulate, c40, c41, c42, c43);
-        if (rows > 5) Store512<TN>(c + 5 * ldc, alpha, accumulate, c50, c51, c52, c53);
+        if (TR.Six && rows > 4) Store512<TN>(c + 4 * ldc, alpha, accumulate, c40, c41, c42, c43);
+        if (TR.Six && rows > 5) Store512<TN>(c + 5 * ldc, alpha, accumulate, c50, c51, c52, c53);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
