@@ -5,11 +5,15 @@ using SharpAttention.Bench;
 (string Name, Action<RunPlan> Run)[] groups =
 [
     ("gemm", GemmBench.Run),
-    ("attention", NotImplementedYet("attention")),
+    ("attention", AttentionBench.Run),
     ("train", TrainBench.Run),
     ("decode", NotImplementedYet("decode")),
     ("peak", PeakBench.Run),
 ];
+
+// The attention memory figure measures in a fresh child process of this program (AttentionMemory.cs).
+if (args.Length == 2 && args[0] == AttentionMemory.ProbeFlag)
+    return AttentionMemory.RunProbe(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
 
 bool quick = args.Contains("--quick");
 string[] rest = [.. args.Where(a => a != "--quick")];

@@ -16,8 +16,9 @@ internal static class TorchAnchor
     /// <summary>The script's exit code for "torch is not installed" (see torch_anchor.py).</summary>
     const int TorchMissing = 3;
 
-    /// <summary>Figures by name, or null when the anchor cannot run on this machine.</summary>
-    public static Dictionary<string, double>? Run(string group, RunPlan plan)
+    /// <summary>Figures by name, or null when the anchor cannot run on this machine; <paramref name="options"/> go to
+    /// the script after the group (e.g. `--shape n2048` for one attention shape).</summary>
+    public static Dictionary<string, double>? Run(string group, RunPlan plan, params string[] options)
     {
         if (!File.Exists(Python))
         {
@@ -28,6 +29,7 @@ internal static class TorchAnchor
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, UseShellExecute = false };
         start.ArgumentList.Add(ScriptPath());
         start.ArgumentList.Add(group);
+        foreach (string option in options) start.ArgumentList.Add(option);
         start.ArgumentList.Add("--threads");
         start.ArgumentList.Add(Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture));
         if (plan.IsQuick) start.ArgumentList.Add("--quick");

@@ -33,9 +33,17 @@ GEMM_SHAPES = [
     ("gemm_t4096x256x8000_tn", 4096, 256, 8000, True, False),
 ]
 
+# Same shapes as AttentionBench.cs, as (N, causal), B = 1, H = 8, D = 64; quick mode keeps the first.
+ATTENTION_SHAPES = [(512, False), (512, True), (2048, False), (2048, True), (8192, False), (8192, True)]
+ATTENTION_B, ATTENTION_H, ATTENTION_D = 1, 8, 64
+
 # (warm-ups, timed runs, minimum warm-up seconds, minimum seconds per timed run), as RunPlan.Full / .Quick.
 FULL_PLAN = (2, 5, 0.5, 0.05)
 QUICK_PLAN = (1, 2, 0.0, 0.0)
+# N = 8192 unfused takes ~15 s (forward) to ~1 min (forward + backward) per call: 1 warm-up and best of 2
+# (AttentionBench.cs explains the reduced plans).
+LONG_ATTENTION_N = 8192
+LONG_PLAN = (1, 2, 0.0, 0.0)
 
 
 def best_seconds(op, plan):
@@ -78,10 +86,64 @@ def gemm(torch, plan, quick):
         print(f"{name}_openblas {2 * m * n * k / seconds / 1e9:.1f} GFLOPS", flush=True)
 
 
+def attention_unfused(torch, q, k, v, causal_mask):
+    """softmax(Q·Kᵀ/√D)·V as two matmuls and a softmax; the scale is folded into q (an (N, D) pass, not an (N, N)
+    one) and the causal mask filled in place: the cheapest unfused form, so the anchor is not handicapped."""
+    scores = torch.matmul(q * (1.0 / math.sqrt(q.size(-1))), k.transpose(-2, -1))  # (B, H, N, N)
+    if causal_mask is not None:
+        scores.masked_fill_(causal_mask, float("-inf"))
+    return torch.matmul(torch.softmax(scores, dim=-1), v)  # (B, H, N, D)
+
+
+def check_attention(torch, q, k, v, o, causal):
+    """Compares a few output rows with a float64 computation of just those rows, so a wrong mask or layout
+    cannot post a figure."""
+    n = q.size(2)
+    for h, i in [(0, 0), (ATTENTION_H - 1, n - 1), (3, n // 2 + 1)]:
+        keys = i + 1 if causal else n
+        scores = (q[0, h, i].double() @ k[0, h, :keys].double().T) / math.sqrt(q.size(-1))
+        want = torch.softmax(scores, dim=-1) @ v[0, h, :keys].double()
+        if not torch.allclose(o[0, h, i].double(), want, rtol=1e-4, atol=1e-5):
+            raise AssertionError(f"torch anchor: attention n={n} causal={causal}: row ({h}, {i}) differs from float64")
+
+
+def attention(torch, plan, quick, only):
+    shapes = ATTENTION_SHAPES[:1] if quick else ATTENTION_SHAPES
+    if only is not None:
+        shapes = [(n, causal) for n, causal in ATTENTION_SHAPES if f"n{n}" + ("_causal" if causal else "") == only]
+        if not shapes:
+            raise SystemExit(f"torch_anchor: no attention shape {only}")
+    for n, causal in shapes:
+        generator = torch.Generator().manual_seed(4321 + n)
+        shape_plan = LONG_PLAN if n >= LONG_ATTENTION_N and not quick else plan
+        shape = (ATTENTION_B, ATTENTION_H, n, ATTENTION_D)  # (B, H, N, D)
+        q, k, v, grad_output = (torch.randn(shape, generator=generator) for _ in range(4))
+        mask = torch.ones(n, n, dtype=torch.bool).triu(1) if causal else None  # True above the diagonal: masked
+        suffix = f"n{n}" + ("_causal" if causal else "")
+        forward_flops = 4 * ATTENTION_B * ATTENTION_H * n * n * ATTENTION_D / (2 if causal else 1)
+
+        with torch.no_grad():
+            check_attention(torch, q, k, v, attention_unfused(torch, q, k, v, mask), causal)
+            seconds = best_seconds(lambda: attention_unfused(torch, q, k, v, mask), shape_plan)
+        print(f"attn_fwd_{suffix}_torch {forward_flops / seconds / 1e9:.1f} GFLOPS", flush=True)
+
+        leaves = [t.requires_grad_() for t in (q, k, v)]
+
+        def forward_backward():
+            # Gradients cleared each call, as AttentionTarget.cs does: each call computes them afresh.
+            for t in leaves:
+                t.grad = None
+            attention_unfused(torch, q, k, v, mask).backward(grad_output)
+
+        seconds = best_seconds(forward_backward, shape_plan)
+        print(f"attn_fwdbwd_{suffix}_torch {3.5 * forward_flops / seconds / 1e9:.1f} GFLOPS", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("group", choices=["gemm", "attention", "train", "decode", "peak", "all"])
     parser.add_argument("--quick", action="store_true", help="smoke run of seconds; figures mean nothing")
+    parser.add_argument("--shape", help="attention: only this shape, e.g. n2048_causal (AttentionBench.cs runs them one by one)")
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)), help="default: all cores")
     args = parser.parse_args()
 
@@ -98,6 +160,8 @@ def main():
     plan = QUICK_PLAN if args.quick else FULL_PLAN
     if args.group in ("gemm", "all"):
         gemm(torch, plan, args.quick)
+    if args.group in ("attention", "all"):
+        attention(torch, plan, args.quick, args.shape)
     if args.group in ("train", "all"):
         import torch_train
         torch_train.train_step(torch, plan, best_seconds)
