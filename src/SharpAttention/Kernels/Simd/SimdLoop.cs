@@ -39,14 +39,17 @@ internal static class SimdLoop
     public static void Map<TOp, T>(ref TOp op, int start, int end)
         where TOp : struct, IMapStep, allows ref struct where T : unmanaged
     {
+        // A local copy the JIT can keep in registers: through the ref, every store of the kernel might alias the
+        // operator's fields, so each step would reload them and re-broadcast its scalars.
+        TOp local = op;
         int i = start, width = SimdWidth.Current;
         if (Vector512.IsHardwareAccelerated && width >= 512)
-            for (; i <= end - Vector512<T>.Count; i += Vector512<T>.Count) op.Step512(i);
+            for (; i <= end - Vector512<T>.Count; i += Vector512<T>.Count) local.Step512(i);
         if (Vector256.IsHardwareAccelerated && width >= 256)
-            for (; i <= end - Vector256<T>.Count; i += Vector256<T>.Count) op.Step256(i);
+            for (; i <= end - Vector256<T>.Count; i += Vector256<T>.Count) local.Step256(i);
         if (Vector128.IsHardwareAccelerated && width >= 128)
-            for (; i <= end - Vector128<T>.Count; i += Vector128<T>.Count) op.Step128(i);
-        for (; i < end; i++) op.Step1(i);
+            for (; i <= end - Vector128<T>.Count; i += Vector128<T>.Count) local.Step128(i);
+        for (; i < end; i++) local.Step1(i);
     }
 
     /// <summary>Σ of op's terms over [0, n): blocks of <see cref="ReduceKernel.Block"/> elements are summed in
@@ -54,9 +57,10 @@ internal static class SimdLoop
     public static double Sum<TOp, T>(ref TOp op, int n)
         where TOp : struct, ISumStep<T>, allows ref struct where T : unmanaged, IFloatingPointIeee754<T>
     {
+        TOp local = op;   // see Map
         double total = 0;
         for (int b = 0; b < n; b += ReduceKernel.Block)
-            total += double.CreateTruncating(BlockSum<TOp, T>(ref op, b, Math.Min(n, b + ReduceKernel.Block)));
+            total += double.CreateTruncating(BlockSum<TOp, T>(ref local, b, Math.Min(n, b + ReduceKernel.Block)));
         return total;
     }
 
