@@ -63,7 +63,7 @@ internal static class Indexing
     /// <summary>src viewed as (outer, size, inner) and dst as (outer, index.Length, inner):
     /// dst[o, i, :] = src[o, index[i], :]. Output rows are independent and shared over the thread team.</summary>
     public static void SelectRows<T>(ReadOnlySpan<T> src, int outer, int size, int inner, ReadOnlySpan<long> index, Span<T> dst) =>
-        ParallelFor.For(outer * index.Length, inner, new SelectBody<T>(src, size, inner, index, dst));
+        ChunkedFor.Each(outer * index.Length, inner, new SelectBody<T>(src, size, inner, index, dst));
 
     readonly ref struct SelectBody<T>(ReadOnlySpan<T> src, int size, int inner, ReadOnlySpan<long> index, Span<T> dst) : IRangeBody
     {
@@ -88,7 +88,7 @@ internal static class Indexing
     /// result is the same for any thread count.</summary>
     public static void AddRows<T>(ReadOnlySpan<T> src, int outer, int size, int inner, ReadOnlySpan<long> index, Span<T> dst, long skip = -1)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ParallelFor.For((inner + AddColumns - 1) / AddColumns, (long)outer * index.Length * AddColumns,
+        ChunkedFor.Each((inner + AddColumns - 1) / AddColumns, (long)outer * index.Length * AddColumns,
                         new AddBody<T>(src, outer, size, inner, index, dst, skip));
 
     /// <summary>Columns per work item of <see cref="AddRows{T}"/>: a cache line of floats or more.</summary>

@@ -15,7 +15,7 @@ internal static class LayerNormKernel
     public static void Forward<T>(Span<T> y, Span<T> mean, Span<T> rstd, ReadOnlySpan<T> x,
                                   ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, int n, double eps)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ParallelFor.For(mean.Length, (long)n * 4, new ForwardRows<T>(y, mean, rstd, x, weight, bias, n, eps));
+        ChunkedFor.Each(mean.Length, (long)n * 4, new ForwardRows<T>(y, mean, rstd, x, weight, bias, n, eps));
 
     /// <summary>With x̂ = (x − mean)·rstd and dx̂ = dy∘w: dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂∘x̂)),
     /// dw += Σ_rows dy∘x̂, db += Σ_rows dy. dx is overwritten; dw and db accumulate (the caller zeroes them).

@@ -55,7 +55,7 @@ internal static class NormalizationRows
             var part = partials ? rented.AsSpan(0, chunks * 2 * n) : default;
             part.Clear();
             var body = new BackwardChunks<T>(dx, dy, x, weight, mean, rstd, n, perChunk, part, !dweight.IsEmpty, !dbias.IsEmpty);
-            ParallelFor.For(chunks, (long)perChunk * n * 8, body);
+            ChunkedFor.Each(chunks, (long)perChunk * n * 8, body);
             for (int c = 0; c < chunks && partials; c++)
             {
                 if (!dweight.IsEmpty) TensorPrimitives.Add(dweight, part.Slice(c * 2 * n, n), dweight);

@@ -63,7 +63,7 @@ internal static class ReduceKernel
             y[0] = T.CreateTruncating(SumLong(x[..n]));
             return;
         }
-        ParallelFor.For(y.Length, n, new Rows<T>(Mode.Sum, y, default, default, x, n, 0, false));
+        ChunkedFor.Each(y.Length, n, new Rows<T>(Mode.Sum, y, default, default, x, n, 0, false));
     }
 
     /// <summary>Σ x over block partials computed in parallel and added in order.</summary>
@@ -73,7 +73,7 @@ internal static class ReduceKernel
         var partials = ArrayPool<double>.Shared.Rent(blocks);
         try
         {
-            ParallelFor.For(blocks, Block, new BlockSums<T>(x, partials));
+            ChunkedFor.Each(blocks, Block, new BlockSums<T>(x, partials));
             double acc = 0;
             for (int b = 0; b < blocks; b++) acc += partials[b];
             return acc;
@@ -104,7 +104,7 @@ internal static class ReduceKernel
         int cols = y.Length;
         if (cols == 0) return;
         int rows = x.Length / cols;
-        ParallelFor.For((cols + ColumnBlock - 1) / ColumnBlock, (long)rows * ColumnBlock, new ColumnSums<T>(y, x, rows));
+        ChunkedFor.Each((cols + ColumnBlock - 1) / ColumnBlock, (long)rows * ColumnBlock, new ColumnSums<T>(y, x, rows));
     }
 
     const int ColumnBlock = 64;
@@ -152,21 +152,21 @@ internal static class ReduceKernel
 
     /// <summary>y[r] = mean of x[r, :]; NaN for n = 0, as torch.mean of an empty tensor.</summary>
     public static void MeanRows<T>(Span<T> y, ReadOnlySpan<T> x, int n) where T : unmanaged, IFloatingPointIeee754<T> =>
-        ParallelFor.For(y.Length, n, new Rows<T>(Mode.Mean, y, default, default, x, n, 0, false));
+        ChunkedFor.Each(y.Length, n, new Rows<T>(Mode.Mean, y, default, default, x, n, 0, false));
 
     /// <summary>Two-pass variance of each row: mean first, then Σ(x − mean)² / max(0, n − correction) as torch.var
     /// divides (so n ≤ correction gives inf, or NaN when the deviations are all zero). Writes the row means too:
     /// the backward needs them.</summary>
     public static void VarRows<T>(Span<T> var, Span<T> mean, ReadOnlySpan<T> x, int n, int correction)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ParallelFor.For(var.Length, 2L * n, new Rows<T>(Mode.Var, var, mean, default, x, n, correction, false));
+        ChunkedFor.Each(var.Length, 2L * n, new Rows<T>(Mode.Var, var, mean, default, x, n, correction, false));
 
     /// <summary>Largest (or smallest, when <paramref name="min"/>) element of each row of length n ≥ 1 and its index,
     /// with torch's rules: the first occurrence wins ties, a NaN beats everything (the first NaN is taken), and of
     /// −0 and +0 the earlier one is taken because they compare equal.</summary>
     public static void MaxRows<T>(Span<T> values, Span<long> indices, ReadOnlySpan<T> x, int n, bool min)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ParallelFor.For(values.Length, 2L * n, new Rows<T>(Mode.Max, values, default, indices, x, n, 0, min));
+        ChunkedFor.Each(values.Length, 2L * n, new Rows<T>(Mode.Max, values, default, indices, x, n, 0, min));
 
     enum Mode { Sum, Mean, Var, Max }
 

@@ -13,7 +13,7 @@ internal static class RmsNormKernel
 {
     public static void Forward<T>(Span<T> y, Span<T> rstd, ReadOnlySpan<T> x, ReadOnlySpan<T> weight, int n, double eps)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ParallelFor.For(rstd.Length, (long)n * 3, new ForwardRows<T>(y, rstd, x, weight, n, eps));
+        ChunkedFor.Each(rstd.Length, (long)n * 3, new ForwardRows<T>(y, rstd, x, weight, n, eps));
 
     /// <summary>With x̂ = x·rstd and dx̂ = dy∘w: dx = rstd·(dx̂ − x̂·mean(dx̂∘x̂)), dw += Σ_rows dy∘x̂.
     /// dx is overwritten, dw accumulates (the caller zeroes it); an empty dx or dw span skips that gradient.</summary>

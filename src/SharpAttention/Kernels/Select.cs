@@ -19,7 +19,7 @@ internal static class Select
         }
         int inner = shape[nd - 1];
         if (inner == 0 || y.IsEmpty) return;
-        ParallelFor.For(y.Length / inner, inner, new Rows<T>(c, cOffset, cStrides, a, aOffset, aStrides, b, bOffset, bStrides, y, shape));
+        ChunkedFor.Each(y.Length / inner, inner, new Rows<T>(c, cOffset, cStrides, a, aOffset, aStrides, b, bOffset, bStrides, y, shape));
     }
 
     readonly ref struct Rows<T>(bool[] c, int cOffset, ReadOnlySpan<int> cStrides, T[] a, int aOffset, ReadOnlySpan<int> aStrides,

@@ -26,7 +26,7 @@ internal static class SoftmaxKernel
     public static void Forward<T>(Span<T> y, ReadOnlySpan<T> x, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (n == 0) return;
-        ParallelFor.For(x.Length / n, (long)n * ExpCost, new Rows<T>(Mode.Forward, y, x, default, n));
+        ChunkedFor.Each(x.Length / n, (long)n * ExpCost, new Rows<T>(Mode.Forward, y, x, default, n));
     }
 
     /// <summary>y = (x − max) − log Σ exp(x − max) per row. The two subtractions stay separate: folding max and the
@@ -34,21 +34,21 @@ internal static class SoftmaxKernel
     public static void LogForward<T>(Span<T> y, ReadOnlySpan<T> x, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (n == 0) return;
-        ParallelFor.For(x.Length / n, (long)n * ExpCost, new Rows<T>(Mode.LogForward, y, x, default, n));
+        ChunkedFor.Each(x.Length / n, (long)n * ExpCost, new Rows<T>(Mode.LogForward, y, x, default, n));
     }
 
     /// <summary>dx = y ∘ (dy − Σ dy∘y) per row, from the saved softmax output y.</summary>
     public static void Backward<T>(Span<T> dx, ReadOnlySpan<T> dy, ReadOnlySpan<T> y, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (n == 0) return;
-        ParallelFor.For(y.Length / n, (long)n * 4, new Rows<T>(Mode.Backward, dx, dy, y, n));
+        ChunkedFor.Each(y.Length / n, (long)n * 4, new Rows<T>(Mode.Backward, dx, dy, y, n));
     }
 
     /// <summary>dx = dy − exp(y)·Σ dy per row, from the saved log-softmax output y.</summary>
     public static void LogBackward<T>(Span<T> dx, ReadOnlySpan<T> dy, ReadOnlySpan<T> y, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (n == 0) return;
-        ParallelFor.For(y.Length / n, (long)n * ExpCost, new Rows<T>(Mode.LogBackward, dx, dy, y, n));
+        ChunkedFor.Each(y.Length / n, (long)n * ExpCost, new Rows<T>(Mode.LogBackward, dx, dy, y, n));
     }
 
     enum Mode { Forward, LogForward, Backward, LogBackward }

@@ -22,7 +22,7 @@ internal static class Strided
         int inner = shape[nd - 1];
         if (inner == 0) return;
         long rows = Tensors.ShapeUtil.NumEl(shape) / inner;
-        ParallelFor.For((int)rows, inner, new CopyRows<T>(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape));
+        ChunkedFor.Each((int)rows, inner, new CopyRows<T>(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape));
     }
 
     readonly ref struct CopyRows<T>(T[] src, int srcOffset, ReadOnlySpan<int> srcStrides,

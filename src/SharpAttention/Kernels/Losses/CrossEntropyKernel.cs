@@ -27,14 +27,14 @@ internal static class CrossEntropyKernel
     // lse: (rows) per-row logsumexp, saved for Backward
     public static void Forward<T>(ReadOnlySpan<T> logits, int classes, ReadOnlySpan<long> target, long ignoreIndex,
         ReadOnlySpan<T> weight, T smoothing, Span<T> loss, Span<T> lse) where T : unmanaged, IFloatingPointIeee754<T> =>
-        ParallelFor.For(target.Length, (long)classes * 16, new ForwardBody<T>(logits, classes, target, ignoreIndex, weight, smoothing, loss, lse));
+        ChunkedFor.Each(target.Length, (long)classes * 16, new ForwardBody<T>(logits, classes, target, ignoreIndex, weight, smoothing, loss, lse));
 
     // rowGrad: upstream gradient per row (rows), or one value for every row
     // dlogits: (rows, classes) gradient, overwritten
     public static void Backward<T>(ReadOnlySpan<T> logits, int classes, ReadOnlySpan<long> target, long ignoreIndex,
         ReadOnlySpan<T> weight, T smoothing, ReadOnlySpan<T> lse, ReadOnlySpan<T> rowGrad, Span<T> dlogits)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ParallelFor.For(target.Length, (long)classes * 16, new BackwardBody<T>(logits, classes, target, ignoreIndex, weight, smoothing, lse, rowGrad, dlogits));
+        ChunkedFor.Each(target.Length, (long)classes * 16, new BackwardBody<T>(logits, classes, target, ignoreIndex, weight, smoothing, lse, rowGrad, dlogits));
 
     readonly ref struct ForwardBody<T>(ReadOnlySpan<T> logits, int classes, ReadOnlySpan<long> target, long ignoreIndex,
         ReadOnlySpan<T> weight, T smoothing, Span<T> loss, Span<T> lse) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>

@@ -20,7 +20,7 @@ internal static class BiasActivation
         where TOp : IActivationOp where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (n == 0) return;
-        ParallelFor.For(pre.Length / n, (long)n * 24, new ForwardRows<TOp, T>(pre, bias, y, n));
+        ChunkedFor.Each(pre.Length / n, (long)n * 24, new ForwardRows<TOp, T>(pre, bias, y, n));
     }
 
     /// <summary>dpre = dy·f′(pre), overwritten; dbias (n) += Σ_rows dpre unless empty.</summary>
@@ -36,7 +36,7 @@ internal static class BiasActivation
         {
             var partials = rented == null ? default : rented.AsSpan(0, chunks * n);
             partials.Clear();
-            ParallelFor.For(chunks, (long)perChunk * n * 24, new BackwardChunks<TOp, T>(pre, dy, dpre, partials, n, perChunk));
+            ChunkedFor.Each(chunks, (long)perChunk * n * 24, new BackwardChunks<TOp, T>(pre, dy, dpre, partials, n, perChunk));
             for (int c = 0; c < chunks && !dbias.IsEmpty; c++) TensorPrimitives.Add(dbias, partials.Slice(c * n, n), dbias);
         }
         finally

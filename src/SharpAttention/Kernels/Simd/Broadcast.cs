@@ -32,7 +32,7 @@ internal static class Broadcast
                                                               kb == Layout.Dense ? b.AsSpan(bOffset, y.Length) : default, b[bOffset], y));
             return;
         }
-        ParallelFor.For(y.Length / inner, inner, new RowBody<TOp, T>(a, aOffset, aStrides, b, bOffset, bStrides, y, shape));
+        ChunkedFor.Each(y.Length / inner, inner, new RowBody<TOp, T>(a, aOffset, aStrides, b, bOffset, bStrides, y, shape));
     }
 
     enum Layout { Dense, Scalar, Strided }
