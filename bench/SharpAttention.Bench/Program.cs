@@ -6,7 +6,7 @@ using SharpAttention.Bench;
 [
     ("gemm", GemmBench.Run),
     ("attention", AttentionBench.Run),
-    ("train", NotImplementedYet("train")),
+    ("train", TrainBench.Run),
     ("decode", NotImplementedYet("decode")),
     ("peak", PeakBench.Run),
 ];

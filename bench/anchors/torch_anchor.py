@@ -14,15 +14,23 @@ import time
 
 TORCH_MISSING = 3
 
-# Same names and shapes as GemmBench.cs, as (name, M, K, N); quick mode keeps the first.
+# Same names and shapes as GemmBench.cs, as (name, M, K, N, transA, transB); quick mode keeps the first.
+# A transposed operand is stored transposed and passed as a .t() view, so torch hands OpenBLAS the transpose
+# flag (no copy), exactly as the C# side passes its flag.
 GEMM_SHAPES = [
-    ("gemm_256", 256, 256, 256),
-    ("gemm_512", 512, 512, 512),
-    ("gemm_1024", 1024, 1024, 1024),
-    ("gemm_2048", 2048, 2048, 2048),
-    ("gemm_t4096x256x1024", 4096, 256, 1024),
-    ("gemm_t4096x1024x256", 4096, 1024, 256),
-    ("gemm_t4096x256x8000", 4096, 256, 8000),
+    ("gemm_256", 256, 256, 256, False, False),
+    ("gemm_512", 512, 512, 512, False, False),
+    ("gemm_1024", 1024, 1024, 1024, False, False),
+    ("gemm_2048", 2048, 2048, 2048, False, False),
+    ("gemm_t4096x256x1024", 4096, 256, 1024, False, False),
+    ("gemm_t4096x1024x256", 4096, 1024, 256, False, False),
+    ("gemm_t4096x256x8000", 4096, 256, 8000, False, False),
+    ("gemm_t4096x256x1024_nt", 4096, 256, 1024, False, True),
+    ("gemm_t4096x1024x256_nt", 4096, 1024, 256, False, True),
+    ("gemm_t4096x256x8000_nt", 4096, 256, 8000, False, True),
+    ("gemm_t4096x256x1024_tn", 4096, 256, 1024, True, False),
+    ("gemm_t4096x1024x256_tn", 4096, 1024, 256, True, False),
+    ("gemm_t4096x256x8000_tn", 4096, 256, 8000, True, False),
 ]
 
 # Same shapes as AttentionBench.cs, as (N, causal), B = 1, H = 8, D = 64; quick mode keeps the first.
@@ -59,11 +67,20 @@ def best_seconds(op, plan):
     return best
 
 
+def random_matrix(torch, generator, rows, cols, transposed):
+    """A (rows, cols) matrix in [-1, 1), stored (cols, rows) and viewed through .t() when transposed."""
+    if not transposed:
+        return torch.rand(rows, cols, generator=generator) * 2 - 1
+    x = (torch.rand(cols, rows, generator=generator) * 2 - 1).t()
+    assert x.stride() == (1, rows), x.stride()
+    return x
+
+
 def gemm(torch, plan, quick):
     generator = torch.Generator().manual_seed(1234)
-    for name, m, k, n in GEMM_SHAPES[:1] if quick else GEMM_SHAPES:
-        a = torch.rand(m, k, generator=generator) * 2 - 1  # (M, K)
-        b = torch.rand(k, n, generator=generator) * 2 - 1  # (K, N)
+    for name, m, k, n, trans_a, trans_b in GEMM_SHAPES[:1] if quick else GEMM_SHAPES:
+        a = random_matrix(torch, generator, m, k, trans_a)  # (M, K)
+        b = random_matrix(torch, generator, k, n, trans_b)  # (K, N)
         c = torch.empty(m, n)  # (M, N), preallocated like the C# side
         seconds = best_seconds(lambda: torch.mm(a, b, out=c), plan)
         print(f"{name}_openblas {2 * m * n * k / seconds / 1e9:.1f} GFLOPS", flush=True)

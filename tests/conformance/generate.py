@@ -15,6 +15,8 @@ import zlib
 import torch
 import torch.nn.functional as F
 
+import optim_fixtures
+
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 
 DTYPES = {torch.float32: ("F32", "<f4"), torch.int64: ("I64", "<i8"), torch.bool: ("BOOL", "|b1")}
@@ -384,6 +386,29 @@ def main():
         g = build()
         n = g.write()
         print(f"{g.name}.safetensors: {n} cases, {len(g.tensors)} tensors", file=sys.stderr)
+    import modules   # attention modules and positional encodings, fixtures/modules/ (it imports this file's writer)
+    for build in modules.GROUPS:
+        g = build()
+        n = g.write()
+        print(f"modules/{g.name}.safetensors: {n} cases, {len(g.tensors)} tensors", file=sys.stderr)
+    import transformer_fixtures   # whole nn.TransformerEncoder / nn.Transformer stacks, fixtures/modules/transformer.safetensors
+    for build in transformer_fixtures.GROUPS:
+        g = build()
+        n = g.write()
+        print(f"modules/{g.name}.safetensors: {n} cases, {len(g.tensors)} tensors", file=sys.stderr)
+    write_training("optim", optim_fixtures.build)
+    import roundtrip   # torch's outputs for the committed models SharpAttention saved, fixtures/roundtrip/
+    print(f"roundtrip/: {roundtrip.write_torch_outputs(FIXTURES)} torch outputs", file=sys.stderr)
+
+
+def write_training(name, build):
+    """Training fixtures (optimizers, schedules) are not op cases: they live in fixtures/training/ so the op
+    conformance runner does not pick them up. build(put) stores tensors and returns the per-case metadata."""
+    tensors = {}
+    metadata = build(lambda key, t: tensors.__setitem__(key, to_bytes(t)))
+    os.makedirs(os.path.join(FIXTURES, "training"), exist_ok=True)
+    write_safetensors(os.path.join(FIXTURES, "training", name + ".safetensors"), tensors, metadata)
+    print(f"training/{name}.safetensors: {len(metadata)} cases, {len(tensors)} tensors", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,20 @@ namespace SharpAttention.Autograd;
 /// Reverse-mode differentiation over the recorded graph (PyTorch's autograd engine, single-threaded):
 /// count each node's consumers, run nodes once all their consumers have delivered gradients, accumulate into
 /// leaves' .Grad, then release the graph unless it is retained.
+/// Every tensor created during the pass — the gradients flowing between nodes and the ops' temporaries — is
+/// visible to nobody but the engine, so the pass runs inside its own <see cref="TensorScope"/> and their storage goes
+/// back to the pool as soon as it ends, with or without a user scope around it. Only the gradients accumulated into
+/// leaves (and retained non-leaves) escape it.
 /// </summary>
 internal static class Engine
 {
     public static void Backward(Tensor root, Tensor? gradient, bool retainGraph)
+    {
+        using var temporaries = TensorScope.Begin();
+        BackwardInScope(root, gradient, retainGraph);
+    }
+
+    static void BackwardInScope(Tensor root, Tensor? gradient, bool retainGraph)
     {
         if (!root.RequiresGrad)
             throw new InvalidOperationException("element 0 of tensors does not require grad and does not have a grad_fn");
@@ -32,9 +42,10 @@ internal static class Engine
             return;
         }
 
-        var nodes = CollectAndCountDependencies(start);
+        var work = Workspace.Take();
+        var nodes = CollectAndCountDependencies(start, work);
         start.PendingGrad = gradient;
-        var ready = new Stack<GradFn>();
+        var ready = work.Ready;
         ready.Push(start);
         try
         {
@@ -83,15 +94,45 @@ internal static class Engine
                 node.Dependencies = 0;
                 if (!retainGraph) node.Release();
             }
+            work.Return();
+        }
+    }
+
+    /// <summary>The pass's collections, kept per thread so a backward allocates none after the first.</summary>
+    sealed class Workspace
+    {
+        [ThreadStatic] static Workspace? spare;
+
+        public readonly List<GradFn> Nodes = [];
+        public readonly HashSet<GradFn> Seen = new(ReferenceEqualityComparer.Instance);
+        public readonly Stack<GradFn> Ready = new(), Pending = new();
+
+        /// <summary>This thread's workspace, or a fresh one when it is in use (a backward started from within one).</summary>
+        public static Workspace Take()
+        {
+            var w = spare ?? new Workspace();
+            spare = null;
+            return w;
+        }
+
+        public void Return()
+        {
+            Nodes.Clear();
+            Seen.Clear();
+            Ready.Clear();
+            Pending.Clear();
+            spare = this;
         }
     }
 
     /// <summary>Every node reachable from <paramref name="start"/>, with Dependencies = number of consuming edges.</summary>
-    static List<GradFn> CollectAndCountDependencies(GradFn start)
+    static List<GradFn> CollectAndCountDependencies(GradFn start, Workspace work)
     {
-        var nodes = new List<GradFn> { start };
-        var seen = new HashSet<GradFn>(ReferenceEqualityComparer.Instance) { start };
-        var stack = new Stack<GradFn>();
+        var nodes = work.Nodes;
+        nodes.Add(start);
+        var seen = work.Seen;
+        seen.Add(start);
+        var stack = work.Pending;
         stack.Push(start);
         while (stack.Count > 0)
         {
@@ -110,10 +151,17 @@ internal static class Engine
         return nodes;
     }
 
-    /// <summary>Adds <paramref name="g"/> into t.Grad; the first gradient is copied so .Grad never aliases another tensor.</summary>
+    /// <summary>Adds <paramref name="g"/> into t.Grad; the first gradient is copied so .Grad never aliases another
+    /// tensor. That copy is the one tensor of the pass that outlives it: it leaves every scope.</summary>
     static void AccumulateLeaf(Tensor t, Tensor g)
     {
-        if (t.Grad == null) t.Grad = g.Clone();
+        if (t.Grad == null)
+        {
+            var grad = g.Clone();
+            grad.Storage.Unscope();
+            grad.Storage.IsEngineGrad = true;
+            t.Grad = grad;
+        }
         else t.Grad.Add_(g);
     }
 }

@@ -37,14 +37,14 @@ public abstract class GradFn
 
     internal int InputCount => Producers.Length;
 
-    /// <summary>PyTorch-style name shown in ToString, e.g. "MulBackward": an op class's nested
-    /// <c>Backward</c> type is named after the op.</summary>
+    /// <summary>PyTorch-style name shown in ToString, e.g. "MulBackward0": an op class's nested <c>Backward</c> type
+    /// is named after the op, with torch's overload suffix 0.</summary>
     public virtual string Name
     {
         get
         {
             var type = GetType();
-            return type.Name == "Backward" && type.DeclaringType != null ? type.DeclaringType.Name + "Backward" : type.Name;
+            return type.Name == "Backward" && type.DeclaringType != null ? type.DeclaringType.Name + "Backward0" : type.Name;
         }
     }
 
@@ -98,6 +98,14 @@ internal struct SavedTensor
     }
 
     public void Clear() => tensor = null;
+
+    /// <summary>Drops the tensor and returns its storage to the pool at once. Only for tensors private to the node
+    /// (made by the op's forward for its backward and never handed out, e.g. layer norm's mean and rstd).</summary>
+    public void ReleasePrivate()
+    {
+        tensor?.Storage.Release();
+        tensor = null;
+    }
 }
 
 /// <summary>Helpers op forwards use to decide whether to record a node.</summary>

@@ -13,7 +13,7 @@ namespace SharpAttention.IO;
 /// Every header field is checked before any data is touched, so a hostile file fails with a
 /// <see cref="SafeTensorsFormatException"/>, never an index or allocation error.
 /// </summary>
-public static class SafeTensors
+public static partial class SafeTensors
 {
     /// <summary>The reference implementation refuses headers above this size; so do we, before allocating.</summary>
     public const long MaxHeaderBytes = 100_000_000;
@@ -210,7 +210,7 @@ public static class SafeTensors
         if (!TryInt64(off[0], out long begin) || !TryInt64(off[1], out long end) || begin < 0 || end < begin)
             throw Bad($"data_offsets {off.GetRawText()} must be two integers with 0 <= begin <= end");
         if (end > dataLength)
-            throw Bad($"data_offsets [{begin}, {end}] run past the end of the data section ({dataLength} bytes)");
+            throw Bad($"data_offsets [{begin}, {end}] run past the end of the data section ({dataLength} bytes); is the file truncated?");
         if (end - begin != byteSize)
             throw Bad($"data_offsets [{begin}, {end}] span {end - begin} bytes but {dtype} shape {sh.GetRawText()} needs {numel} x {elementSize} = {byteSize}");
         return new Layout(name, dtype, shape, numel, begin, end);

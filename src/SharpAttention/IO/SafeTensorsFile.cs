@@ -3,13 +3,17 @@ using System.Runtime.InteropServices;
 
 namespace SharpAttention.IO;
 
-/// <summary>The parsed contents of a safetensors file: its string metadata and its tensors, already validated.</summary>
-public sealed class SafeTensorsFile
+/// <summary>The parsed contents of a safetensors file: its string metadata and its tensors, already validated.
+/// A file from <see cref="SafeTensors.ReadMapped"/> holds the mapping until disposed; for the others Dispose does nothing.</summary>
+public sealed class SafeTensorsFile : IDisposable
 {
     readonly Dictionary<string, SafeTensorEntry> _byName;
+    readonly IDisposable? _owner;
 
-    internal SafeTensorsFile(string? path, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<SafeTensorEntry> entries)
+    internal SafeTensorsFile(string? path, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<SafeTensorEntry> entries,
+                             IDisposable? owner = null)
     {
+        _owner = owner;
         Path = path;
         Metadata = metadata;
         Entries = entries;
@@ -29,6 +33,9 @@ public sealed class SafeTensorsFile
         : throw new KeyNotFoundException(Path is null ? $"safetensors: no tensor named '{name}'" : $"safetensors file '{Path}': no tensor named '{name}'");
 
     public bool TryGet(string name, out SafeTensorEntry entry) => _byName.TryGetValue(name, out entry!);
+
+    /// <summary>Unmaps a memory-mapped file; entries' data can no longer be read. No effect on other files.</summary>
+    public void Dispose() => _owner?.Dispose();
 }
 
 /// <summary>One tensor of a safetensors file: dtype as spelled in the file, shape, and its raw little-endian bytes,

@@ -1,9 +1,10 @@
+using System.Runtime.InteropServices;
 using SharpAttention.Tensors;
 
 namespace SharpAttention.IO;
 
 /// <summary>Bridges safetensors entries and tensors: F32/F16/BF16 load as float32, F64 as float64, integer types as
-/// int64 and BOOL/U8 as bool.</summary>
+/// int64 and BOOL/U8 as bool; float32, float64, int64 and bool tensors save as F32, F64, I64 and BOOL.</summary>
 public static class SafeTensorsTensor
 {
     public static Tensor ToTensor(this SafeTensorEntry entry)
@@ -20,4 +21,43 @@ public static class SafeTensorsTensor
         "BOOL" or "U8" => Tensor.FromArray(entry.ToBoolArray(), entry.Shape),
         _ => throw new NotSupportedException($"safetensors: tensor '{entry.Name}' has dtype {entry.DType}, which has no tensor equivalent"),
     };
+
+    /// <summary>Every tensor of a file, by name, in file order.</summary>
+    public static Dictionary<string, Tensor> ToTensors(this SafeTensorsFile file)
+    {
+        var dict = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var e in file.Entries) dict[e.Name] = e.ToTensor();
+        return dict;
+    }
+
+    /// <summary>A tensor as a safetensors record (name, dtype, shape, little-endian bytes of its contiguous copy).</summary>
+    public static (string Name, string DType, int[] Shape, ReadOnlyMemory<byte> Data) ToRecord(string name, Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors: writing needs a little-endian machine");
+        var c = tensor.Detach().Contiguous();
+        byte[] bytes = c.DType switch
+        {
+            DType.Float32 => MemoryMarshal.AsBytes(c.Span<float>()).ToArray(),
+            DType.Float64 => MemoryMarshal.AsBytes(c.Span<double>()).ToArray(),
+            DType.Int64 => MemoryMarshal.AsBytes(c.Span<long>()).ToArray(),
+            _ => MemoryMarshal.AsBytes(c.Span<bool>()).ToArray(),
+        };
+        string dtype = c.DType switch
+        {
+            DType.Float32 => "F32",
+            DType.Float64 => "F64",
+            DType.Int64 => "I64",
+            _ => "BOOL",
+        };
+        return (name, dtype, c.Shape.ToArray(), bytes);
+    }
+
+    /// <summary>Writes named tensors (and string metadata) to <paramref name="path"/> atomically: a temporary file
+    /// in the same folder is renamed over the target, so a crash mid-write leaves any previous file intact.</summary>
+    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        SafeTensors.Write(path, tensors.Select(kv => ToRecord(kv.Key, kv.Value)), metadata);
+    }
 }

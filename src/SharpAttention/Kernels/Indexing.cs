@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using SharpAttention.Kernels.Threading;
 
 namespace SharpAttention.Kernels;
 
@@ -60,27 +61,57 @@ internal static class Indexing
     }
 
     /// <summary>src viewed as (outer, size, inner) and dst as (outer, index.Length, inner):
-    /// dst[o, i, :] = src[o, index[i], :].</summary>
-    public static void SelectRows<T>(ReadOnlySpan<T> src, int outer, int size, int inner, ReadOnlySpan<long> index, Span<T> dst)
+    /// dst[o, i, :] = src[o, index[i], :]. Output rows are independent and shared over the thread team.</summary>
+    public static void SelectRows<T>(ReadOnlySpan<T> src, int outer, int size, int inner, ReadOnlySpan<long> index, Span<T> dst) =>
+        ParallelFor.For(outer * index.Length, inner, new SelectBody<T>(src, size, inner, index, dst));
+
+    readonly ref struct SelectBody<T>(ReadOnlySpan<T> src, int size, int inner, ReadOnlySpan<long> index, Span<T> dst) : IRangeBody
     {
-        int n = index.Length;
-        for (int o = 0; o < outer; o++)
-            for (int i = 0; i < n; i++)
-                src.Slice((o * size + (int)index[i]) * inner, inner).CopyTo(dst.Slice((o * n + i) * inner, inner));
+        readonly ReadOnlySpan<T> src = src;
+        readonly ReadOnlySpan<long> index = index;
+        readonly Span<T> dst = dst;
+
+        public void Run(int start, int end)
+        {
+            int n = index.Length;
+            for (int row = start; row < end; row++)
+            {
+                int o = row / n, i = row % n;
+                src.Slice((o * size + (int)index[i]) * inner, inner).CopyTo(dst.Slice(row * inner, inner));
+            }
+        }
     }
 
     /// <summary>The adjoint of <see cref="SelectRows{T}"/>: dst[o, index[i], :] += src[o, i, :], skipping rows whose
-    /// index equals <paramref name="skip"/> (embedding's padding_idx; -1 skips nothing).</summary>
+    /// index equals <paramref name="skip"/> (embedding's padding_idx; -1 skips nothing). Repeated indices add into
+    /// one row, so the work is split by columns instead: every column still sums its rows in index order, and the
+    /// result is the same for any thread count.</summary>
     public static void AddRows<T>(ReadOnlySpan<T> src, int outer, int size, int inner, ReadOnlySpan<long> index, Span<T> dst, long skip = -1)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ParallelFor.For((inner + AddColumns - 1) / AddColumns, (long)outer * index.Length * AddColumns,
+                        new AddBody<T>(src, outer, size, inner, index, dst, skip));
+
+    /// <summary>Columns per work item of <see cref="AddRows{T}"/>: a cache line of floats or more.</summary>
+    const int AddColumns = 32;
+
+    readonly ref struct AddBody<T>(ReadOnlySpan<T> src, int outer, int size, int inner, ReadOnlySpan<long> index, Span<T> dst, long skip)
+        : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = index.Length;
-        for (int o = 0; o < outer; o++)
-            for (int i = 0; i < n; i++)
-            {
-                if (index[i] == skip) continue;
-                var row = dst.Slice((o * size + (int)index[i]) * inner, inner);
-                TensorPrimitives.Add(row, src.Slice((o * n + i) * inner, inner), row);
-            }
+        readonly ReadOnlySpan<T> src = src;
+        readonly ReadOnlySpan<long> index = index;
+        readonly Span<T> dst = dst;
+
+        public void Run(int start, int end)
+        {
+            int c0 = start * AddColumns, width = Math.Min(inner, end * AddColumns) - c0;
+            int n = index.Length;
+            for (int o = 0; o < outer; o++)
+                for (int i = 0; i < n; i++)
+                {
+                    if (index[i] == skip) continue;
+                    var row = dst.Slice((o * size + (int)index[i]) * inner + c0, width);
+                    TensorPrimitives.Add(row, src.Slice((o * n + i) * inner + c0, width), row);
+                }
+        }
     }
 }

@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using SharpAttention.Kernels.Threading;
 
 namespace SharpAttention.Kernels;
 
@@ -7,7 +10,8 @@ namespace SharpAttention.Kernels;
 /// Row reductions over a contiguous (rows, n) block: sum, mean, variance, max/min with index, plus the careful
 /// sums other row kernels share. Sums run over blocks of <see cref="Block"/> elements with TensorPrimitives
 /// (vectorised, so each block has short accumulation chains) and add the block partials in double: the float32
-/// error then stays near a few ulps whatever the row length. Reference twin: Reference/ReduceReference.cs.
+/// error then stays near a few ulps whatever the row length. Rows are independent and shared over the thread team.
+/// Reference twin: Reference/ReduceReference.cs.
 /// </summary>
 internal static class ReduceKernel
 {
@@ -44,26 +48,95 @@ internal static class ReduceKernel
         return acc;
     }
 
-    /// <summary>Σ (x − mean)², accumulated in double: the second pass of a two-pass variance. The deviations are
-    /// formed in T one block at a time in a stack buffer, so no allocation is needed.</summary>
-    public static double SumOfSquaredDeviations<T>(ReadOnlySpan<T> x, T mean) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Span<T> deviations = stackalloc T[Block];
-        double acc = 0;
-        for (int i = 0; i < x.Length; i += Block)
-        {
-            int len = Math.Min(Block, x.Length - i);
-            var d = deviations[..len];
-            TensorPrimitives.Subtract(x.Slice(i, len), mean, d);
-            acc += double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(d));
-        }
-        return acc;
-    }
+    /// <summary>Σ (x − mean)², accumulated in double: the second pass of a two-pass variance, one fused operator
+    /// struct pass with no buffer.</summary>
+    public static double SumOfSquaredDeviations<T>(ReadOnlySpan<T> x, T mean) where T : unmanaged, IFloatingPointIeee754<T> =>
+        NormalizationRows.SumOfSquaredDeviations(x, mean);
 
-    /// <summary>y[r] = Σ x[r, :] for x of shape (y.Length, n).</summary>
+    /// <summary>y[r] = Σ x[r, :] for x of shape (y.Length, n). Rows are shared over the thread team; a single long
+    /// row is cut into its accumulation blocks instead, whose partials are added in block order exactly as the
+    /// sequential <see cref="Sum{T}"/> adds them, so the result is the same for any thread count.</summary>
     public static void SumRows<T>(Span<T> y, ReadOnlySpan<T> x, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int r = 0; r < y.Length; r++) y[r] = T.CreateTruncating(Sum(x.Slice(r * n, n)));
+        if (y.Length == 1 && n >= 16 * Block && Threads.Count > 1)
+        {
+            y[0] = T.CreateTruncating(SumLong(x[..n]));
+            return;
+        }
+        ParallelFor.For(y.Length, n, new Rows<T>(Mode.Sum, y, default, default, x, n, 0, false));
+    }
+
+    /// <summary>Σ x over block partials computed in parallel and added in order.</summary>
+    static double SumLong<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int blocks = (x.Length + Block - 1) / Block;
+        var partials = ArrayPool<double>.Shared.Rent(blocks);
+        try
+        {
+            ParallelFor.For(blocks, Block, new BlockSums<T>(x, partials));
+            double acc = 0;
+            for (int b = 0; b < blocks; b++) acc += partials[b];
+            return acc;
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(partials);
+        }
+    }
+
+    readonly ref struct BlockSums<T>(ReadOnlySpan<T> x, double[] partials) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        readonly ReadOnlySpan<T> x = x;
+
+        public void Run(int start, int end)
+        {
+            for (int b = start; b < end; b++)
+                partials[b] = double.CreateTruncating(TensorPrimitives.Sum(x.Slice(b * Block, Math.Min(Block, x.Length - b * Block))));
+        }
+    }
+
+    /// <summary>y[c] = Σ_r x[r, c] for a contiguous x of shape (rows, y.Length): the sum over leading dims that
+    /// broadcast gradients (bias gradients) need, read row by row instead of transposed first. Each column is
+    /// accumulated in double in row order; columns are shared over the team in fixed blocks, so the result does
+    /// not depend on the thread count.</summary>
+    public static void SumColumns<T>(Span<T> y, ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int cols = y.Length;
+        if (cols == 0) return;
+        int rows = x.Length / cols;
+        ParallelFor.For((cols + ColumnBlock - 1) / ColumnBlock, (long)rows * ColumnBlock, new ColumnSums<T>(y, x, rows));
+    }
+
+    const int ColumnBlock = 64;
+
+    readonly ref struct ColumnSums<T>(Span<T> y, ReadOnlySpan<T> x, int rows) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        readonly Span<T> y = y;
+        readonly ReadOnlySpan<T> x = x;
+
+        public void Run(int start, int end)
+        {
+            Span<double> acc = stackalloc double[ColumnBlock], wide = stackalloc double[ColumnBlock];
+            int cols = y.Length;
+            for (int blk = start; blk < end; blk++)
+            {
+                int c0 = blk * ColumnBlock, width = Math.Min(ColumnBlock, cols - c0);
+                var a = acc[..width];
+                var w = wide[..width];
+                a.Clear();
+                for (int r = 0; r < rows; r++)
+                {
+                    var row = x.Slice(r * cols + c0, width);
+                    if (typeof(T) == typeof(double)) TensorPrimitives.Add(a, MemoryMarshal.Cast<T, double>(row), a);
+                    else
+                    {
+                        TensorPrimitives.ConvertTruncating<T, double>(row, w);
+                        TensorPrimitives.Add(a, w, a);
+                    }
+                }
+                for (int c = 0; c < width; c++) y[c0 + c] = T.CreateTruncating(a[c]);
+            }
+        }
     }
 
     /// <summary>Integer sums (Int64 and Bool inputs promoted to Int64, as torch.sum does); wraps on overflow like torch.</summary>
@@ -78,36 +151,54 @@ internal static class ReduceKernel
     }
 
     /// <summary>y[r] = mean of x[r, :]; NaN for n = 0, as torch.mean of an empty tensor.</summary>
-    public static void MeanRows<T>(Span<T> y, ReadOnlySpan<T> x, int n) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int r = 0; r < y.Length; r++) y[r] = T.CreateTruncating(Sum(x.Slice(r * n, n)) / n);
-    }
+    public static void MeanRows<T>(Span<T> y, ReadOnlySpan<T> x, int n) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ParallelFor.For(y.Length, n, new Rows<T>(Mode.Mean, y, default, default, x, n, 0, false));
 
     /// <summary>Two-pass variance of each row: mean first, then Σ(x − mean)² / max(0, n − correction) as torch.var
     /// divides (so n ≤ correction gives inf, or NaN when the deviations are all zero). Writes the row means too:
     /// the backward needs them.</summary>
     public static void VarRows<T>(Span<T> var, Span<T> mean, ReadOnlySpan<T> x, int n, int correction)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        double divisor = Math.Max(0, (double)n - correction);
-        for (int r = 0; r < var.Length; r++)
-        {
-            var row = x.Slice(r * n, n);
-            T m = T.CreateTruncating(Sum(row) / n);
-            mean[r] = m;
-            var[r] = T.CreateTruncating(SumOfSquaredDeviations(row, m) / divisor);
-        }
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ParallelFor.For(var.Length, 2L * n, new Rows<T>(Mode.Var, var, mean, default, x, n, correction, false));
 
     /// <summary>Largest (or smallest, when <paramref name="min"/>) element of each row of length n ≥ 1 and its index,
     /// with torch's rules: the first occurrence wins ties, a NaN beats everything (the first NaN is taken), and of
     /// −0 and +0 the earlier one is taken because they compare equal.</summary>
     public static void MaxRows<T>(Span<T> values, Span<long> indices, ReadOnlySpan<T> x, int n, bool min)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ParallelFor.For(values.Length, 2L * n, new Rows<T>(Mode.Max, values, default, indices, x, n, 0, min));
+
+    enum Mode { Sum, Mean, Var, Max }
+
+    /// <summary>A share of rows of one of the row reductions; each row is computed alone.</summary>
+    readonly ref struct Rows<T>(Mode mode, Span<T> y, Span<T> mean, Span<long> indices, ReadOnlySpan<T> x, int n, int correction, bool min)
+        : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int r = 0; r < values.Length; r++)
+        readonly Span<T> y = y, mean = mean;
+        readonly Span<long> indices = indices;
+        readonly ReadOnlySpan<T> x = x;
+
+        public void Run(int start, int end)
         {
-            var row = x.Slice(r * n, n);
+            for (int r = start; r < end; r++)
+            {
+                var row = x.Slice(r * n, n);
+                switch (mode)
+                {
+                    case Mode.Sum: y[r] = T.CreateTruncating(Sum(row)); break;
+                    case Mode.Mean: y[r] = T.CreateTruncating(Sum(row) / n); break;
+                    case Mode.Var:
+                        T m = T.CreateTruncating(Sum(row) / n);
+                        mean[r] = m;
+                        y[r] = T.CreateTruncating(SumOfSquaredDeviations(row, m) / Math.Max(0, (double)n - correction));
+                        break;
+                    default: MaxRow(row, r); break;
+                }
+            }
+        }
+
+        void MaxRow(ReadOnlySpan<T> row, int r)
+        {
             // The vectorised Max/Min finds the value (propagating NaN); one scalar scan then finds its first position.
             T best = min ? TensorPrimitives.Min(row) : TensorPrimitives.Max(row);
             int i = 0;
@@ -115,7 +206,7 @@ internal static class ReduceKernel
                 while (!T.IsNaN(row[i])) i++;
             else
                 while (row[i] != best) i++;
-            values[r] = row[i];
+            y[r] = row[i];
             indices[r] = i;
         }
     }

@@ -29,9 +29,13 @@ public static partial class F
 
         // 4. Softmax over keys. A row with no key left (all −∞) would be NaN: softmax a row of zeros instead and zero
         //    the result, which also zeroes its gradient (masked_fill passes no gradient through filled positions).
-        Tensor dead;   // (B, H, L, 1)
-        using (GradMode.NoGrad()) dead = scores.Detach().Max(-1, keepdim: true).Values.Eq(double.NegativeInfinity);
-        var probs = scores.MaskedFill(dead, 0).Softmax(-1).MaskedFill(dead, 0);   // (B, H, L, S)
+        Tensor probs = scores;   // (B, H, L, S); with no keys at all it is empty and the output all zeros
+        if (a.S > 0)
+        {
+            Tensor dead;   // (B, H, L, 1)
+            using (GradMode.NoGrad()) dead = scores.Detach().Max(-1, keepdim: true).Values.Eq(double.NegativeInfinity);
+            probs = scores.MaskedFill(dead, 0).Softmax(-1).MaskedFill(dead, 0);
+        }
         weights = probs;
 
         // 5. Dropout on the probabilities with the fused kernel's counter-based mask, scaled by 1/(1 − p).

@@ -3,55 +3,60 @@ using SharpAttention.Tensors;
 
 namespace SharpAttention.Optim;
 
-/// <summary>Adam (torch.optim.Adam): L2 weight decay added to the gradient; set decoupledWeightDecay
-/// (or use <see cref="AdamW"/>) for decay applied to the weights directly.</summary>
+/// <summary>Adam (torch.optim.Adam, Kingma &amp; Ba 2015): L2 weight decay added to the gradient, optional AMSGrad;
+/// set decoupledWeightDecay (or use <see cref="AdamW"/>) for decay applied to the weights directly. State per
+/// parameter: step, exp_avg, exp_avg_sq (and max_exp_avg_sq with AMSGrad), as torch names them.</summary>
 public class Adam : Optimizer
 {
-    readonly double beta1, beta2, eps, weightDecay;
+    static readonly IReadOnlySet<string> Names = new HashSet<string> { "exp_avg", "exp_avg_sq", "max_exp_avg_sq" };
+    readonly double beta1, beta2, eps;
     readonly bool amsgrad, decoupled;
-    readonly Tensor?[] expAvg, expAvgSq, maxExpAvgSq;
-    long step;
 
     public Adam(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
-                double weightDecay = 0, bool amsgrad = false, bool decoupledWeightDecay = false) : base(parameters)
+                double weightDecay = 0, bool amsgrad = false, bool decoupledWeightDecay = false)
+        : this([new ParamGroup(parameters)], lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay) { }
+
+    public Adam(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+                double weightDecay = 0, bool amsgrad = false, bool decoupledWeightDecay = false)
+        : base(paramGroups, lr, weightDecay)
     {
-        if (lr < 0) throw new ArgumentOutOfRangeException(nameof(lr), $"adam: invalid learning rate {lr}");
-        if (beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), $"adam: betas ({beta1}, {beta2}) must lie in [0, 1)");
-        LearningRate = lr;
-        (this.beta1, this.beta2, this.eps, this.weightDecay, this.amsgrad, decoupled) = (beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay);
-        expAvg = new Tensor?[Params.Length];
-        expAvgSq = new Tensor?[Params.Length];
-        maxExpAvgSq = new Tensor?[Params.Length];
+        if (beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1 || double.IsNaN(beta1) || double.IsNaN(beta2))
+            throw new ArgumentOutOfRangeException(nameof(beta1), $"{GetType().Name.ToLowerInvariant()}: betas ({beta1}, {beta2}) must lie in [0, 1)");
+        if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), $"{GetType().Name.ToLowerInvariant()}: invalid epsilon {eps}");
+        (this.beta1, this.beta2, this.eps, this.amsgrad, decoupled) = (beta1, beta2, eps, amsgrad, decoupledWeightDecay);
     }
 
-    /// <summary>Number of updates taken so far.</summary>
-    public long StepCount => step;
+    protected override IReadOnlySet<string> StateNames => Names;
 
-    public override void Step()
+    protected override void Update(Tensor p, Tensor g, ParamGroup group, Dictionary<string, Tensor> state)
     {
-        step++;
-        for (int i = 0; i < Params.Length; i++)
-        {
-            var p = Params[i];
-            if (p.Grad is not { } grad) continue;
-            if (!ShapeUtil.SameShape(grad.Shape, p.Shape))
-                throw new InvalidOperationException($"adam: gradient shape {ShapeUtil.Format(grad.Shape)} differs from parameter shape {ShapeUtil.Format(p.Shape)}");
-            var g = grad.DType == p.DType ? grad.Contiguous() : grad.To(p.DType).Contiguous();
-            var m = expAvg[i] ??= Tensor.ZerosLike(p);
-            var v = expAvgSq[i] ??= Tensor.ZerosLike(p);
-            var vMax = amsgrad ? maxExpAvgSq[i] ??= Tensor.ZerosLike(p) : m;
-            if (p.DType == DType.Float32)
-                AdamKernel.Step(p.Span<float>(), g.Span<float>(), m.Span<float>(), v.Span<float>(), vMax.Span<float>(),
-                                LearningRate, beta1, beta2, eps, weightDecay, decoupled, amsgrad, step);
-            else
-                AdamKernel.Step(p.Span<double>(), g.Span<double>(), m.Span<double>(), v.Span<double>(), vMax.Span<double>(),
-                                LearningRate, beta1, beta2, eps, weightDecay, decoupled, amsgrad, step);
-            p.BumpVersion();
-        }
+        long step = NextStep(state);
+        var m = StateTensor(state, "exp_avg", p);
+        var v = StateTensor(state, "exp_avg_sq", p);
+        var vMax = amsgrad ? StateTensor(state, "max_exp_avg_sq", p) : m;
+        if (p.DType == DType.Float32)
+            AdamKernel.Step(p.Span<float>(), g.Span<float>(), m.Span<float>(), v.Span<float>(), vMax.Span<float>(),
+                            group.Lr, beta1, beta2, eps, group.WeightDecay, decoupled, amsgrad, step);
+        else
+            AdamKernel.Step(p.Span<double>(), g.Span<double>(), m.Span<double>(), v.Span<double>(), vMax.Span<double>(),
+                            group.Lr, beta1, beta2, eps, group.WeightDecay, decoupled, amsgrad, step);
+    }
+
+    static Tensor StateTensor(Dictionary<string, Tensor> state, string name, Tensor p)
+    {
+        if (!state.TryGetValue(name, out var t)) state[name] = t = StateLike(p);
+        return t;
     }
 }
 
-/// <summary>AdamW (torch.optim.AdamW): Adam with decoupled weight decay, default 0.01.</summary>
-public sealed class AdamW(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
-                          double eps = 1e-8, double weightDecay = 1e-2, bool amsgrad = false)
-    : Adam(parameters, lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay: true);
+/// <summary>AdamW (torch.optim.AdamW, Loshchilov &amp; Hutter 2019): Adam with decoupled weight decay, default 0.01.</summary>
+public sealed class AdamW : Adam
+{
+    public AdamW(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+                 double eps = 1e-8, double weightDecay = 1e-2, bool amsgrad = false)
+        : base(parameters, lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay: true) { }
+
+    public AdamW(IEnumerable<ParamGroup> paramGroups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+                 double eps = 1e-8, double weightDecay = 1e-2, bool amsgrad = false)
+        : base(paramGroups, lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay: true) { }
+}

@@ -3,7 +3,9 @@ namespace SharpAttention.Tensors;
 /// <summary>
 /// Seeded pseudo-random source for tensor creation, initialisation and dropout (PyTorch's torch.Generator).
 /// xoshiro256** seeded through SplitMix64: fast, small state, and reproducible across platforms.
-/// Normals come from the Box–Muller transform. Not thread-safe; use one generator per thread.
+/// Normals come from the Box–Muller transform. The Next* methods are not synchronised; the tensor factories and
+/// dropout hold the generator's lock while they draw (as torch's ops hold its mutex), so ops on several threads may
+/// share one generator, such as <see cref="Default"/>, without corrupting its state.
 /// </summary>
 public sealed class Generator
 {
@@ -11,11 +13,15 @@ public sealed class Generator
     double spareNormal;
     bool hasSpare;
 
-    /// <summary>The process-wide default generator, reseeded by <see cref="ManualSeed"/>.</summary>
-    public static Generator Default { get; private set; } = new(0x5eed);
+    /// <summary>The process-wide default generator (torch.default_generator): always the same object, so a reference
+    /// taken earlier keeps drawing from the stream <see cref="ManualSeed"/> restarts.</summary>
+    public static Generator Default { get; } = new(0x5eed);
 
-    /// <summary>Reseeds the default generator (PyTorch's torch.manual_seed).</summary>
-    public static void ManualSeed(ulong seed) => Default = new Generator(seed);
+    /// <summary>Reseeds the default generator in place (PyTorch's torch.manual_seed).</summary>
+    public static void ManualSeed(ulong seed)
+    {
+        lock (Default) Default.SetSeed(seed);
+    }
 
     public Generator(ulong seed) => SetSeed(seed);
 
@@ -35,6 +41,8 @@ public sealed class Generator
     public void SetState(ReadOnlySpan<ulong> state)
     {
         if (state.Length != 6) throw new ArgumentException($"generator state must have 6 words, got {state.Length}");
+        if ((state[0] | state[1] | state[2] | state[3]) == 0)
+            throw new ArgumentException("generator state: the four xoshiro256** words must not all be zero (the generator would return 0 forever)");
         (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3]);
         hasSpare = state[4] != 0;
         spareNormal = BitConverter.UInt64BitsToDouble(state[5]);
@@ -87,6 +95,12 @@ public sealed class Generator
     public long NextInt64(long n)
     {
         if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), $"upper bound must be positive, got {n}");
-        return (long)(NextDouble() * n);
+        return (long)NextBelow((ulong)n);
     }
+
+    /// <summary>Uniform integer in [0, n), n ≥ 1. Up to 2^53 it is floor(u·n) for the 53-bit double u, which cannot
+    /// round up to n there (and keeps seeded streams as they were); wider ranges, where it could, take the high half of
+    /// the 128-bit product of a 64-bit draw and n.</summary>
+    internal ulong NextBelow(ulong n) =>
+        n <= 1UL << 53 ? (ulong)(NextDouble() * n) : Math.BigMul(NextUInt64(), n, out _);
 }

@@ -6,6 +6,7 @@ internal static class ShapeUtil
     internal static string Format(ReadOnlySpan<int> shape) =>
         "(" + string.Join(",", shape.ToArray()) + (shape.Length == 1 ? ",)" : ")");
 
+    /// <summary>Product of the sizes, unchecked: for parts of shapes already validated by <see cref="CheckedNumEl"/>.</summary>
     internal static long NumEl(ReadOnlySpan<int> shape)
     {
         long n = 1;
@@ -13,15 +14,43 @@ internal static class ShapeUtil
         return n;
     }
 
-    /// <summary>Row-major strides for <paramref name="shape"/>.</summary>
+    /// <summary>The element count of a requested shape, or throws naming the op and the shape when a size is negative
+    /// or the count does not fit a tensor (int indexing: at most int.MaxValue elements; torch's int64 has more room).
+    /// A shape with a size-0 dim has no elements however large its other sizes are, as in torch.</summary>
+    internal static int CheckedNumEl(ReadOnlySpan<int> shape, string op)
+    {
+        bool empty = false;
+        foreach (int d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"{op}: negative dimension {d} in shape {Format(shape)}");
+            if (d == 0) empty = true;
+        }
+        if (empty) return 0;
+        long n = 1;
+        foreach (int d in shape)
+        {
+            n *= d; // both factors <= int.MaxValue, so n stays below 2^62 until the check below trips
+            if (n > int.MaxValue)
+            {
+                var exact = System.Numerics.BigInteger.One;
+                foreach (int e in shape) exact *= e;
+                throw new ArgumentException(
+                    $"{op}: shape {Format(shape)} has {exact} elements, more than the {int.MaxValue} a tensor can index");
+            }
+        }
+        return (int)n;
+    }
+
+    /// <summary>Row-major strides for <paramref name="shape"/>. Size-0 dims count as 1 (as in torch); strides that
+    /// would pass int.MaxValue, possible only in a shape with no elements, are capped there since nothing is addressed.</summary>
     internal static int[] ContiguousStrides(ReadOnlySpan<int> shape)
     {
         var strides = new int[shape.Length];
-        int s = 1;
+        long s = 1;
         for (int i = shape.Length - 1; i >= 0; i--)
         {
-            strides[i] = s;
-            s *= Math.Max(shape[i], 1);
+            strides[i] = (int)s;
+            s = Math.Min(s * Math.Max(shape[i], 1), int.MaxValue);
         }
         return strides;
     }
@@ -58,7 +87,8 @@ internal static class ShapeUtil
     {
         var shape = requested.ToArray();
         int infer = -1;
-        long known = 1;
+        bool zero = false;
+        long known = 1; // product of the given sizes, stopped once it passes numel (it can then never match)
         for (int i = 0; i < shape.Length; i++)
         {
             if (shape[i] == -1)
@@ -67,10 +97,15 @@ internal static class ShapeUtil
                 infer = i;
             }
             else if (shape[i] < 0) throw new ArgumentException($"{op}: invalid shape dimension {shape[i]} in {Format(requested)}");
-            else known *= shape[i];
+            else if (shape[i] == 0) zero = true;
+            else if (known <= numel) known *= shape[i];
         }
+        if (zero) known = 0;
         if (infer >= 0)
         {
+            if (known == 0 && numel == 0)
+                throw new ArgumentException(
+                    $"{op}: cannot reshape tensor of 0 elements into shape {Format(requested)} because the unspecified dimension size -1 can be any value and is ambiguous");
             if (known == 0 || numel % known != 0)
                 throw new ArgumentException($"{op}: shape {Format(requested)} is invalid for input of shape {Format(from)} ({numel} elements)");
             shape[infer] = (int)(numel / known);
@@ -78,6 +113,17 @@ internal static class ShapeUtil
         else if (known != numel)
             throw new ArgumentException($"{op}: shape {Format(requested)} is invalid for input of shape {Format(from)} ({numel} elements)");
         return shape;
+    }
+
+    /// <summary>Whether <paramref name="from"/> broadcasts to exactly <paramref name="to"/> (torch.expand's rule:
+    /// missing leading dims, and size-1 dims that stretch).</summary>
+    internal static bool ExpandsTo(ReadOnlySpan<int> from, ReadOnlySpan<int> to)
+    {
+        int lead = to.Length - from.Length;
+        if (lead < 0) return false;
+        for (int i = 0; i < from.Length; i++)
+            if (from[i] != to[lead + i] && from[i] != 1) return false;
+        return true;
     }
 
     internal static bool SameShape(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);

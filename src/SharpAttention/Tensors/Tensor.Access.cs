@@ -195,11 +195,13 @@ public sealed partial class Tensor
     /// <summary>Copies <paramref name="src"/> (broadcast to this shape, converted to this dtype) into this view.</summary>
     public Tensor CopyFrom_(Tensor src)
     {
+        ArgumentNullException.ThrowIfNull(src);
         CheckInPlace("copy_");
         CheckInPlaceSource(src, "copy_");
         CheckNoInternalOverlap("copy_");
-        if (!ShapeUtil.SameShape(ShapeUtil.Broadcast(src.Shape, Shape, "copy_"), Shape))
-            throw new ArgumentException($"copy_: source of shape {ShapeUtil.Format(src.Shape)} cannot be broadcast to the destination's {ShapeUtil.Format(Shape)}");
+        if (!ShapeUtil.ExpandsTo(src.Shape, Shape))
+            throw new ArgumentException(
+                $"copy_: source of shape {ShapeUtil.Format(src.Shape)} cannot be broadcast to the destination's shape {ShapeUtil.Format(Shape)}");
         Tensor b;
         using (GradMode.NoGrad())
         {
@@ -254,6 +256,7 @@ public sealed partial class Tensor
     /// <summary>this += alpha * other (other broadcast to this shape), in place.</summary>
     public Tensor Add_(Tensor other, double alpha = 1)
     {
+        ArgumentNullException.ThrowIfNull(other);
         CheckInPlace("add_");
         CheckInPlaceSource(other, "add_");
         Tensor sum;

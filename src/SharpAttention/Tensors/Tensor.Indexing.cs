@@ -13,7 +13,10 @@ public sealed partial class Tensor
     /// n tensors of shape (A, B) stacked at dim 1 give (A, n, B).</summary>
     public static Tensor Stack(Tensor[] tensors, int dim = 0)
     {
+        ArgumentNullException.ThrowIfNull(tensors);
         if (tensors.Length == 0) throw new ArgumentException("stack: expected a non-empty list of tensors");
+        for (int i = 0; i < tensors.Length; i++)
+            if (tensors[i] is null) throw new ArgumentNullException(nameof(tensors), $"stack: tensor {i} is null");
         for (int i = 1; i < tensors.Length; i++)
             if (!ShapeUtil.SameShape(tensors[i].Shape, tensors[0].Shape))
                 throw new ArgumentException(
@@ -46,6 +49,7 @@ public sealed partial class Tensor
     /// with a list).</summary>
     public Tensor[] Split(int[] sizes, int dim = 0)
     {
+        ArgumentNullException.ThrowIfNull(sizes);
         int d = SplitDim(dim, "split");
         long total = 0;
         foreach (int s in sizes)
@@ -68,7 +72,7 @@ public sealed partial class Tensor
         if (chunks <= 0) throw new ArgumentException($"chunk: number of chunks must be greater than 0, got {chunks}");
         int d = SplitDim(dim, "chunk");
         if (shape[d] == 0) return Split(new int[chunks], d);
-        return Split((shape[d] + chunks - 1) / chunks, d);
+        return Split((int)(((long)shape[d] + chunks - 1) / chunks), d); // in long: size + chunks - 1 may pass int.MaxValue
     }
 
     int SplitDim(int dim, string op)

@@ -26,14 +26,12 @@ public sealed partial class Tensor
     /// <summary>Flattens dims start..end into one (torch.flatten).</summary>
     public Tensor Flatten(int startDim = 0, int endDim = -1)
     {
-        if (Dim == 0) return Reshape(1);
         int a = ShapeUtil.WrapDim(startDim, Dim, "flatten"), b = ShapeUtil.WrapDim(endDim, Dim, "flatten");
+        if (Dim == 0) return Reshape(1);
         if (a > b) throw new ArgumentException($"flatten: start_dim {startDim} comes after end_dim {endDim}");
         var s = new List<int>();
         for (int i = 0; i < a; i++) s.Add(shape[i]);
-        int merged = 1;
-        for (int i = a; i <= b; i++) merged *= shape[i];
-        s.Add(merged);
+        s.Add(ShapeUtil.CheckedNumEl(Shape[a..(b + 1)], "flatten")); // can only overflow when another dim is 0
         for (int i = b + 1; i < Dim; i++) s.Add(shape[i]);
         return Reshape([.. s]);
     }
@@ -43,10 +41,10 @@ public sealed partial class Tensor
     /// <summary>Swaps two dimensions (torch.transpose).</summary>
     public Tensor Transpose(int dim0, int dim1)
     {
+        int a = ShapeUtil.WrapDim(dim0, Dim, "transpose"), b = ShapeUtil.WrapDim(dim1, Dim, "transpose");
         if (Dim == 0) return this;
         var order = new int[Dim];
         for (int i = 0; i < Dim; i++) order[i] = i;
-        int a = ShapeUtil.WrapDim(dim0, Dim, "transpose"), b = ShapeUtil.WrapDim(dim1, Dim, "transpose");
         (order[a], order[b]) = (order[b], order[a]);
         return Permute(order);
     }
@@ -54,14 +52,20 @@ public sealed partial class Tensor
     /// <summary>Transpose of a matrix (2-D) or of the last two dims (PyTorch's .mT for batched matrices).</summary>
     public Tensor T => Dim < 2 ? this : Transpose(-2, -1);
 
-    /// <summary>length elements from start along dim (torch.narrow).</summary>
+    /// <summary>length elements from start along dim (torch.narrow); start may be negative (from the end) or equal
+    /// to the size (with length 0).</summary>
     public Tensor Narrow(int dim, int start, int length)
     {
+        if (Dim == 0) throw new ArgumentException("narrow: narrow() cannot be applied to a 0-dim tensor");
         int d = ShapeUtil.WrapDim(dim, Dim, "narrow");
-        if (start < 0) start += shape[d];
-        if (start < 0 || length < 0 || start + length > shape[d])
+        int size = shape[d];
+        if (start < -size || start > size)
             throw new ArgumentOutOfRangeException(nameof(start),
-                $"narrow: start {start} + length {length} exceeds dimension {d} of size {shape[d]} in shape {ShapeUtil.Format(Shape)}");
+                $"narrow: start {start} is out of range for dimension {d} of size {size} (expected to be in range of [{-size}, {size}]) in shape {ShapeUtil.Format(Shape)}");
+        if (start < 0) start += size;
+        if (length < 0 || (long)start + length > size)
+            throw new ArgumentOutOfRangeException(nameof(length),
+                $"narrow: start ({start}) + length ({length}) exceeds dimension {d} of size {size} in shape {ShapeUtil.Format(Shape)}");
         return Ops.Slice.Forward(this, d, start, start + length, 1);
     }
 
@@ -71,6 +75,7 @@ public sealed partial class Tensor
     /// <summary>The sub-tensor at index along dim, with that dim removed (torch.select, x[i]).</summary>
     public Tensor Select(int dim, int index)
     {
+        if (Dim == 0) throw new ArgumentException("select: select() cannot be applied to a 0-dim tensor");
         int d = ShapeUtil.WrapDim(dim, Dim, "select");
         int i = index < 0 ? index + shape[d] : index;
         if (i < 0 || i >= shape[d])
@@ -122,9 +127,8 @@ public sealed partial class Tensor
     /// <summary>Removes dim if its size is 1, else returns the tensor unchanged (torch.squeeze(dim)).</summary>
     public Tensor Squeeze(int dim)
     {
-        if (Dim == 0) return this;
         int d = ShapeUtil.WrapDim(dim, Dim, "squeeze");
-        if (shape[d] != 1) return this;
+        if (Dim == 0 || shape[d] != 1) return this;
         var s = new int[Dim - 1];
         var st = new int[Dim - 1];
         for (int i = 0, j = 0; i < Dim; i++)

@@ -17,25 +17,28 @@ public sealed partial class Tensor
     readonly int[] strides;
     bool requiresGrad;
     GradFn? gradFn;
+    Tensor? grad;
 
+    /// <summary>A view; ops check the shape first so errors name them, this re-check is the backstop. A view with no
+    /// elements addresses nothing, so its offset is reset to 0 (slicing arithmetic there may run past the storage).</summary>
     internal Tensor(Storage storage, int offset, int[] shape, int[] strides)
     {
+        NumEl = ShapeUtil.CheckedNumEl(shape, "view");
         Storage = storage;
-        Offset = offset;
+        Offset = NumEl == 0 ? 0 : offset;
         this.shape = shape;
         this.strides = strides;
-        NumEl = (int)ShapeUtil.NumEl(shape);
     }
 
-    /// <summary>A new contiguous tensor of the given shape; zero-filled when <paramref name="clear"/>.</summary>
-    internal static Tensor Empty(ReadOnlySpan<int> shape, DType dtype, bool clear = false)
+    /// <summary>A new contiguous tensor of the given shape; zero-filled when <paramref name="clear"/>. Errors name
+    /// <paramref name="op"/>.</summary>
+    internal static Tensor Empty(ReadOnlySpan<int> shape, DType dtype, bool clear = false, string op = "empty")
     {
-        long n = ShapeUtil.NumEl(shape);
-        foreach (int d in shape)
-            if (d < 0) throw new ArgumentException($"negative dimension in shape {ShapeUtil.Format(shape)}");
-        if (n > Array.MaxLength) throw new ArgumentException($"shape {ShapeUtil.Format(shape)} has {n} elements, more than a .NET array holds");
+        int n = ShapeUtil.CheckedNumEl(shape, op);
+        if (n > Array.MaxLength)
+            throw new ArgumentException($"{op}: shape {ShapeUtil.Format(shape)} has {n} elements, more than the {Array.MaxLength} a .NET array holds");
         var s = shape.ToArray();
-        return new Tensor(Storage.Allocate(dtype, (int)n, clear), 0, s, ShapeUtil.ContiguousStrides(s));
+        return new Tensor(Storage.Allocate(dtype, n, clear), 0, s, ShapeUtil.ContiguousStrides(s));
     }
 
     public ReadOnlySpan<int> Shape => shape;
@@ -50,7 +53,12 @@ public sealed partial class Tensor
     public DType DType => Storage.DType;
 
     /// <summary>Size of one dimension; negative dims count from the end.</summary>
-    public int Size(int dim) => shape[ShapeUtil.WrapDim(dim, Dim, "size")];
+    public int Size(int dim)
+    {
+        if (Dim == 0)
+            throw new ArgumentOutOfRangeException(nameof(dim), $"size: dimension specified as {dim} but tensor has no dimensions");
+        return shape[ShapeUtil.WrapDim(dim, Dim, "size")];
+    }
 
     public bool IsContiguous
     {
@@ -72,7 +80,7 @@ public sealed partial class Tensor
     internal Span<T> Span<T>()
     {
         System.Diagnostics.Debug.Assert(IsContiguous);
-        return Storage.As<T>().AsSpan(Offset, NumEl);
+        return NumEl == 0 ? default : Storage.As<T>().AsSpan(Offset, NumEl);
     }
 
     internal int[] ShapeArray => shape;
@@ -80,17 +88,23 @@ public sealed partial class Tensor
 
     // ---- autograd fields -------------------------------------------------------------------------------------
 
-    /// <summary>Whether autograd records operations on this tensor. Settable on leaves of floating dtype only.</summary>
+    /// <summary>Whether autograd records operations on this tensor. Settable on leaves (true only for floating dtypes);
+    /// a non-leaf always requires grad, so as in torch setting it true is a no-op and setting it false an error.</summary>
     public bool RequiresGrad
     {
         get => requiresGrad;
         set
         {
             if (gradFn != null)
+            {
+                if (value) return;
                 throw new InvalidOperationException(
-                    "you can only change requires_grad flags of leaf tensors; use Detach() to get a leaf from a non-leaf tensor");
+                    "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a " +
+                    "subgraph that doesn't require differentiation use var_no_grad = var.Detach()");
+            }
             if (value && !DType.IsFloatingPoint())
                 throw new InvalidOperationException($"only tensors of floating point dtype can require gradients, got {DType.TorchName()}");
+            if (value) Storage.Unscope();   // a leaf that requires grad is a parameter: no TensorScope may release it
             requiresGrad = value;
         }
     }
@@ -102,8 +116,20 @@ public sealed partial class Tensor
         return this;
     }
 
-    /// <summary>Accumulated gradient of a leaf (or of a non-leaf after <see cref="RetainGrad"/>).</summary>
-    public Tensor? Grad { get; set; }
+    /// <summary>Accumulated gradient of a leaf (or of a non-leaf after <see cref="RetainGrad"/>). As in torch, an
+    /// assigned gradient must have this tensor's shape and dtype, since backward accumulates into it.</summary>
+    public Tensor? Grad
+    {
+        get => grad;
+        set
+        {
+            if (value != null && (value.DType != DType || !ShapeUtil.SameShape(value.Shape, Shape)))
+                throw new ArgumentException(
+                    $"grad: assigned grad of shape {ShapeUtil.Format(value.Shape)} ({value.DType.TorchName()}) does not match the tensor's " +
+                    $"shape {ShapeUtil.Format(Shape)} ({DType.TorchName()})");
+            grad = value;
+        }
+    }
 
     /// <summary>The node that produced this tensor, or null for leaves.</summary>
     public GradFn? GradFn => gradFn;

@@ -77,6 +77,23 @@ public class EngineTests
     }
 
     [Fact]
+    public void RequiresGradOnANonLeafMayOnlyBeSetTrueAsInTorch()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 2 }).RequiresGrad_();
+        var y = x * 2.0;
+        Assert.Same(y, y.RequiresGrad_());          // already requires grad: a no-op, as torch allows
+        y.RequiresGrad = true;
+        Assert.NotNull(y.GradFn);
+        var e = Assert.Throws<InvalidOperationException>(() => y.RequiresGrad_(false));
+        Assert.Contains("you can only change requires_grad flags of leaf variables", e.Message);
+        Assert.Throws<InvalidOperationException>(() => y.RequiresGrad = false);
+        Assert.True(y.RequiresGrad);
+        y.Sum().Backward();
+        Assert.Equal(new float[] { 2, 2 }, x.Grad!.ToArray());
+        Assert.False(Tensor.FromArray(new long[] { 1 }).RequiresGrad_(false).RequiresGrad);
+    }
+
+    [Fact]
     public void InPlaceWriteToSavedTensorIsDetected()
     {
         var a = Tensor.FromArray(new float[] { 1, 2 }).RequiresGrad_();
@@ -114,7 +131,7 @@ public class EngineTests
         Assert.Equal("tensor([[1., 2.],\n        [3., 4.]])", Tensor.FromArray(new float[] { 1, 2, 3, 4 }, 2, 2).ToString());
         Assert.Equal("tensor([ 0.5000, -1.2500], requires_grad=True)", Tensor.FromArray(new float[] { 0.5f, -1.25f }).RequiresGrad_().ToString());
         var y = Tensor.FromArray(new float[] { 1 }).RequiresGrad_() * 2.0;
-        Assert.Equal("tensor([2.], grad_fn=<MulBackward>)", y.ToString());
+        Assert.Equal("tensor([2.], grad_fn=<MulBackward0>)", y.ToString());
         Assert.Equal("tensor([], size=(0, 3))", Tensor.Zeros(0, 3).ToString());
         Assert.Contains("...", Tensor.Zeros(40, 40).ToString());
     }

@@ -103,6 +103,7 @@ public class IndexingTests
 
         Assert.Equal(new[] { 2, 2, 1 }, Tensor.Zeros(5).Chunk(3, 0).Select(p => p.Size(0)).ToArray());
         Assert.Equal(new[] { 2, 2, 2 }, Tensor.Zeros(6).Chunk(4).Select(p => p.Size(0)).ToArray()); // fewer than asked, as torch
+        Assert.Equal(new[] { 1, 1, 1, 1, 1 }, Tensor.Zeros(5).Chunk(int.MaxValue).Select(p => p.Size(0)).ToArray()); // size + chunks - 1 passes int
         Assert.Equal(new[] { 0, 0, 0 }, Tensor.Zeros(0).Chunk(3).Select(p => p.Size(0)).ToArray());
         Assert.Single(Tensor.Zeros(0, 2).Split(2));
         Assert.Single(Tensor.Zeros(0, 2).Split(0));

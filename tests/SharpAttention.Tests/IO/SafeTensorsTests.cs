@@ -40,13 +40,15 @@ public sealed class SafeTensorsTests : IDisposable
         ("empty", "F32", [0, 3], ReadOnlyMemory<byte>.Empty),
     ];
 
-    /// <summary>Reads the same bytes through the path, seekable-stream, non-seekable-stream and buffer entry points,
-    /// which must all fail the same way; returns the path reader's exception, which must name the file.</summary>
+    /// <summary>Reads the same bytes through the path, memory-mapped, seekable-stream, non-seekable-stream and buffer
+    /// entry points, which must all fail the same way; returns the path reader's exception, which must name the file.</summary>
     SafeTensorsFormatException AssertRejected(byte[] bytes, string expectedFragment, string? tensor = null)
     {
         var path = Path.Combine(_dir, "hostile.safetensors");
         File.WriteAllBytes(path, bytes);
         var fromPath = Assert.Throws<SafeTensorsFormatException>(() => SafeTensors.Read(path));
+        var mapped = Assert.Throws<SafeTensorsFormatException>(() => SafeTensors.ReadMapped(path));
+        Assert.Equal(fromPath.Message, mapped.Message);
         var others = new[]
         {
             Assert.Throws<SafeTensorsFormatException>(() => SafeTensors.Parse(bytes)),
@@ -270,6 +272,23 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void RejectsHeaderLengthBeyondTheFile() => AssertRejected(Build("{}", declaredLength: 3), "header length 3 runs past the end of the file (10 bytes)");
 
+    /// <summary>A file cut off inside its JSON header: the declared header length now runs past the end.</summary>
+    [Fact]
+    public void RejectsFileTruncatedInsideTheHeader()
+    {
+        var whole = Write(Sample());
+        AssertRejected(whole[..40], "runs past the end of the file (40 bytes)");
+    }
+
+    /// <summary>A file cut off inside its data: the header is intact, the last tensor's offsets run past the end.</summary>
+    [Fact]
+    public void RejectsFileTruncatedInsideTheData()
+    {
+        var whole = Write(Sample());
+        var e = AssertRejected(whole[..^3], "run past the end of the data section", "mask");
+        Assert.Contains("truncated", e.Message);
+    }
+
     [Fact]
     public void RejectsHeaderLengthWithTopBitSet() => AssertRejected(Build("{}", declaredLength: long.MinValue), "above the 100000000-byte limit");
 
@@ -396,7 +415,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void RewritingAConformanceFixtureReproducesItExactly()
     {
-        var fixtures = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "fixtures"), "*.safetensors");
+        var fixtures = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "fixtures"), "*.safetensors", SearchOption.AllDirectories);
         Assert.NotEmpty(fixtures);
         foreach (var path in fixtures)
         {

@@ -154,6 +154,17 @@ public unsafe class FlashAttentionKernelTests
     public void FusedMatchesReference(int b, int h, int hkv, int l, int s, int e, int ev, bool causal, int offset) =>
         Check(Problem.Random(new AttentionProblem(b, h, hkv, l, s, e, ev, 1 / Math.Sqrt(e), causal, offset), 17));
 
+    [Fact]
+    public void EveryLengthFrom0To257()
+    {
+        // Query and key lengths each take every value 0..257 (paired so that both sweep all tile and block edges).
+        for (int n = 0; n <= 257; n++)
+        {
+            int s = (n * 37 + 5) % 258;
+            Check(Problem.Random(new AttentionProblem(1, 2, 1, n, s, 8, 5, 0.3, n % 2 == 0, 0), n, lengths: n % 3 == 0 && s > 0, mask: n % 5 == 0));
+        }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -239,6 +250,21 @@ public unsafe class FlashAttentionKernelTests
         for (int k = 0; k < 16; k++)
             for (int c = 0; c < 20; c++)
                 Assert.Equal(k * 20 + c + (c < 16 ? 1000f * c + k : 0), dst[k * 20 + c]);
+    }
+
+    [Fact]
+    public void NaNPropagatesToTheRowsThatSeeIt()
+    {
+        var p = new AttentionProblem(1, 1, 1, 100, 100, 16, 16, 0.25, Causal: true);
+        var x = Problem.Random(p, 4);
+        x.Q[10 * 16 + 3] = float.NaN;   // query row 10
+        x.K[50 * 16 + 7] = float.NaN;   // key 50: seen by causal rows ≥ 50
+        var (o, _, _, _, _) = x.Fused();
+        for (int i = 0; i < 100; i++)
+        {
+            bool nan = i == 10 || i >= 50;
+            for (int e = 0; e < 16; e++) Assert.Equal(nan, float.IsNaN(o[i * 16 + e]));
+        }
     }
 
     [Fact]

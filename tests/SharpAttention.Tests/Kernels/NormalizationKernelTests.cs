@@ -2,25 +2,29 @@ using System.Numerics;
 using SharpAttention.Kernels;
 using SharpAttention.Kernels.Reference;
 using SharpAttention.Tensors;
+using SharpAttention.Tests.Support;
 using static SharpAttention.Tests.Kernels.RowKernelTestUtil;
 
 namespace SharpAttention.Tests.Kernels;
 
+/// <summary>Layer norm and RMS norm kernels against their reference twins on every length 0..257, odd row counts and
+/// every SIMD path this machine runs.</summary>
+[Collection(GlobalKernelStateCollection.Name)]
 public class NormalizationKernelTests
 {
     [Fact]
-    public void LayerNormFastMatchesReferenceOnAllLengths()
+    public void LayerNormFastMatchesReferenceOnAllLengthsAndWidths() => KernelPaths.ForEachWidth(_ =>
     {
         LayerNorm<float>(1e-5);
         LayerNorm<double>(1e-12);
-    }
+    });
 
     [Fact]
-    public void RmsNormFastMatchesReferenceOnAllLengths()
+    public void RmsNormFastMatchesReferenceOnAllLengthsAndWidths() => KernelPaths.ForEachWidth(_ =>
     {
         RmsNorm<float>(1e-5);
         RmsNorm<double>(1e-12);
-    }
+    });
 
     static void LayerNorm<T>(double tol) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -43,8 +47,8 @@ public class NormalizationKernelTests
                     AssertClose<T>(yr, y, tol, tol, "layer_norm y " + at);
 
                     T[] dx = new T[x.Length], dxr = new T[x.Length], dw = new T[w.Length], dwr = new T[w.Length];
-                    T[] db = new T[b.Length], dbr = new T[b.Length], scratch = new T[2 * n];
-                    LayerNormKernel.Backward<T>(dx, dw, db, dy, x, w, mr, sr, n, scratch);
+                    T[] db = new T[b.Length], dbr = new T[b.Length];
+                    LayerNormKernel.Backward<T>(dx, dw, db, dy, x, w, mr, sr, n);
                     NormalizationReference.LayerNormBackward<T>(dxr, dwr, dbr, dy, x, w, mr, sr, n);
                     AssertClose<T>(dxr, dx, tol, tol, "layer_norm dx " + at);
                     AssertClose<T>(dwr, dw, tol, tol, "layer_norm dweight " + at);
@@ -69,8 +73,8 @@ public class NormalizationKernelTests
                     AssertClose<T>(sr, s, tol, tol, "rms_norm rstd " + at);
                     AssertClose<T>(yr, y, tol, tol, "rms_norm y " + at);
 
-                    T[] dx = new T[x.Length], dxr = new T[x.Length], dw = new T[w.Length], dwr = new T[w.Length], scratch = new T[2 * n];
-                    RmsNormKernel.Backward<T>(dx, dw, dy, x, w, sr, n, scratch);
+                    T[] dx = new T[x.Length], dxr = new T[x.Length], dw = new T[w.Length], dwr = new T[w.Length];
+                    RmsNormKernel.Backward<T>(dx, dw, dy, x, w, sr, n);
                     NormalizationReference.RmsNormBackward<T>(dxr, dwr, dy, x, w, sr, n);
                     AssertClose<T>(dxr, dx, tol, tol, "rms_norm dx " + at);
                     AssertClose<T>(dwr, dw, tol, tol, "rms_norm dweight " + at);
@@ -78,7 +82,7 @@ public class NormalizationKernelTests
     }
 
     [Fact]
-    public void NaNAndInfinityPropagate()
+    public void NaNAndInfinityPropagate() => KernelPaths.ForEachWidth(_ =>
     {
         float[] y = new float[6], m = new float[2], s = new float[2];
         LayerNormKernel.Forward<float>(y, m, s, [1, float.NaN, 2, 1, float.PositiveInfinity, 3], [], [], 3, 1e-5);
@@ -86,5 +90,5 @@ public class NormalizationKernelTests
         RmsNormKernel.Forward<float>(y, s, [1, float.NaN, 2, 1, 2, 3], [], 3, 1e-5);
         Assert.All(y[..3], v => Assert.True(float.IsNaN(v)));
         Assert.All(y[3..], v => Assert.False(float.IsNaN(v)));
-    }
+    });
 }

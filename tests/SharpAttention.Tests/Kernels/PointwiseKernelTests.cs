@@ -3,11 +3,13 @@ using System.Runtime.Intrinsics;
 using SharpAttention.Kernels;
 using SharpAttention.Kernels.Reference;
 using SharpAttention.Kernels.Simd;
+using SharpAttention.Tests.Support;
 
 namespace SharpAttention.Tests.Kernels;
 
 /// <summary>Elementwise kernels (Kernels/Simd PointwiseOps and Activations) against their naive double twins in
 /// Kernels/Reference on every length 0..257, plus NaN/±∞ behaviour matching PyTorch.</summary>
+[Collection(GlobalKernelStateCollection.Name)]
 public class PointwiseKernelTests
 {
     const int MaxLength = 257;
@@ -23,15 +25,18 @@ public class PointwiseKernelTests
     {
         var rng = new Random(op.GetHashCode(StringComparison.Ordinal) & 0xffff);
         var (fast, reference, lo, hi) = Unary(op);
-        for (int n = 0; n <= MaxLength; n++)
+        KernelPaths.ForEachWidth(width =>
         {
-            var x = RandomArray<float>(rng, n, lo, hi);
-            var y = new float[n];
-            var r = new float[n];
-            fast.Float(x, y);
-            PointwiseReference.Map<float>(x, r, reference);
-            AssertClose(x, r, y, op, n, rel: 2e-6, abs: 2e-7);
-        }
+            for (int n = 0; n <= MaxLength; n++)
+            {
+                var x = RandomArray<float>(rng, n, lo, hi);
+                var y = new float[n];
+                var r = new float[n];
+                fast.Float(x, y);
+                PointwiseReference.Map<float>(x, r, reference);
+                AssertClose(x, r, y, $"{op} width {width}", n, rel: 2e-6, abs: 2e-7);
+            }
+        });
     }
 
     [Theory]
@@ -53,35 +58,42 @@ public class PointwiseKernelTests
 
     public static TheoryData<string> Activations => new() { "gelu", "gelu_tanh", "silu", "tanh" };
 
+    /// <summary>The activation operators with per-width forms (ReLU's is used by the fused bias + activation kernel).</summary>
+    public static TheoryData<string> ActivationOps => new() { "gelu", "gelu_tanh", "silu", "tanh", "relu" };
+
     [Theory]
     [MemberData(nameof(Activations))]
     public void ActivationBackwardMatchesReferenceOnAllLengths(string op)
     {
         var rng = new Random(17);
         var (grad, gradF, gradD) = Derivative(op);
-        for (int n = 0; n <= MaxLength; n++)
+        KernelPaths.ForEachWidth(width =>
         {
-            var x = RandomArray<float>(rng, n, -9, 9);
-            var dy = RandomArray<float>(rng, n, -2, 2);
-            var dx = new float[n];
-            var r = new float[n];
-            gradF(x, dy, dx);
-            PointwiseReference.MapGrad<float>(x, dy, r, grad);
-            AssertClose(x, r, dx, op + " backward", n, rel: 2e-6, abs: 4e-7);
+            for (int n = 0; n <= MaxLength; n++)
+            {
+                var x = RandomArray<float>(rng, n, -9, 9);
+                var dy = RandomArray<float>(rng, n, -2, 2);
+                var dx = new float[n];
+                var r = new float[n];
+                gradF(x, dy, dx);
+                PointwiseReference.MapGrad<float>(x, dy, r, grad);
+                AssertClose(x, r, dx, $"{op} backward width {width}", n, rel: 2e-6, abs: 4e-7);
 
-            var xd = Array.ConvertAll(x, v => (double)v);
-            var dyd = Array.ConvertAll(dy, v => (double)v);
-            var dxd = new double[n];
-            var rd = new double[n];
-            gradD(xd, dyd, dxd);
-            PointwiseReference.MapGrad<double>(xd, dyd, rd, grad);
-            AssertClose(xd, rd, dxd, op + " backward (double)", n, rel: 1e-13, abs: 1e-15);
-        }
+                var xd = Array.ConvertAll(x, v => (double)v);
+                var dyd = Array.ConvertAll(dy, v => (double)v);
+                var dxd = new double[n];
+                var rd = new double[n];
+                gradD(xd, dyd, dxd);
+                PointwiseReference.MapGrad<double>(xd, dyd, rd, grad);
+                AssertClose(xd, rd, dxd, op + " backward (double)", n, rel: 1e-13, abs: 1e-15);
+            }
+        });
     }
 
-    /// <summary>Both vector widths are checked directly (the dispatcher only takes the widest one on this machine).</summary>
+    /// <summary>Every SIMD path this machine runs (512, 256, 128 and scalar), forward and backward, through the
+    /// dispatcher with the width forced; the padded tails are covered by every length up to 70.</summary>
     [Theory]
-    [MemberData(nameof(Activations))]
+    [MemberData(nameof(ActivationOps))]
     public void EachVectorWidthMatchesReference(string op)
     {
         var rng = new Random(5);
@@ -90,12 +102,12 @@ public class PointwiseKernelTests
             "gelu" => ((Func<double, double>)PointwiseReference.Gelu, (Func<double, double>)PointwiseReference.GeluGrad),
             "gelu_tanh" => (PointwiseReference.GeluTanh, PointwiseReference.GeluTanhGrad),
             "tanh" => (PointwiseReference.Tanh, PointwiseReference.TanhGrad),
+            "relu" => (PointwiseReference.Relu, PointwiseReference.ReluGrad),
             _ => (PointwiseReference.Silu, PointwiseReference.SiluGrad),
         };
-        var widths = new List<(string, Action<float[], float[]>, Action<float[], float[], float[]>)>();
-        if (Vector256.IsHardwareAccelerated) widths.Add(("256", (x, y) => Fwd256(op, x, y), (x, g, d) => Bwd256(op, x, g, d)));
-        if (Vector512.IsHardwareAccelerated) widths.Add(("512", (x, y) => Fwd512(op, x, y), (x, g, d) => Bwd512(op, x, g, d)));
-        foreach (var (name, fwd, bwd) in widths)
+        var (fwd, bwd) = ActivationKernels(op);
+        KernelPaths.ForEachWidth(width =>
+        {
             for (int n = 0; n <= 70; n++)
             {
                 var x = RandomArray<float>(rng, n, -9, 9);
@@ -104,11 +116,12 @@ public class PointwiseKernelTests
                 var r = new float[n];
                 fwd(x, y);
                 PointwiseReference.Map<float>(x, r, f);
-                AssertClose(x, r, y, $"{op} Vector{name}", n, rel: 2e-6, abs: 2e-7);
+                AssertClose(x, r, y, $"{op} width {width}", n, rel: 2e-6, abs: 2e-7);
                 bwd(x, dy, y);
                 PointwiseReference.MapGrad<float>(x, dy, r, grad);
-                AssertClose(x, r, y, $"{op} backward Vector{name}", n, rel: 2e-6, abs: 4e-7);
+                AssertClose(x, r, y, $"{op} backward width {width}", n, rel: 2e-6, abs: 4e-7);
             }
+        });
     }
 
     /// <summary>An element's result does not depend on where it sits (vector body or padded tail), and in-place
@@ -261,37 +274,14 @@ public class PointwiseKernelTests
         _ => (PointwiseReference.SiluGrad, (x, g, d) => Activation.Backward<SiluOp, float>(x, g, d), (x, g, d) => Activation.Backward<SiluOp, double>(x, g, d)),
     };
 
-    static void Fwd256(string op, float[] x, float[] y)
+    static (Action<float[], float[]> Forward, Action<float[], float[], float[]> Backward) ActivationKernels(string op) => op switch
     {
-        if (op == "gelu") Activation.Forward256<GeluOp>(x, y);
-        else if (op == "gelu_tanh") Activation.Forward256<GeluTanhOp>(x, y);
-        else if (op == "tanh") Activation.Forward256<TanhOp>(x, y);
-        else Activation.Forward256<SiluOp>(x, y);
-    }
-
-    static void Fwd512(string op, float[] x, float[] y)
-    {
-        if (op == "gelu") Activation.Forward512<GeluOp>(x, y);
-        else if (op == "gelu_tanh") Activation.Forward512<GeluTanhOp>(x, y);
-        else if (op == "tanh") Activation.Forward512<TanhOp>(x, y);
-        else Activation.Forward512<SiluOp>(x, y);
-    }
-
-    static void Bwd256(string op, float[] x, float[] g, float[] d)
-    {
-        if (op == "gelu") Activation.Backward256<GeluOp>(x, g, d);
-        else if (op == "gelu_tanh") Activation.Backward256<GeluTanhOp>(x, g, d);
-        else if (op == "tanh") Activation.Backward256<TanhOp>(x, g, d);
-        else Activation.Backward256<SiluOp>(x, g, d);
-    }
-
-    static void Bwd512(string op, float[] x, float[] g, float[] d)
-    {
-        if (op == "gelu") Activation.Backward512<GeluOp>(x, g, d);
-        else if (op == "gelu_tanh") Activation.Backward512<GeluTanhOp>(x, g, d);
-        else if (op == "tanh") Activation.Backward512<TanhOp>(x, g, d);
-        else Activation.Backward512<SiluOp>(x, g, d);
-    }
+        "gelu" => ((x, y) => Activation.Forward<GeluOp, float>(x, y), (x, g, d) => Activation.Backward<GeluOp, float>(x, g, d)),
+        "gelu_tanh" => ((x, y) => Activation.Forward<GeluTanhOp, float>(x, y), (x, g, d) => Activation.Backward<GeluTanhOp, float>(x, g, d)),
+        "tanh" => ((x, y) => Activation.Forward<TanhOp, float>(x, y), (x, g, d) => Activation.Backward<TanhOp, float>(x, g, d)),
+        "relu" => ((x, y) => Activation.Forward<ReluActivationOp, float>(x, y), (x, g, d) => Activation.Backward<ReluActivationOp, float>(x, g, d)),
+        _ => ((x, y) => Activation.Forward<SiluOp, float>(x, y), (x, g, d) => Activation.Backward<SiluOp, float>(x, g, d)),
+    };
 
     static T[] RandomArray<T>(Random rng, int n, double lo, double hi) where T : INumberBase<T>
     {

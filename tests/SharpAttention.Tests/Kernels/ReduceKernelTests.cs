@@ -2,18 +2,20 @@ using System.Numerics;
 using SharpAttention.Kernels;
 using SharpAttention.Kernels.Reference;
 using SharpAttention.Tensors;
+using SharpAttention.Tests.Support;
 using static SharpAttention.Tests.Kernels.RowKernelTestUtil;
 
 namespace SharpAttention.Tests.Kernels;
 
+[Collection(GlobalKernelStateCollection.Name)]
 public class ReduceKernelTests
 {
     [Fact]
-    public void FastMatchesReferenceOnAllLengths()
+    public void FastMatchesReferenceOnAllLengthsAndWidths() => KernelPaths.ForEachWidth(_ =>
     {
         Compare<float>(1e-6);
         Compare<double>(1e-13);
-    }
+    });
 
     static void Compare<T>(double tol) where T : unmanaged, IFloatingPointIeee754<T>
     {

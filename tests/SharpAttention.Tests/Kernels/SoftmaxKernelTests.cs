@@ -2,18 +2,20 @@ using System.Numerics;
 using SharpAttention.Kernels;
 using SharpAttention.Kernels.Reference;
 using SharpAttention.Tensors;
+using SharpAttention.Tests.Support;
 using static SharpAttention.Tests.Kernels.RowKernelTestUtil;
 
 namespace SharpAttention.Tests.Kernels;
 
+[Collection(GlobalKernelStateCollection.Name)]
 public class SoftmaxKernelTests
 {
     [Fact]
-    public void FastMatchesReferenceOnAllLengths()
+    public void FastMatchesReferenceOnAllLengthsAndWidths() => KernelPaths.ForEachWidth(_ =>
     {
         Compare<float>(2e-6);
         Compare<double>(1e-14);
-    }
+    });
 
     static void Compare<T>(double tol) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -61,7 +63,7 @@ public class SoftmaxKernelTests
     }
 
     [Fact]
-    public void HandWorkedRows()
+    public void HandWorkedRows() => KernelPaths.ForEachWidth(_ =>
     {
         float[] y = new float[3];
         SoftmaxKernel.Forward<float>(y, [1000, -1000, 0], 3);
@@ -77,5 +79,5 @@ public class SoftmaxKernelTests
         Assert.All(y, v => Assert.True(float.IsNaN(v)));
         SoftmaxKernel.Forward<float>(y, [float.PositiveInfinity, 1, 2], 3);
         Assert.All(y, v => Assert.True(float.IsNaN(v)));
-    }
+    });
 }

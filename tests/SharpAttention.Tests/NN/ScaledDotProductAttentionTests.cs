@@ -9,6 +9,8 @@ public class ScaledDotProductAttentionTests
     public static TheoryData<AttentionCase> Cases() =>
     [
         new(1, 1, 1, 1, 1, 8, 8),
+        new(2, 2, 2, 3, 0, 4, 5),                                // no keys: zeros
+        new(2, 2, 2, 0, 4, 4, 5),                                // no queries
         new(2, 2, 2, 7, 7, 8, 8),
         new(2, 3, 3, 7, 13, 16, 5),                             // cross-attention, E ≠ Ev
         new(1, 2, 2, 64, 64, 64, 64, Causal: true),
@@ -193,6 +195,18 @@ public class ScaledDotProductAttentionTests
         o.Sum().Backward();
         Assert.Equal([2, 70, 4, 16], qr.Grad!.Shape.ToArray());
         Assert.Equal([2, 90, 2, 16], kr.Grad!.Shape.ToArray());
+    }
+
+    [Fact]
+    public void FloatMaskThatRequiresGradGetsItsGradient()
+    {
+        var c = new AttentionCase(2, 2, 2, 5, 6, 4, 3, Mask: "float");
+        var (q, k, v, mask, _, dOut) = c.Make(DType.Float64);
+        var bias = Tensor.Randn([2, 5, 6], new Generator(4), DType.Float64).RequiresGrad_();
+        F.ScaledDotProductAttention(q, k, v, bias, backend: AttentionBackend.Fused).Backward(dOut);
+        var bias2 = bias.Detach().RequiresGrad_();
+        F.ScaledDotProductAttention(q, k, v, bias2, backend: AttentionBackend.Composed).Backward(dOut);
+        Close(bias2.Grad!.ToDoubleArray(), bias.Grad!.ToDoubleArray(), 1e-12, 1e-10, "dmask");
     }
 
     [Fact]

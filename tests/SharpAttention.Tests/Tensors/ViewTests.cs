@@ -58,6 +58,48 @@ public class ViewTests
     }
 
     [Fact]
+    public void ExpandRejectsNegativeSizesLikeTorch()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Zeros(1).Expand(-2));
+        Assert.Contains("(-2)", e.Message);
+        Assert.Contains("must be non-negative", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Tensor.Zeros(1, 3).Expand(2, -3));
+        Assert.Contains("(-3)", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Tensor.Zeros(1).Expand(-1, 3));
+        Assert.Contains("isn't allowed in a leading, non-existing dimension 0", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Tensor.Zeros(2).Expand(0));
+        Assert.Contains("must match the existing size (2) at non-singleton dimension 0", e.Message);
+        Assert.Equal(new[] { 2, 0 }, Tensor.Zeros(0).Expand(2, -1).ShapeArray());
+        Assert.Equal(new[] { 0 }, Tensor.Zeros(1).Expand(0).ShapeArray());
+    }
+
+    [Fact]
+    public void NarrowArithmeticCannotOverflow()
+    {
+        var x = Seq(5);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => x.Narrow(0, 2, int.MaxValue));
+        Assert.Contains("start (2) + length (2147483647) exceeds dimension 0 of size 5", e.Message);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => x.Narrow(0, int.MaxValue, 10));
+        Assert.Contains("start 2147483647 is out of range", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => x.Narrow(0, int.MinValue, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => x.Narrow(0, 1, -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => x.Narrow(0, 6, 0));
+        Assert.Empty(x.Narrow(0, 5, 0).ToArray());
+        Assert.Equal(new float[] { 0, 1 }, x.Narrow(0, -5, 2).ToArray());
+    }
+
+    [Fact]
+    public void SliceWithHugeBoundsOrStepClampsLikePython()
+    {
+        var x = Seq(5);
+        Assert.Equal(new float[] { 0 }, x.Slice(0, 0, 5, int.MaxValue).ToArray());
+        Assert.Equal(new float[] { 1 }, x.Slice(0, 1, int.MaxValue, int.MaxValue).ToArray());
+        Assert.Equal(new float[] { 0, 2, 4 }, x.Slice(0, int.MinValue, int.MaxValue, 2).ToArray());
+        Assert.Empty(x.Slice(0, int.MaxValue, int.MinValue).ToArray());
+        Assert.Throws<ArgumentException>(() => x.Slice(0, 0, 5, 0));
+    }
+
+    [Fact]
     public void ViewGradientsMatchFiniteDifferences()
     {
         var x = Tensor.Randn([2, 3, 4], new Generator(3));

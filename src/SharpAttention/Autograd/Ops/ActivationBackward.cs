@@ -12,8 +12,8 @@ internal static class ActivationBackward
         var g = grad.DType == x.DType ? grad : grad.To(x.DType);
         if (!g.IsContiguous) g = g.CopyRaw();
         var dx = Tensor.Empty(x.Shape, x.DType);
-        if (x.DType == DType.Float32) Activation.Backward<TOp, float>(xc.Span<float>(), g.Span<float>(), dx.Span<float>());
-        else Activation.Backward<TOp, double>(xc.Span<double>(), g.Span<double>(), dx.Span<double>());
+        if (x.DType == DType.Float32) Elementwise.ActivationBackward<TOp, float>(xc.Span<float>(), g.Span<float>(), dx.Span<float>());
+        else Elementwise.ActivationBackward<TOp, double>(xc.Span<double>(), g.Span<double>(), dx.Span<double>());
         return dx;
     }
 }

@@ -61,25 +61,28 @@ internal static class BatchedMatMul
         }
 
         // Batch dims as (size, stride in a, stride in b, stride in c), broadcast dims read with stride 0.
-        var dims = new List<(int Size, int A, int B, int C)>();
+        Span<(int Size, int A, int B, int C)> dims = stackalloc (int, int, int, int)[Math.Max(nb, 1)];
+        int count = 0;
         for (int d = 0; d < nb; d++)
         {
             int size = c.Shape[d];
             if (size == 1) continue;
-            dims.Add((size, BatchStride(ma, d, nb), BatchStride(mb, d, nb), c.Strides[d]));
+            dims[count++] = (size, BatchStride(ma, d, nb), BatchStride(mb, d, nb), c.Strides[d]);
         }
         // Merge a dim into the next when all three operands step through both as through one.
-        for (int i = dims.Count - 2; i >= 0; i--)
+        for (int i = count - 2; i >= 0; i--)
         {
             var (o, e) = (dims[i], dims[i + 1]);
             if (o.A == e.A * e.Size && o.B == e.B * e.Size && o.C == e.C * e.Size)
             {
                 dims[i] = (o.Size * e.Size, e.A, e.B, e.C);
-                dims.RemoveAt(i + 1);
+                dims[(i + 2)..count].CopyTo(dims[(i + 1)..]);
+                count--;
             }
         }
-        var inner = dims.Count > 0 ? dims[^1] : (Size: 1, A: 0, B: 0, C: 0);
-        int outer = dims.Count - 1;
+        // The innermost remaining dim is one strided-batched call; the outer ones loop around it.
+        var inner = count > 0 ? dims[count - 1] : (Size: 1, A: 0, B: 0, C: 0);
+        int outer = count - 1;
         Span<int> index = stackalloc int[Math.Max(outer, 1)];
         long outerCount = 1;
         for (int d = 0; d < outer; d++) outerCount *= dims[d].Size;

@@ -11,6 +11,8 @@ internal static class Binary
     /// <summary>Promotes a and b to their common float dtype (torch.result_type; differentiably) or throws naming the op.</summary>
     public static (Tensor A, Tensor B) Promote(Tensor a, Tensor b, string op)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
         if (!a.DType.IsFloatingPoint() || !b.DType.IsFloatingPoint())
             throw new ArgumentException(
                 $"{op}: expected floating point tensors, got {a.DType.TorchName()} {ShapeUtil.Format(a.Shape)} and {b.DType.TorchName()} {ShapeUtil.Format(b.Shape)}");

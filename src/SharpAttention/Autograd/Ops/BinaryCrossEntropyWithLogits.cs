@@ -31,18 +31,10 @@ internal static class BinaryCrossEntropyWithLogits
     }
 
     static void RunForward<T>(Tensor x, Tensor t, Tensor loss) where T : unmanaged, IFloatingPointIeee754<T> =>
-        RowBlocks.For(x.NumEl, 1, (lo, hi) => BceWithLogitsKernel.Forward(x.Span<T>()[lo..hi], t.Span<T>()[lo..hi], loss.Span<T>()[lo..hi]));
+        BceWithLogitsKernel.Forward(x.Span<T>(), t.Span<T>(), loss.Span<T>());
 
-    static void RunBackward<T>(Tensor x, Tensor t, Tensor g, Tensor? dx, Tensor? dt) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        bool shared = g.NumEl == 1;
-        RowBlocks.For(x.NumEl, 1, (lo, hi) =>
-        {
-            var gs = shared ? g.Span<T>() : g.Span<T>()[lo..hi];
-            if (dx != null) BceWithLogitsKernel.BackwardInput(x.Span<T>()[lo..hi], t.Span<T>()[lo..hi], gs, dx.Span<T>()[lo..hi]);
-            if (dt != null) BceWithLogitsKernel.BackwardTarget(x.Span<T>()[lo..hi], gs, dt.Span<T>()[lo..hi]);
-        });
-    }
+    static void RunBackward<T>(Tensor x, Tensor t, Tensor g, Tensor? dx, Tensor? dt) where T : unmanaged, IFloatingPointIeee754<T> =>
+        BceWithLogitsKernel.Backward(x.Span<T>(), t.Span<T>(), g.Span<T>(), dx == null ? default : dx.Span<T>(), dt == null ? default : dt.Span<T>());
 
     sealed class Backward(Tensor input, Tensor target, Reduction reduction) : GradFn(input, target)
     {

@@ -12,7 +12,10 @@ internal static class Cat
 {
     public static Tensor Forward(Tensor[] tensors, int dim)
     {
+        ArgumentNullException.ThrowIfNull(tensors);
         if (tensors.Length == 0) throw new ArgumentException("cat: expected a non-empty list of tensors");
+        for (int i = 0; i < tensors.Length; i++)
+            if (tensors[i] is null) throw new ArgumentNullException(nameof(tensors), $"cat: tensor {i} is null");
         bool allLegacyEmpty = tensors.All(IsLegacyEmpty);
         // The first tensor that takes part sets the rank, dtype and shape the others must match.
         int firstIndex = allLegacyEmpty ? 0 : Array.FindIndex(tensors, t => !IsLegacyEmpty(t));
@@ -40,6 +43,9 @@ internal static class Cat
                     $"cat: tensors must have the same shape except in dimension {d}, but tensor {firstIndex} has shape " +
                     $"{ShapeUtil.Format(first.Shape)} and tensor {i} has shape {ShapeUtil.Format(t.Shape)}");
             sizes[i] = t.Shape[d];
+            if ((long)shape[d] + t.Shape[d] > int.MaxValue)
+                throw new ArgumentException(
+                    $"cat: the concatenated size along dimension {d} exceeds {int.MaxValue} at tensor {i} of shape {ShapeUtil.Format(t.Shape)}");
             shape[d] += t.Shape[d];
         }
 

@@ -37,19 +37,13 @@ internal static class CrossEntropy
 
     static void RunForward<T>(Tensor rows, int classes, Tensor target, long ignoreIndex, Tensor? weight, T smoothing, Tensor loss, Tensor lse)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        RowBlocks.For(target.NumEl, classes, (lo, hi) => CrossEntropyKernel.Forward(
-            rows.Span<T>().Slice(lo * classes, (hi - lo) * classes), classes, target.Span<long>()[lo..hi], ignoreIndex,
-            weight == null ? default : weight.Span<T>(), smoothing, loss.Span<T>()[lo..hi], lse.Span<T>()[lo..hi]));
+        CrossEntropyKernel.Forward(rows.Span<T>(), classes, target.Span<long>(), ignoreIndex,
+            weight == null ? default : weight.Span<T>(), smoothing, loss.Span<T>(), lse.Span<T>());
 
     static void RunBackward<T>(Tensor rows, int classes, Tensor target, long ignoreIndex, Tensor? weight, T smoothing, Tensor lse,
-        Tensor elementGrad, Tensor dRows) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        bool shared = elementGrad.NumEl == 1;
-        RowBlocks.For(target.NumEl, classes, (lo, hi) => CrossEntropyKernel.Backward(
-            rows.Span<T>().Slice(lo * classes, (hi - lo) * classes), classes, target.Span<long>()[lo..hi], ignoreIndex,
-            weight == null ? default : weight.Span<T>(), smoothing, lse.Span<T>()[lo..hi],
-            shared ? elementGrad.Span<T>() : elementGrad.Span<T>()[lo..hi], dRows.Span<T>().Slice(lo * classes, (hi - lo) * classes)));
-    }
+        Tensor elementGrad, Tensor dRows) where T : unmanaged, IFloatingPointIeee754<T> =>
+        CrossEntropyKernel.Backward(rows.Span<T>(), classes, target.Span<long>(), ignoreIndex,
+            weight == null ? default : weight.Span<T>(), smoothing, lse.Span<T>(), elementGrad.Span<T>(), dRows.Span<T>());
 
     sealed class Backward(Tensor input, Tensor target, long ignoreIndex, Tensor? weight, double smoothing, Tensor lse,
         Reduction reduction, double denominator, int classes) : GradFn(input)
@@ -77,6 +71,7 @@ internal static class CrossEntropy
             savedInput.Clear();
             savedTarget.Clear();
             savedWeight = null;
+            lse?.Storage.Release();   // private to this node
             lse = null;
         }
     }

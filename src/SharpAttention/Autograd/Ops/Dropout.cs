@@ -18,7 +18,11 @@ internal static class Dropout
         double keepProb = 1 - p;
         var keep = Tensor.Empty(x.Shape, DType.Bool);
         // p = 1 keeps nothing and draws nothing, so the generator's stream is not advanced (as in PyTorch).
-        if (p < 1) FillKeepMask(generator ?? Generator.Default, keepProb, keep.Span<bool>());
+        if (p < 1)
+        {
+            var g = generator ?? Generator.Default;
+            lock (g) FillKeepMask(g, keepProb, keep.Span<bool>());
+        }
         else keep.Span<bool>().Clear();
         var y = Apply(x, keep, keepProb);
         if (Graph.NeedsGrad(x)) y.SetGradFn(new Backward(x, keep, keepProb));
@@ -60,6 +64,10 @@ internal static class Dropout
         protected internal override Tensor?[] Apply(Tensor grad) =>
             [Dropout.Apply(grad, keep ?? throw new InvalidOperationException("dropout: saved mask was already released"), keepProb)];
 
-        protected override void ReleaseSaved() => keep = null;
+        protected override void ReleaseSaved()
+        {
+            keep?.Storage.Release();   // the mask was made for this node alone: its memory can go back now
+            keep = null;
+        }
     }
 }

@@ -18,11 +18,18 @@ internal static class Expand
             int want = sizes[i];
             if (i < lead)
             {
-                if (want < 0) throw new ArgumentException($"expand: size -1 is not allowed in a new leading dimension, sizes {ShapeUtil.Format(sizes)}");
+                if (want < 0)
+                    throw new ArgumentException(
+                        $"expand: the expanded size of the tensor ({want}) isn't allowed in a leading, non-existing dimension {i}; " +
+                        $"target sizes {ShapeUtil.Format(sizes)}, tensor sizes {ShapeUtil.Format(x.Shape)}");
                 shape[i] = want;
                 continue;
             }
             int have = x.Shape[i - lead];
+            if (want < -1)
+                throw new ArgumentException(
+                    $"expand: the expanded size of the tensor ({want}) must be non-negative, or -1 to keep the existing size, at dimension {i}; " +
+                    $"target sizes {ShapeUtil.Format(sizes)}, tensor sizes {ShapeUtil.Format(x.Shape)}");
             if (want == -1) want = have;
             if (have == want)
             {
@@ -32,8 +39,10 @@ internal static class Expand
             else if (have == 1) shape[i] = want;
             else
                 throw new ArgumentException(
-                    $"expand: shape {ShapeUtil.Format(x.Shape)} cannot be expanded to {ShapeUtil.Format(sizes)}: size {have} must match {want} at dimension {i}");
+                    $"expand: the expanded size of the tensor ({want}) must match the existing size ({have}) at non-singleton dimension {i}; " +
+                    $"target sizes {ShapeUtil.Format(sizes)}, tensor sizes {ShapeUtil.Format(x.Shape)}");
         }
+        ShapeUtil.CheckedNumEl(shape, "expand");
         var y = new Tensor(x.Storage, x.Offset, shape, strides);
         if (Graph.NeedsGrad(x)) y.SetGradFn(new Backward(x));
         return y;

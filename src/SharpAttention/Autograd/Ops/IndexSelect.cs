@@ -17,7 +17,13 @@ internal static class IndexSelect
         if (index.Dim > 1)
             throw new ArgumentException($"index_select: index must be 0-D or 1-D, got shape {ShapeUtil.Format(index.Shape)}");
         if (x.Dim == 0)
-            throw new ArgumentException("index_select: input must have at least 1 dimension, got ()");
+        {
+            // A 0-d input holds one element: torch picks it with the single index 0 and returns a 0-d result.
+            ShapeUtil.WrapDim(dim, 0, "index_select");
+            if (index.NumEl != 1)
+                throw new ArgumentException($"index_select: index to a 0-d tensor can have only 1 value, got {index.NumEl} value(s)");
+            return Forward(x.Reshape(1), 0, index.Reshape(1)).Reshape();
+        }
         int d = ShapeUtil.WrapDim(dim, x.Dim, "index_select");
         var idx = index.Contiguous();
         var ids = idx.Span<long>();

@@ -46,21 +46,20 @@ internal static class LayerNorm
             var dx = NeedsGrad(0) ? Tensor.Empty(inputShape, xs.DType) : null;
             var dw = NeedsGrad(1) ? Tensor.Zeros(weightShape!, xs.DType) : null;
             var db = NeedsGrad(2) ? Tensor.Zeros(biasShape!, xs.DType) : null;
-            var scratch = Tensor.Empty([2 * n], xs.DType);
             if (xs.DType == DType.Float32)
                 LayerNormKernel.Backward(OutSpan<float>(dx), OutSpan<float>(dw), OutSpan<float>(db), dy.Span<float>(), xs.Span<float>(),
-                                         SpanOf<float>(ws), savedMean.Get().Span<float>(), savedRstd.Get().Span<float>(), n, scratch.Span<float>());
+                                         SpanOf<float>(ws), savedMean.Get().Span<float>(), savedRstd.Get().Span<float>(), n);
             else
                 LayerNormKernel.Backward(OutSpan<double>(dx), OutSpan<double>(dw), OutSpan<double>(db), dy.Span<double>(), xs.Span<double>(),
-                                         SpanOf<double>(ws), savedMean.Get().Span<double>(), savedRstd.Get().Span<double>(), n, scratch.Span<double>());
+                                         SpanOf<double>(ws), savedMean.Get().Span<double>(), savedRstd.Get().Span<double>(), n);
             return [dx, dw, db];
         }
 
         protected override void ReleaseSaved()
         {
             savedX.Clear();
-            savedMean.Clear();
-            savedRstd.Clear();
+            savedMean.ReleasePrivate();   // mean and rstd were made for this node alone
+            savedRstd.ReleasePrivate();
             savedWeight.Clear();
         }
     }

@@ -12,6 +12,8 @@ internal static class MatMul
 {
     public static Tensor Forward(Tensor a, Tensor b)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
         if (a.Dim == 0 || b.Dim == 0)
             throw new ArgumentException(
                 $"matmul: both arguments need at least 1 dimension, got {ShapeUtil.Format(a.Shape)} and {ShapeUtil.Format(b.Shape)}");

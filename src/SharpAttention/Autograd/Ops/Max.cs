@@ -29,7 +29,7 @@ internal static class Max
     {
         SavedTensor savedX = new(x);
 
-        public override string Name => min ? "MinBackward" : "MaxBackward";
+        public override string Name => min ? "MinBackward0" : "MaxBackward0";
 
         protected internal override Tensor?[] Apply(Tensor grad)
         {

@@ -39,7 +39,7 @@ internal static class MaxDim
         readonly DType dtype = x.DType;
         SavedTensor savedIndices = new(indices);
 
-        public override string Name => min ? "MinBackward" : "MaxBackward";
+        public override string Name => min ? "MinBackward0" : "MaxBackward0";
 
         protected internal override Tensor?[] Apply(Tensor grad)
         {

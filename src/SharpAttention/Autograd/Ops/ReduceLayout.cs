@@ -18,6 +18,7 @@ internal sealed class ReduceLayout
     /// <summary>Kept dims in order, then reduced dims in order.</summary>
     public readonly int[] Perm;
     public readonly int Rows, RowLength;
+    readonly int keptDims;
 
     ReduceLayout(int[] inputShape, bool[] reduced, bool keepdim)
     {
@@ -42,6 +43,7 @@ internal sealed class ReduceLayout
             output.Add(inputShape[i]);
             Perm[p++] = i;
         }
+        keptDims = p;
         for (int i = 0; i < nd; i++)
             if (reduced[i]) Perm[p++] = i;
         OutputShape = [.. output];
@@ -54,18 +56,34 @@ internal sealed class ReduceLayout
         int nd = shape.Length;
         var reduced = new bool[nd];
         if (dims.IsEmpty) Array.Fill(reduced, true);
+        bool scalarDimSeen = false; // a 0-d tensor has one reducible dim, named 0 or -1, as in torch
         foreach (int dim in dims)
         {
             int d = ShapeUtil.WrapDim(dim, nd, op);
-            if (nd == 0) continue;
-            if (reduced[d])
+            if (nd == 0 ? scalarDimSeen : reduced[d])
                 throw new ArgumentException($"{op}: dim {d} appears multiple times in the list of dims {ShapeUtil.Format(dims)} for shape {ShapeUtil.Format(shape)}");
-            reduced[d] = true;
+            if (nd == 0) scalarDimSeen = true;
+            else reduced[d] = true;
         }
         return new ReduceLayout(shape.ToArray(), reduced, keepdim);
     }
 
     public static ReduceLayout Dim(ReadOnlySpan<int> shape, int dim, bool keepdim, string op) => Create(shape, [dim], keepdim, op);
+
+    /// <summary>True when the reduced dims are exactly the leading ones and at least one dim is kept (the sum a
+    /// broadcast gradient needs): a contiguous input then already lies as (RowLength, Rows) and its columns can be
+    /// summed without the transposing copy <see cref="ToRows"/> would make.</summary>
+    public bool ReducesLeadingDims
+    {
+        get
+        {
+            int reducedDims = Perm.Length - keptDims;
+            if (reducedDims == 0 || keptDims == 0) return false;
+            for (int j = 0; j < keptDims; j++)
+                if (Perm[j] != reducedDims + j) return false;
+            return true;
+        }
+    }
 
     /// <summary>The single reduced dim of a <see cref="Dim"/> layout (for messages).</summary>
     public int LastDim => Perm.Length == 0 ? 0 : Perm[^1];

@@ -41,20 +41,19 @@ internal static class RmsNorm
             var dy = NormShape.Raw(grad);
             var dx = NeedsGrad(0) ? Tensor.Empty(inputShape, xs.DType) : null;
             var dw = NeedsGrad(1) ? Tensor.Zeros(weightShape!, xs.DType) : null;
-            var scratch = Tensor.Empty([2 * n], xs.DType);
             if (xs.DType == DType.Float32)
                 RmsNormKernel.Backward(LayerNorm.OutSpan<float>(dx), LayerNorm.OutSpan<float>(dw), dy.Span<float>(), xs.Span<float>(),
-                                       LayerNorm.SpanOf<float>(ws), savedRstd.Get().Span<float>(), n, scratch.Span<float>());
+                                       LayerNorm.SpanOf<float>(ws), savedRstd.Get().Span<float>(), n);
             else
                 RmsNormKernel.Backward(LayerNorm.OutSpan<double>(dx), LayerNorm.OutSpan<double>(dw), dy.Span<double>(), xs.Span<double>(),
-                                       LayerNorm.SpanOf<double>(ws), savedRstd.Get().Span<double>(), n, scratch.Span<double>());
+                                       LayerNorm.SpanOf<double>(ws), savedRstd.Get().Span<double>(), n);
             return [dx, dw];
         }
 
         protected override void ReleaseSaved()
         {
             savedX.Clear();
-            savedRstd.Clear();
+            savedRstd.ReleasePrivate();   // rstd was made for this node alone
             savedWeight.Clear();
         }
     }

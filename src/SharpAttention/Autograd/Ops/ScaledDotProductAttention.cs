@@ -45,11 +45,11 @@ internal static class ScaledDotProductAttention
     static unsafe void Fused(in AttentionProblem problem, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, in MaskView mask,
         long[] lengths, (Tensor DO, Tensor DQ, Tensor DK, Tensor DV, Tensor Delta)? grads)
     {
-        if (q.NumEl == 0 || k.NumEl == 0 || v.NumEl == 0 || o.NumEl == 0)
+        if (o.NumEl == 0)
         {
-            // Empty heads, queries or keys: no scores at all, so every output row (and gradient) is 0.
+            // No output element (no batch, head, query or value column): nothing depends on the inputs.
             if (grads is { } g0) { g0.DQ.FillRaw(0); g0.DK.FillRaw(0); g0.DV.FillRaw(0); }
-            else { o.FillRaw(0); lse.FillRaw(double.PositiveInfinity); }
+            else lse.FillRaw(double.PositiveInfinity);
             return;
         }
         var g = grads ?? (o, o, o, o, o);

@@ -8,8 +8,8 @@ internal static class Slice
 {
     public static Tensor Forward(Tensor x, int dim, int start, int end, int step)
     {
+        if (x.Dim == 0) throw new ArgumentException("slice: slice() cannot be applied to a 0-dim tensor");
         dim = ShapeUtil.WrapDim(dim, x.Dim, "slice");
-        if (x.Dim == 0) throw new ArgumentException("slice: cannot slice a 0-dimensional tensor");
         if (step <= 0) throw new ArgumentException($"slice: step must be positive, got {step}");
         int size = x.Shape[dim];
         if (start < 0) start += size;
@@ -18,8 +18,11 @@ internal static class Slice
         end = Math.Clamp(end, start, size);
         var shape = x.ShapeArray.ToArray();
         var strides = x.StrideArray.ToArray();
-        shape[dim] = (end - start + step - 1) / step;
-        strides[dim] = x.Strides[dim] * step;
+        // In long: end - start + step - 1 passes int.MaxValue for a large step.
+        shape[dim] = (int)(((long)end - start + step - 1) / step);
+        // With two or more elements the stepped stride stays inside the storage; with fewer it is never used and
+        // could overflow, so it keeps the input's stride.
+        strides[dim] = shape[dim] > 1 ? x.Strides[dim] * step : x.Strides[dim];
         int offset = x.Offset + (shape[dim] == 0 ? 0 : start * x.Strides[dim]);
         var y = new Tensor(x.Storage, offset, shape, strides);
         if (Graph.NeedsGrad(x)) y.SetGradFn(new Backward(x, dim, start, end, step));

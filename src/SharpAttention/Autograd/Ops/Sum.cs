@@ -12,10 +12,19 @@ internal static class Sum
     {
         var layout = ReduceLayout.Create(x.Shape, dims, keepdim, "sum");
         if (!x.DType.IsFloatingPoint()) return SumIntegers(x, layout);
-        var rows = layout.ToRows(x);
         var y = Tensor.Empty(layout.OutputShape, x.DType);
-        if (x.DType == DType.Float32) ReduceKernel.SumRows(y.Span<float>(), rows.Span<float>(), layout.RowLength);
-        else ReduceKernel.SumRows(y.Span<double>(), rows.Span<double>(), layout.RowLength);
+        if (layout.ReducesLeadingDims && x.IsContiguous)
+        {
+            // Σ over leading dims (bias and broadcast gradients): column sums of x as it lies, no transposing copy.
+            if (x.DType == DType.Float32) ReduceKernel.SumColumns(y.Span<float>(), x.Span<float>());
+            else ReduceKernel.SumColumns(y.Span<double>(), x.Span<double>());
+        }
+        else
+        {
+            var rows = layout.ToRows(x);
+            if (x.DType == DType.Float32) ReduceKernel.SumRows(y.Span<float>(), rows.Span<float>(), layout.RowLength);
+            else ReduceKernel.SumRows(y.Span<double>(), rows.Span<double>(), layout.RowLength);
+        }
         if (Graph.NeedsGrad(x)) y.SetGradFn(new Backward(x, layout));
         return y;
     }

@@ -12,8 +12,8 @@ internal static class Unary
         RequireFloat(x, op);
         var src = x.IsContiguous ? x : x.CopyRaw();
         var y = Tensor.Empty(x.Shape, x.DType);
-        if (x.DType == DType.Float32) TOp.Invoke<float>(src.Span<float>(), y.Span<float>());
-        else TOp.Invoke<double>(src.Span<double>(), y.Span<double>());
+        if (x.DType == DType.Float32) Elementwise.Unary<TOp, float>(src.Span<float>(), y.Span<float>(), cost: 8);
+        else Elementwise.Unary<TOp, double>(src.Span<double>(), y.Span<double>(), cost: 8);
         return y;
     }
 

@@ -44,7 +44,15 @@ internal static unsafe class FlashBackward
     public static void Run(in FlashArgs args)
     {
         var p = args.P;
-        if (p.B == 0 || p.Hkv == 0 || p.S == 0) return;
+        if (p.B == 0 || p.Hkv == 0) return;
+        if (p.S == 0)
+        {
+            // No keys: every output row was 0, so is every query gradient.
+            for (int b = 0; b < p.B; b++)
+                for (int h = 0; h < p.H; h++)
+                    for (int i = 0; i < p.L; i++) new Span<float>(args.DQ.Row(b, h, i), p.E).Clear();
+            return;
+        }
         int splits = KeySplits(p);
         // Key-block boundaries of the ranges, balanced by work: under a causal mask later key blocks are seen by
         // fewer query rows.

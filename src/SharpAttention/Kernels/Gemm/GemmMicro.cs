@@ -6,8 +6,9 @@ using System.Runtime.Intrinsics.X86;
 namespace SharpAttention.Kernels.Gemm;
 
 /// <summary>
-/// Register-blocked micro-kernels for <see cref="Gemm"/>: a tile of C accumulates A(i, p)·B(p, j) over one k block
-/// in registers (A broadcast from a scalar, B loaded as Vector&lt;T&gt; along the row), then is written once as
+/// Register-blocked Vector&lt;T&gt; micro-kernels for the generic (float64) path, <see cref="GemmGeneric"/>: a tile
+/// of C accumulates A(i, p)·B(p, j) over one k block in registers (A broadcast from a scalar, B loaded as
+/// Vector&lt;T&gt; along the row), then is written once as
 /// C = alpha·acc + beta·C. Every element sums p = 0..kc-1 in order with the same multiply-add, whichever kernel
 /// (4 rows or 1 row) covers it, which is what makes results independent of how rows are split over threads.
 /// </summary>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using SharpAttention.Kernels.Threading;
 
 namespace SharpAttention.Kernels.Losses;
 
@@ -8,13 +9,43 @@ namespace SharpAttention.Kernels.Losses;
 ///   loss = (1−t)·x + max(−x, 0) + log(1 + exp(−|x|)),
 /// which equals the stable form max(x, 0) − x·t + log(1 + exp(−|x|)) for finite x, and like PyTorch gives +Inf rather
 /// than NaN at x = +Inf, t &lt; 1. Gradients: dloss/dx = sigmoid(x) − t, dloss/dt = −x.
-/// Vectorised with TensorPrimitives in chunks through a stack buffer.
+/// Vectorised with TensorPrimitives in chunks through a stack buffer; fixed-size chunks of elements are shared over
+/// the thread team (elementwise, so the same bits for any thread count).
 /// </summary>
 internal static class BceWithLogitsKernel
 {
     const int Chunk = 256;
 
-    public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> target, Span<T> loss) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> target, Span<T> loss) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ChunkedFor.For(x.Length, 16, new Body<T>(x, target, default, loss, default, default));
+
+    // grad: upstream gradient per element, or one value for every element
+    // dx: (sigmoid(x) − t)·grad and dt: −x·grad, each skipped when its span is empty
+    public static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> target, ReadOnlySpan<T> grad, Span<T> dx, Span<T> dt)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ChunkedFor.For(x.Length, 16, new Body<T>(x, target, grad, default, dx, dt));
+
+    /// <summary>A chunk of the forward (loss non-empty) or of the backward.</summary>
+    readonly ref struct Body<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> target, ReadOnlySpan<T> grad, Span<T> loss, Span<T> dx, Span<T> dt)
+        : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        readonly ReadOnlySpan<T> x = x, target = target, grad = grad;
+        readonly Span<T> loss = loss, dx = dx, dt = dt;
+
+        public void Run(int lo, int hi)
+        {
+            if (!loss.IsEmpty)
+            {
+                ForwardChunk(x[lo..hi], target[lo..hi], loss[lo..hi]);
+                return;
+            }
+            var g = grad.Length == 1 ? grad : grad[lo..hi];
+            if (!dx.IsEmpty) BackwardInput(x[lo..hi], target[lo..hi], g, dx[lo..hi]);
+            if (!dt.IsEmpty) BackwardTarget(x[lo..hi], g, dt[lo..hi]);
+        }
+    }
+
+    static void ForwardChunk<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> target, Span<T> loss) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> buf = stackalloc T[Chunk];
         for (int k = 0; k < x.Length; k += Chunk)
@@ -38,7 +69,7 @@ internal static class BceWithLogitsKernel
 
     // grad: upstream gradient per element, or one value for every element
     // dx: (sigmoid(x) − t)·grad
-    public static void BackwardInput<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> target, ReadOnlySpan<T> grad, Span<T> dx)
+    static void BackwardInput<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> target, ReadOnlySpan<T> grad, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.IsEmpty) return;   // TensorPrimitives.Sigmoid rejects empty spans
@@ -50,7 +81,7 @@ internal static class BceWithLogitsKernel
 
     // grad: upstream gradient per element, or one value for every element
     // dt: −x·grad
-    public static void BackwardTarget<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> grad, Span<T> dt) where T : unmanaged, IFloatingPointIeee754<T>
+    static void BackwardTarget<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> grad, Span<T> dt) where T : unmanaged, IFloatingPointIeee754<T>
     {
         TensorPrimitives.Negate<T>(x, dt);
         if (grad.Length == 1) TensorPrimitives.Multiply<T>(dt, grad[0], dt);

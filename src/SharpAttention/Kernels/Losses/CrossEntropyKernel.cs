@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using SharpAttention.Kernels.Simd;
+using SharpAttention.Kernels.Threading;
 
 namespace SharpAttention.Kernels.Losses;
 
@@ -12,6 +14,7 @@ namespace SharpAttention.Kernels.Losses;
 /// Forward keeps only each row's logsumexp; backward recomputes p from the logits, so no (rows, C) probability
 /// tensor is kept between the passes. Rows whose target is ignoreIndex get loss 0 and gradient 0 and are not read.
 /// Targets must already be validated (0 ≤ t &lt; C). An empty weight span means every weight is 1.
+/// Rows are independent and shared over the thread team, so results are the same for any thread count.
 /// </summary>
 internal static class CrossEntropyKernel
 {
@@ -23,6 +26,41 @@ internal static class CrossEntropyKernel
     // loss: (rows) per-row loss
     // lse: (rows) per-row logsumexp, saved for Backward
     public static void Forward<T>(ReadOnlySpan<T> logits, int classes, ReadOnlySpan<long> target, long ignoreIndex,
+        ReadOnlySpan<T> weight, T smoothing, Span<T> loss, Span<T> lse) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ParallelFor.For(target.Length, (long)classes * 16, new ForwardBody<T>(logits, classes, target, ignoreIndex, weight, smoothing, loss, lse));
+
+    // rowGrad: upstream gradient per row (rows), or one value for every row
+    // dlogits: (rows, classes) gradient, overwritten
+    public static void Backward<T>(ReadOnlySpan<T> logits, int classes, ReadOnlySpan<long> target, long ignoreIndex,
+        ReadOnlySpan<T> weight, T smoothing, ReadOnlySpan<T> lse, ReadOnlySpan<T> rowGrad, Span<T> dlogits)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ParallelFor.For(target.Length, (long)classes * 16, new BackwardBody<T>(logits, classes, target, ignoreIndex, weight, smoothing, lse, rowGrad, dlogits));
+
+    readonly ref struct ForwardBody<T>(ReadOnlySpan<T> logits, int classes, ReadOnlySpan<long> target, long ignoreIndex,
+        ReadOnlySpan<T> weight, T smoothing, Span<T> loss, Span<T> lse) : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        readonly ReadOnlySpan<T> logits = logits, weight = weight;
+        readonly ReadOnlySpan<long> target = target;
+        readonly Span<T> loss = loss, lse = lse;
+
+        public void Run(int lo, int hi) =>
+            ForwardRows(logits.Slice(lo * classes, (hi - lo) * classes), classes, target[lo..hi], ignoreIndex, weight, smoothing, loss[lo..hi], lse[lo..hi]);
+    }
+
+    readonly ref struct BackwardBody<T>(ReadOnlySpan<T> logits, int classes, ReadOnlySpan<long> target, long ignoreIndex,
+        ReadOnlySpan<T> weight, T smoothing, ReadOnlySpan<T> lse, ReadOnlySpan<T> rowGrad, Span<T> dlogits) : IRangeBody
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        readonly ReadOnlySpan<T> logits = logits, weight = weight, lse = lse, rowGrad = rowGrad;
+        readonly ReadOnlySpan<long> target = target;
+        readonly Span<T> dlogits = dlogits;
+
+        public void Run(int lo, int hi) =>
+            BackwardRows(logits.Slice(lo * classes, (hi - lo) * classes), classes, target[lo..hi], ignoreIndex, weight, smoothing, lse[lo..hi],
+                         rowGrad.Length == 1 ? rowGrad : rowGrad[lo..hi], dlogits.Slice(lo * classes, (hi - lo) * classes));
+    }
+
+    static void ForwardRows<T>(ReadOnlySpan<T> logits, int classes, ReadOnlySpan<long> target, long ignoreIndex,
         ReadOnlySpan<T> weight, T smoothing, Span<T> loss, Span<T> lse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T c = T.CreateChecked(classes);
@@ -61,9 +99,7 @@ internal static class CrossEntropyKernel
         }
     }
 
-    // rowGrad: upstream gradient per row (rows), or one value for every row
-    // dlogits: (rows, classes) gradient, overwritten
-    public static void Backward<T>(ReadOnlySpan<T> logits, int classes, ReadOnlySpan<long> target, long ignoreIndex,
+    static void BackwardRows<T>(ReadOnlySpan<T> logits, int classes, ReadOnlySpan<long> target, long ignoreIndex,
         ReadOnlySpan<T> weight, T smoothing, ReadOnlySpan<T> lse, ReadOnlySpan<T> rowGrad, Span<T> dlogits)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -81,12 +117,11 @@ internal static class CrossEntropyKernel
             }
             T g = rowGrad.Length == 1 ? rowGrad[0] : rowGrad[r];
             T wt = weight.IsEmpty ? T.One : weight[(int)t];
-            TensorPrimitives.Subtract(logits.Slice(r * classes, classes), lse[r], d);
-            TensorPrimitives.Exp<T>(d, d);                                             // p
-            // d = g·[(1−ε)·w_t + ε·W/C]·p − g·(ε/C)·w − g·(1−ε)·w_t·onehot(t)
+            // d = g·[(1−ε)·w_t + ε·W/C]·p − g·(ε/C)·w − g·(1−ε)·w_t·onehot(t), p = exp(x − lse): the first term in one pass
             T a = g * (keep * wt + smoothing * weightTotal / c);
             T b = -g * smoothing / c;
-            TensorPrimitives.Multiply<T>(d, a, d);
+            var exp = new ExpShifted<T>(logits.Slice(r * classes, classes), lse[r], a, d);
+            SimdLoop.Map<ExpShifted<T>, T>(ref exp, 0, classes);
             if (smoothing != T.Zero)
             {
                 if (weight.IsEmpty) TensorPrimitives.Add<T>(d, b, d);

@@ -20,6 +20,7 @@ internal static class PointwiseReference
     public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
     public static double Abs(double x) => Math.Abs(x);
     public static double Relu(double x) => double.IsNaN(x) ? x : x > 0 ? x : 0;
+    public static double ReluGrad(double x) => x > 0 ? 1 : 0;
     public static double Sign(double x) => x > 0 ? 1 : x < 0 ? -1 : 0;
 
     /// <summary>Φ(x), the standard normal CDF.</summary>

@@ -6,13 +6,15 @@ using System.Runtime.Intrinsics;
 namespace SharpAttention.Kernels.Simd;
 
 /// <summary>
-/// A fused activation f with its derivative f′: a double scalar form (the Float64 path and the fallback) and
-/// Vector256/Vector512 float forms (the Float32 path). TensorPrimitives has no GELU or SiLU, so these are ours.
+/// A fused activation f with its derivative f′: a double scalar form (the Float64 path and the scalar Float32 path)
+/// and Vector128/256/512 float forms. TensorPrimitives has no GELU or SiLU, so these are ours.
 /// </summary>
 internal interface IActivationOp
 {
     static abstract double Forward(double x);
     static abstract double Derivative(double x);
+    static abstract Vector128<float> Forward(Vector128<float> x);
+    static abstract Vector128<float> Derivative(Vector128<float> x);
     static abstract Vector256<float> Forward(Vector256<float> x);
     static abstract Vector256<float> Derivative(Vector256<float> x);
     static abstract Vector512<float> Forward(Vector512<float> x);
@@ -20,9 +22,11 @@ internal interface IActivationOp
 }
 
 /// <summary>
-/// Drivers for <see cref="IActivationOp"/>: y = f(x) and dx = dy·f′(x). Float spans take the widest accelerated
-/// vector; the tail is padded into one stack vector, so every element goes through the same vector code whatever
-/// its position (results do not depend on the length) and in-place calls (x and y the same span) are safe.
+/// Drivers for <see cref="IActivationOp"/>: y = f(x) and dx = dy·f′(x). Float spans take the widest width
+/// <see cref="SimdWidth.Current"/> allows; the tail is padded into one stack vector of that width, so every element
+/// goes through the same vector code whatever its position (results do not depend on the length or on how a caller
+/// cuts the span into chunks) and in-place calls (x and y the same span) are safe. These are single-thread kernels;
+/// <see cref="Elementwise"/> shares large spans over the thread team.
 /// </summary>
 internal static class Activation
 {
@@ -33,8 +37,10 @@ internal static class Activation
         {
             var xf = MemoryMarshal.Cast<T, float>(x);
             var yf = MemoryMarshal.Cast<T, float>(y);
-            if (Vector512.IsHardwareAccelerated) Forward512<TOp>(xf, yf);
-            else if (Vector256.IsHardwareAccelerated) Forward256<TOp>(xf, yf);
+            int width = SimdWidth.Current;
+            if (Vector512.IsHardwareAccelerated && width >= 512) Forward512<TOp>(xf, yf);
+            else if (Vector256.IsHardwareAccelerated && width >= 256) Forward256<TOp>(xf, yf);
+            else if (Vector128.IsHardwareAccelerated && width >= 128) Forward128<TOp>(xf, yf);
             else
                 for (int i = 0; i < xf.Length; i++) yf[i] = (float)TOp.Forward(xf[i]);
         }
@@ -55,8 +61,10 @@ internal static class Activation
             var xf = MemoryMarshal.Cast<T, float>(x);
             var gf = MemoryMarshal.Cast<T, float>(dy);
             var df = MemoryMarshal.Cast<T, float>(dx);
-            if (Vector512.IsHardwareAccelerated) Backward512<TOp>(xf, gf, df);
-            else if (Vector256.IsHardwareAccelerated) Backward256<TOp>(xf, gf, df);
+            int width = SimdWidth.Current;
+            if (Vector512.IsHardwareAccelerated && width >= 512) Backward512<TOp>(xf, gf, df);
+            else if (Vector256.IsHardwareAccelerated && width >= 256) Backward256<TOp>(xf, gf, df);
+            else if (Vector128.IsHardwareAccelerated && width >= 128) Backward128<TOp>(xf, gf, df);
             else
                 for (int i = 0; i < xf.Length; i++) df[i] = gf[i] * (float)TOp.Derivative(xf[i]);
         }
@@ -69,7 +77,7 @@ internal static class Activation
         }
     }
 
-    internal static void Forward512<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : IActivationOp
+    static void Forward512<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : IActivationOp
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(y);
@@ -83,7 +91,7 @@ internal static class Activation
         buf[..(n - i)].CopyTo(y[i..]);
     }
 
-    internal static void Forward256<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : IActivationOp
+    static void Forward256<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : IActivationOp
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(y);
@@ -97,7 +105,21 @@ internal static class Activation
         buf[..(n - i)].CopyTo(y[i..]);
     }
 
-    internal static void Backward512<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) where TOp : IActivationOp
+    static void Forward128<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : IActivationOp
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, w = Vector128<float>.Count, i = 0;
+        for (; i <= n - w; i += w)
+            TOp.Forward(Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        if (i == n) return;
+        Span<float> buf = stackalloc float[w];
+        Pad(x[i..], buf);
+        TOp.Forward(Vector128.Create<float>(buf)).CopyTo(buf);
+        buf[..(n - i)].CopyTo(y[i..]);
+    }
+
+    static void Backward512<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) where TOp : IActivationOp
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float gr = ref MemoryMarshal.GetReference(dy);
@@ -113,7 +135,7 @@ internal static class Activation
         bx[..(n - i)].CopyTo(dx[i..]);
     }
 
-    internal static void Backward256<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) where TOp : IActivationOp
+    static void Backward256<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) where TOp : IActivationOp
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float gr = ref MemoryMarshal.GetReference(dy);
@@ -126,6 +148,22 @@ internal static class Activation
         Pad(x[i..], bx);
         Pad(dy[i..], bg);
         (Vector256.Create<float>(bg) * TOp.Derivative(Vector256.Create<float>(bx))).CopyTo(bx);
+        bx[..(n - i)].CopyTo(dx[i..]);
+    }
+
+    static void Backward128<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) where TOp : IActivationOp
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float gr = ref MemoryMarshal.GetReference(dy);
+        ref float dr = ref MemoryMarshal.GetReference(dx);
+        int n = x.Length, w = Vector128<float>.Count, i = 0;
+        for (; i <= n - w; i += w)
+            (Vector128.LoadUnsafe(ref gr, (nuint)i) * TOp.Derivative(Vector128.LoadUnsafe(ref xr, (nuint)i))).StoreUnsafe(ref dr, (nuint)i);
+        if (i == n) return;
+        Span<float> bx = stackalloc float[w], bg = stackalloc float[w];
+        Pad(x[i..], bx);
+        Pad(dy[i..], bg);
+        (Vector128.Create<float>(bg) * TOp.Derivative(Vector128.Create<float>(bx))).CopyTo(bx);
         bx[..(n - i)].CopyTo(dx[i..]);
     }
 

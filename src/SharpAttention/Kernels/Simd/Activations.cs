@@ -3,8 +3,8 @@ using System.Runtime.Intrinsics;
 
 namespace SharpAttention.Kernels.Simd;
 
-// GELU (both of PyTorch's forms), SiLU and an accurate tanh as activation operators: forward and exact derivative.
-// Each is also an IUnaryOp, so Unary.Compute runs its forward.
+// GELU (both of PyTorch's forms), SiLU, an accurate tanh and ReLU as activation operators: forward and exact
+// derivative at every width. All but ReLU are also IUnaryOps, so Unary.Compute runs their forward.
 
 /// <summary>GELU, exact form: x·Φ(x) with Φ(x) = ½·erfc(−x/√2) (Hendrycks &amp; Gimpel 2016; torch gelu approximate='none').
 /// f′(x) = Φ(x) + x·φ(x), φ the standard normal density. Φ is taken from erfc rather than 1 + erf so that
@@ -21,6 +21,11 @@ internal readonly struct GeluOp : IActivationOp, IUnaryOp
     public static double Derivative(double x) =>
         0.5 * SpecialFunctions.Erfc(-x * InvSqrt2) + x * InvSqrt2Pi * Math.Exp(-0.5 * x * x);
 
+    public static Vector128<float> Forward(Vector128<float> x) => x * Cdf(x);
+
+    public static Vector128<float> Derivative(Vector128<float> x) =>
+        Cdf(x) + x * (float)InvSqrt2Pi * Vector128.Exp(-0.5f * x * x);
+
     public static Vector256<float> Forward(Vector256<float> x) => x * Cdf(x);
 
     public static Vector256<float> Derivative(Vector256<float> x) =>
@@ -32,6 +37,12 @@ internal readonly struct GeluOp : IActivationOp, IUnaryOp
         Cdf(x) + x * (float)InvSqrt2Pi * Vector512.Exp(-0.5f * x * x);
 
     /// <summary>Φ(x): ½·erfc(|x|/√2) for x &lt; 0, else 1 − ½·erfc(|x|/√2). NaN stays NaN (it fails x &lt; 0).</summary>
+    static Vector128<float> Cdf(Vector128<float> x)
+    {
+        var c = HalfErfc(Vector128.Abs(x) * (float)InvSqrt2);
+        return Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), c, Vector128<float>.One - c);
+    }
+
     static Vector256<float> Cdf(Vector256<float> x)
     {
         var c = HalfErfc(Vector256.Abs(x) * (float)InvSqrt2);
@@ -48,6 +59,21 @@ internal readonly struct GeluOp : IActivationOp, IUnaryOp
     // below 1.2e-7 for all z ≥ 0 (Press et al., Numerical Recipes, 2nd ed., §6.2). P's coefficients, t⁰ first:
     const float P0 = -1.26551223f, P1 = 1.00002368f, P2 = 0.37409196f, P3 = 0.09678418f, P4 = -0.18628806f,
         P5 = 0.27886807f, P6 = -1.13520398f, P7 = 1.48851587f, P8 = -0.82215223f, P9 = 0.17087277f;
+
+    static Vector128<float> HalfErfc(Vector128<float> z)
+    {
+        var t = Vector128<float>.One / (Vector128<float>.One + 0.5f * z);
+        var p = Vector128.MultiplyAddEstimate(Vector128.Create(P9), t, Vector128.Create(P8));
+        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P7));
+        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P6));
+        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P5));
+        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P4));
+        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P3));
+        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P2));
+        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P1));
+        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P0));
+        return 0.5f * t * Vector128.Exp(p - z * z);
+    }
 
     static Vector256<float> HalfErfc(Vector256<float> z)
     {
@@ -98,6 +124,14 @@ internal readonly struct GeluTanhOp : IActivationOp, IUnaryOp
         return s + x * s * (1 - s) * (2 * K) * (1 + 3 * A * x * x);
     }
 
+    public static Vector128<float> Forward(Vector128<float> x) => x * S(x);
+
+    public static Vector128<float> Derivative(Vector128<float> x)
+    {
+        var s = S(x);
+        return s + x * s * (Vector128<float>.One - s) * (float)(2 * K) * (Vector128<float>.One + (float)(3 * A) * x * x);
+    }
+
     public static Vector256<float> Forward(Vector256<float> x) => x * S(x);
 
     public static Vector256<float> Derivative(Vector256<float> x)
@@ -115,6 +149,9 @@ internal readonly struct GeluTanhOp : IActivationOp, IUnaryOp
     }
 
     /// <summary>σ(2u) = 1/(1 + e^(−2u)); e^(−2u) overflowing to ∞ gives the correct limit 0.</summary>
+    static Vector128<float> S(Vector128<float> x) =>
+        Vector128<float>.One / (Vector128<float>.One + Vector128.Exp((float)(-2 * K) * (x + (float)A * x * x * x)));
+
     static Vector256<float> S(Vector256<float> x) =>
         Vector256<float>.One / (Vector256<float>.One + Vector256.Exp((float)(-2 * K) * (x + (float)A * x * x * x)));
 
@@ -134,6 +171,14 @@ internal readonly struct SiluOp : IActivationOp, IUnaryOp
     {
         double s = 1 / (1 + Math.Exp(-x));
         return s * (1 + x * (1 - s));
+    }
+
+    public static Vector128<float> Forward(Vector128<float> x) => x / (Vector128<float>.One + Vector128.Exp(-x));
+
+    public static Vector128<float> Derivative(Vector128<float> x)
+    {
+        var s = Vector128<float>.One / (Vector128<float>.One + Vector128.Exp(-x));
+        return s * (Vector128<float>.One + x * (Vector128<float>.One - s));
     }
 
     public static Vector256<float> Forward(Vector256<float> x) => x / (Vector256<float>.One + Vector256.Exp(-x));
@@ -172,6 +217,19 @@ internal readonly struct TanhOp : IActivationOp, IUnaryOp
         return 1 - t * t;
     }
 
+    public static Vector128<float> Forward(Vector128<float> x)
+    {
+        var (lo, hi) = Vector128.Widen(x);
+        var t = Vector128.Narrow(Wide(lo), Wide(hi));
+        return Vector128.ConditionalSelect(Vector128.LessThan(Vector128.Abs(x), Vector128.Create(Tiny)), x, t);
+    }
+
+    public static Vector128<float> Derivative(Vector128<float> x)
+    {
+        var t = Forward(x);
+        return Vector128<float>.One - t * t;
+    }
+
     public static Vector256<float> Forward(Vector256<float> x)
     {
         var (lo, hi) = Vector256.Widen(x);
@@ -199,9 +257,26 @@ internal readonly struct TanhOp : IActivationOp, IUnaryOp
     }
 
     // 1 − 2/(e^(2x) + 1): e^(2x) = ∞ gives 1 and e^(2x) = 0 gives −1, so no overflow case; NaN stays NaN.
+    static Vector128<double> Wide(Vector128<double> x) =>
+        Vector128<double>.One - Vector128.Create(2.0) / (Vector128.Exp(x + x) + Vector128<double>.One);
+
     static Vector256<double> Wide(Vector256<double> x) =>
         Vector256<double>.One - Vector256.Create(2.0) / (Vector256.Exp(x + x) + Vector256<double>.One);
 
     static Vector512<double> Wide(Vector512<double> x) =>
         Vector512<double>.One - Vector512.Create(2.0) / (Vector512.Exp(x + x) + Vector512<double>.One);
+}
+
+/// <summary>ReLU as an activation operator, for the fused bias + activation kernel: max(x, 0) with NaN kept (IEEE
+/// maximum, as torch.relu), f′(x) = 1 for x &gt; 0 else 0 (0 at NaN, as torch's threshold backward gives).</summary>
+internal readonly struct ReluActivationOp : IActivationOp
+{
+    public static double Forward(double x) => double.IsNaN(x) ? x : Math.Max(x, 0);
+    public static double Derivative(double x) => x > 0 ? 1 : 0;
+    public static Vector128<float> Forward(Vector128<float> x) => Vector128.Max(x, Vector128<float>.Zero);
+    public static Vector128<float> Derivative(Vector128<float> x) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), Vector128<float>.One, Vector128<float>.Zero);
+    public static Vector256<float> Forward(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+    public static Vector256<float> Derivative(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, Vector256<float>.Zero);
+    public static Vector512<float> Forward(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
+    public static Vector512<float> Derivative(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512<float>.Zero);
 }

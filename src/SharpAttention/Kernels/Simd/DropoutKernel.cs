@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using SharpAttention.Kernels.Threading;
 
 namespace SharpAttention.Kernels.Simd;
 
@@ -11,6 +12,7 @@ namespace SharpAttention.Kernels.Simd;
 /// Dropped elements are x·0 rather than 0 so NaN and ±Inf inputs give NaN, as PyTorch's x·mask does; kept elements
 /// are divided rather than multiplied by a rounded 1/q so they equal x / q exactly.
 /// The mask is one bool per element (a quarter of a float32 mask's memory); SIMD lanes widen it to T-sized masks.
+/// Fixed chunks of elements are shared over the thread team.
 /// </summary>
 internal static class DropoutKernel
 {
@@ -19,8 +21,23 @@ internal static class DropoutKernel
     {
         if (keep.Length != x.Length || y.Length != x.Length)
             throw new ArgumentException($"dropout kernel: lengths differ (x {x.Length}, keep {keep.Length}, y {y.Length})");
+        ChunkedFor.For(x.Length, 2, new Chunk<T>(x, keep, keepProb, y));
+    }
+
+    readonly ref struct Chunk<T>(ReadOnlySpan<T> x, ReadOnlySpan<bool> keep, T keepProb, Span<T> y) : IRangeBody
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        readonly ReadOnlySpan<T> x = x;
+        readonly ReadOnlySpan<bool> keep = keep;
+        readonly Span<T> y = y;
+
+        public void Run(int start, int end) => ApplyChunk(x[start..end], keep[start..end], keepProb, y[start..end]);
+    }
+
+    static void ApplyChunk<T>(ReadOnlySpan<T> x, ReadOnlySpan<bool> keep, T keepProb, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int n = x.Length, i = 0;
-        if (Vector256.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+        if (Vector256.IsHardwareAccelerated && SimdWidth.Current >= 256 && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
         {
             ref T xr = ref MemoryMarshal.GetReference(x);
             ref T yr = ref MemoryMarshal.GetReference(y);

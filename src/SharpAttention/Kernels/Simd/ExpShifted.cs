@@ -1,0 +1,25 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace SharpAttention.Kernels.Simd;
+
+/// <summary>y = exp(x − shift)·scale: the exponentials of a max- or logsumexp-shifted row that softmax and the
+/// cross-entropy gradient are built from, in one pass (operator struct for <see cref="SimdLoop.Map"/>).</summary>
+internal ref struct ExpShifted<T>(ReadOnlySpan<T> x, T shift, T scale, Span<T> y) : IMapStep where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly ref T x = ref MemoryMarshal.GetReference(x);
+    readonly ref T y = ref MemoryMarshal.GetReference(y);
+
+    public void Step512(int i) =>
+        (VectorMath.Exp(Vector512.LoadUnsafe(ref x, (nuint)i) - Vector512.Create(shift)) * Vector512.Create(scale)).StoreUnsafe(ref y, (nuint)i);
+
+    public void Step256(int i) =>
+        (VectorMath.Exp(Vector256.LoadUnsafe(ref x, (nuint)i) - Vector256.Create(shift)) * Vector256.Create(scale)).StoreUnsafe(ref y, (nuint)i);
+
+    public void Step128(int i) =>
+        (VectorMath.Exp(Vector128.LoadUnsafe(ref x, (nuint)i) - Vector128.Create(shift)) * Vector128.Create(scale)).StoreUnsafe(ref y, (nuint)i);
+
+    public void Step1(int i) => Unsafe.Add(ref y, i) = T.Exp(Unsafe.Add(ref x, i) - shift) * scale;
+}

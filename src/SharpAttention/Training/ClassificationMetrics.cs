@@ -1,0 +1,120 @@
+using SharpAttention.Tensors;
+
+namespace SharpAttention.Training;
+
+/// <summary>
+/// Streaming classification metrics over any number of batches: accuracy and per-class / macro / micro precision,
+/// recall and F1 from a confusion matrix (rows = target class, columns = predicted class). Targets equal to
+/// <c>ignoreIndex</c> (padding) are not counted, as in cross_entropy. Also serves token accuracy for tagging and
+/// sequence models (predictions and targets of any matching shape).
+/// </summary>
+public sealed class ClassificationMetrics(int numClasses, long ignoreIndex = -100)
+{
+    readonly long[,] confusion = new long[
+        numClasses > 0 ? numClasses : throw new ArgumentOutOfRangeException(nameof(numClasses), $"metrics: need at least one class, got {numClasses}"),
+        numClasses];
+
+    public int NumClasses { get; } = numClasses;
+
+    /// <summary>Counted examples (or tokens).</summary>
+    public long Count { get; private set; }
+
+    /// <summary>Adds a batch of logits (..., C) — the prediction is the arg-max — against int64 targets (...).</summary>
+    public void UpdateFromLogits(Tensor logits, Tensor targets)
+    {
+        if (logits.Dim < 1 || logits.Shape[^1] != NumClasses)
+            throw new ArgumentException($"metrics: logits of shape {ShapeUtil.Format(logits.Shape)} do not end in the {NumClasses} classes");
+        Update(logits.Detach().ArgMax(-1), targets);
+    }
+
+    /// <summary>Adds a batch of predicted classes against targets of the same shape (int64).</summary>
+    public void Update(Tensor predictions, Tensor targets)
+    {
+        if (!ShapeUtil.SameShape(predictions.Shape, targets.Shape))
+            throw new ArgumentException($"metrics: predictions {ShapeUtil.Format(predictions.Shape)} and targets {ShapeUtil.Format(targets.Shape)} differ in shape");
+        Update(predictions.ToInt64Array(), targets.ToInt64Array());
+    }
+
+    /// <summary>Adds predicted classes against targets.</summary>
+    public void Update(ReadOnlySpan<long> predictions, ReadOnlySpan<long> targets)
+    {
+        if (predictions.Length != targets.Length)
+            throw new ArgumentException($"metrics: {predictions.Length} predictions for {targets.Length} targets");
+        for (int i = 0; i < targets.Length; i++)
+        {
+            long t = targets[i], p = predictions[i];
+            if (t == ignoreIndex) continue;
+            if ((ulong)t >= (ulong)NumClasses) throw new ArgumentException($"metrics: target {t} at position {i} is not a class in [0, {NumClasses})");
+            if ((ulong)p >= (ulong)NumClasses) throw new ArgumentException($"metrics: prediction {p} at position {i} is not a class in [0, {NumClasses})");
+            confusion[t, p]++;
+            Count++;
+        }
+    }
+
+    public long Confusion(int target, int predicted) => confusion[target, predicted];
+
+    /// <summary>Correct / counted (0 when nothing was counted).</summary>
+    public double Accuracy
+    {
+        get
+        {
+            long correct = 0;
+            for (int c = 0; c < NumClasses; c++) correct += confusion[c, c];
+            return Count == 0 ? 0 : (double)correct / Count;
+        }
+    }
+
+    /// <summary>TP / (TP + FP) for one class; 0 when the class was never predicted (scikit-learn's zero_division=0).</summary>
+    public double Precision(int c) => Ratio(confusion[c, c], Column(c));
+
+    /// <summary>TP / (TP + FN) for one class; 0 when the class never occurs.</summary>
+    public double Recall(int c) => Ratio(confusion[c, c], Row(c));
+
+    public double F1(int c)
+    {
+        double p = Precision(c), r = Recall(c);
+        return p + r == 0 ? 0 : 2 * p * r / (p + r);
+    }
+
+    /// <summary>Unweighted mean of the per-class F1 over classes that occur or are predicted.</summary>
+    public double MacroF1
+    {
+        get
+        {
+            double sum = 0;
+            int n = 0;
+            for (int c = 0; c < NumClasses; c++)
+                if (Row(c) + Column(c) > 0)
+                {
+                    sum += F1(c);
+                    n++;
+                }
+            return n == 0 ? 0 : sum / n;
+        }
+    }
+
+    /// <summary>F1 of the pooled counts; equals accuracy for single-label classification.</summary>
+    public double MicroF1 => Accuracy;
+
+    public void Reset()
+    {
+        Array.Clear(confusion);
+        Count = 0;
+    }
+
+    long Row(int c)
+    {
+        long s = 0;
+        for (int j = 0; j < NumClasses; j++) s += confusion[c, j];
+        return s;
+    }
+
+    long Column(int c)
+    {
+        long s = 0;
+        for (int i = 0; i < NumClasses; i++) s += confusion[i, c];
+        return s;
+    }
+
+    static double Ratio(long a, long b) => b == 0 ? 0 : (double)a / b;
+}

@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using SharpAttention.Autograd;
+using SharpAttention.NN;
+using SharpAttention.Optim;
+using SharpAttention.Optim.Schedules;
+using SharpAttention.Tensors;
+
+namespace SharpAttention.Training;
+
+/// <summary>
+/// A model-agnostic training loop: the caller supplies the batches of each epoch and a function from a batch to its
+/// loss; the trainer does the rest — gradient accumulation, clipping, optimizer and schedule steps, evaluation
+/// after epochs, best-checkpoint keeping, early stopping, metrics files, and bit-exact resumption. It knows
+/// nothing about Transformers (minGPT's trainer split). Same seed and thread count ⇒ bit-identical losses.
+/// </summary>
+public sealed class Trainer(TrainerOptions options)
+{
+    readonly TrainerOptions options = Validate(options);
+
+    /// <summary>After every <see cref="TrainerOptions.LogEvery"/>-th optimizer step.</summary>
+    public event Action<StepEvent>? StepCompleted;
+
+    /// <summary>After each evaluation.</summary>
+    public event Action<EvaluationEvent>? Evaluated;
+
+    /// <summary>Before each epoch's first batch (also a resumed epoch).</summary>
+    public event Action<int>? EpochStarted;
+
+    /// <summary>
+    /// Trains <paramref name="model"/>. <paramref name="batches"/> gives an epoch's batches and must give the same
+    /// ones for the same epoch (e.g. <c>loader.Epoch</c> over a seeded sampler) — resuming relies on it.
+    /// <paramref name="loss"/> runs the model on a batch (in training mode) and returns the scalar loss.
+    /// <paramref name="evaluate"/>, if given, runs in eval mode without gradients and returns named metrics
+    /// (<see cref="TrainerOptions.BestMetric"/> must be among them). <paramref name="generators"/> names any
+    /// generator besides <see cref="Generator.Default"/> whose state the run depends on.
+    /// </summary>
+    public TrainingResult Fit<TBatch>(Module model, Optimizer optimizer, LRScheduler? scheduler,
+                                      Func<int, IEnumerable<TBatch>> batches, Func<TBatch, BatchLoss> loss,
+                                      Func<IReadOnlyDictionary<string, double>>? evaluate = null,
+                                      IReadOnlyDictionary<string, Generator>? generators = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(loss);
+        var run = new TrainingRun(model, optimizer, scheduler, generators, options);
+        if (options.ResumeFrom is { } resume) run.Resume(resume);
+        else Generator.ManualSeed(options.Seed);
+        using var log = options.MetricsFile is { } file ? new MetricsLog(file, append: options.ResumeFrom != null) : null;
+        var parameters = model.Parameters().ToArray();
+        var clock = Stopwatch.StartNew();
+        var losses = new List<double>();
+        bool stoppedEarly = false;
+
+        for (int epoch = run.Epoch; epoch < options.Epochs && !run.Done && !stoppedEarly; epoch++)
+        {
+            run.Epoch = epoch;
+            EpochStarted?.Invoke(epoch);
+            model.Train();
+            var pending = new Accumulation(options.ReleaseStepTensors);
+            int index = 0;
+            bool midEpoch = false;
+            try
+            {
+                foreach (var batch in batches(epoch))
+                {
+                    if (index++ < run.SkipBatches) continue;
+                    pending.Add(loss(batch), options.GradientAccumulation, run.Step, epoch);
+                    if (pending.Count < options.GradientAccumulation) continue;
+                    Step(run, pending, parameters, clock, log, losses, batchInEpoch: index);
+                    pending = new Accumulation(options.ReleaseStepTensors);
+                    if (run.Done)
+                    {
+                        midEpoch = true;
+                        break;
+                    }
+                }
+                // A last, smaller accumulation still makes a step, so no batch of the epoch is wasted.
+                if (!midEpoch && pending.Count > 0) Step(run, pending, parameters, clock, log, losses, batchInEpoch: index);
+            }
+            finally
+            {
+                pending.Dispose();
+            }
+            run.SkipBatches = 0;
+
+            bool evaluateNow = evaluate != null && (run.Done || (epoch + 1) % options.EvaluateEvery == 0 || epoch + 1 == options.Epochs);
+            if (evaluateNow)
+            {
+                var metrics = Evaluate(model, evaluate!);
+                bool best = run.Offer(metrics, options);
+                if (best && options.CheckpointDir != null)
+                    run.Save(Path.Combine(options.CheckpointDir, "best.safetensors"), midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
+                stoppedEarly = options.EarlyStoppingPatience is { } patience && run.BadEvaluations >= patience;
+                log?.Write([new("kind", "eval"), new("step", run.Step), new("epoch", epoch),
+                            .. metrics.Select(kv => new KeyValuePair<string, object>(kv.Key, kv.Value)),
+                            new("is_best", best), new("elapsed_s", clock.Elapsed.TotalSeconds)]);
+                Evaluated?.Invoke(new EvaluationEvent(run.Step, epoch, metrics, best, clock.Elapsed));
+            }
+            // Where to pick up: the next epoch, or the rest of this one after a MaxSteps stop.
+            if (options.CheckpointDir != null)
+                run.Save(Path.Combine(options.CheckpointDir, "last.safetensors"), midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
+        }
+        string? bestPath = options.CheckpointDir != null && run.BestValue != null ? Path.Combine(options.CheckpointDir, "best.safetensors") : null;
+        return new TrainingResult(run.Step, Math.Min(options.Epochs, run.Epoch + 1), run.BestValue, bestPath, stoppedEarly, losses);
+    }
+
+    void Step(TrainingRun run, Accumulation pending, Tensor[] parameters, Stopwatch clock, MetricsLog? log, List<double> losses, int batchInEpoch)
+    {
+        double norm, lr;
+        using (pending)
+        {
+            norm = options.ClipGradNorm is { } max ? GradClip.ClipGradNorm_(parameters, max) : GradClip.GradNorm(parameters);
+            lr = run.Optimizer.LearningRate;
+            run.Optimizer.Step();
+            run.Optimizer.ZeroGrad();
+        }
+        run.Scheduler?.Step();
+        run.Step++;
+        double meanLoss = pending.LossSum / pending.Count;
+        losses.Add(meanLoss);
+        double seconds = pending.Clock.Elapsed.TotalSeconds;
+        var e = new StepEvent(run.Step, run.Epoch, meanLoss, lr, norm, pending.Tokens, seconds > 0 ? pending.Tokens / seconds : 0, clock.Elapsed);
+        if (run.Step % options.LogEvery == 0)
+        {
+            log?.Write([new("kind", "step"), new("step", e.Step), new("epoch", e.Epoch), new("loss", e.Loss), new("lr", e.LearningRate),
+                        new("grad_norm", e.GradNorm), new("tokens", e.Tokens), new("tokens_per_s", e.TokensPerSecond),
+                        new("elapsed_s", e.Elapsed.TotalSeconds)]);
+            StepCompleted?.Invoke(e);
+        }
+        if (options.CheckpointDir != null && options.CheckpointEvery is { } every && run.Step % every == 0)
+            run.Save(Path.Combine(options.CheckpointDir, "last.safetensors"), run.Epoch, batchInEpoch);
+        if (options.MaxSteps is { } maxSteps && run.Step >= maxSteps) run.Done = true;
+    }
+
+    static IReadOnlyDictionary<string, double> Evaluate(Module model, Func<IReadOnlyDictionary<string, double>> evaluate)
+    {
+        model.Eval();
+        try
+        {
+            using (GradMode.NoGrad()) return evaluate();
+        }
+        finally
+        {
+            model.Train();
+        }
+    }
+
+    static TrainerOptions Validate(TrainerOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        if (o.Epochs < 0) throw new ArgumentOutOfRangeException(nameof(o), $"trainer: Epochs must be ≥ 0, got {o.Epochs}");
+        if (o.GradientAccumulation < 1) throw new ArgumentOutOfRangeException(nameof(o), $"trainer: GradientAccumulation must be ≥ 1, got {o.GradientAccumulation}");
+        if (o.LogEvery < 1) throw new ArgumentOutOfRangeException(nameof(o), $"trainer: LogEvery must be ≥ 1, got {o.LogEvery}");
+        if (o.EvaluateEvery < 1) throw new ArgumentOutOfRangeException(nameof(o), $"trainer: EvaluateEvery must be ≥ 1, got {o.EvaluateEvery}");
+        if (o.ClipGradNorm is <= 0) throw new ArgumentOutOfRangeException(nameof(o), $"trainer: ClipGradNorm must be positive, got {o.ClipGradNorm}");
+        if (o.CheckpointEvery is <= 0) throw new ArgumentOutOfRangeException(nameof(o), $"trainer: CheckpointEvery must be positive, got {o.CheckpointEvery}");
+        if (o.MaxSteps is < 0) throw new ArgumentOutOfRangeException(nameof(o), $"trainer: MaxSteps must be ≥ 0, got {o.MaxSteps}");
+        if (o.ResumeFrom != null && !File.Exists(o.ResumeFrom)) throw new FileNotFoundException($"trainer: no checkpoint to resume from at '{o.ResumeFrom}'", o.ResumeFrom);
+        return o;
+    }
+
+    /// <summary>The micro-batches of one optimizer step, and the tensor scope that frees their activations and
+    /// gradients when the step is done (so a step after warm-up allocates almost nothing).</summary>
+    sealed class Accumulation(bool useScope) : IDisposable
+    {
+        readonly TensorScope? scope = useScope ? TensorScope.Begin() : null;
+        public int Count;
+        public double LossSum;
+        public long Tokens;
+        public readonly Stopwatch Clock = Stopwatch.StartNew();
+
+        public void Add(BatchLoss b, int of, long step, int epoch)
+        {
+            if (b.Loss is null || b.Loss.NumEl != 1)
+                throw new InvalidOperationException($"trainer: the loss function must return a scalar tensor, got shape {(b.Loss is null ? "null" : ShapeUtil.Format(b.Loss.Shape))}");
+            double value = b.Loss.ItemDouble();
+            if (!double.IsFinite(value))
+                throw new InvalidOperationException($"trainer: the loss is {value} at step {step + 1} (epoch {epoch}); lower the learning rate or check the data");
+            (of > 1 ? b.Loss / of : b.Loss).Backward();
+            Count++;
+            LossSum += value;
+            Tokens += b.Tokens;
+        }
+
+        public void Dispose() => scope?.Dispose();
+    }
+}
