@@ -50,7 +50,7 @@ public static class StoragePool
     {
         if (array.Length == 0) return;
         var type = array.GetType().GetElementType()!;
-        long bytes = Buffer.ByteLength(array);
+        long bytes = array.LongLength * ElementSize(type);   // Buffer.ByteLength throws past 2 GiB
         lock (Gate)
         {
             if (pooledBytes + bytes > MaxPooledBytes) return;
@@ -60,6 +60,10 @@ public static class StoragePool
             pooledBytes += bytes;
         }
     }
+
+    static int ElementSize(Type type) =>
+        type == typeof(float) ? 4 : type == typeof(double) || type == typeof(long) ? 8 : type == typeof(bool) ? 1
+        : System.Runtime.InteropServices.Marshal.SizeOf(type);
 
     /// <summary>Drops every idle buffer (e.g. after a large one-off computation).</summary>
     public static void Trim()
