@@ -14,7 +14,7 @@ namespace SharpAttention.Models;
 /// state_dict lists tied weights). <see cref="Forward"/> gives next-token logits (B, T, V); <see cref="Loss"/> the mean
 /// cross-entropy of predicting each next token.
 /// </summary>
-public sealed class CausalLanguageModel : Module
+public sealed partial class CausalLanguageModel : Module
 {
     readonly Dropout dropout;
 

@@ -13,7 +13,7 @@ namespace SharpAttention.Models;
 /// teacher forcing: <see cref="Forward"/>(src, tgtIn) gives logits (B, T, V) for tgtOut = tgtIn shifted by one;
 /// <see cref="Encode"/> and <see cref="Decode"/> serve step-by-step decoding.
 /// </summary>
-public sealed class Seq2SeqTransformer : Module
+public sealed partial class Seq2SeqTransformer : Module
 {
     readonly Dropout? dropout;
 

@@ -17,7 +17,7 @@ public class GemmTests
         new(Enum.GetValues<GemmIsa>().Where(GemmIsaSelect.CanRun).Reverse().Select(i => i.ToString()));
 
     /// <summary>Runs <paramref name="body"/> with fp32 calls from this thread forced onto path <paramref name="isa"/>.</summary>
-    static void On(string isa, Action body)
+    internal static void On(string isa, Action body)
     {
         GemmIsaSelect.Force(Enum.Parse<GemmIsa>(isa));
         try { body(); }
@@ -27,7 +27,7 @@ public class GemmTests
     /// <summary>Runs both kernels on random operands (C padded with a sentinel past column n) and checks each element
     /// against the reference within a bound scaled by Σ|alpha·a·b| + |beta·c|; the padding must be untouched.
     /// With beta = 0, C starts as NaN: the kernel must not read it.</summary>
-    static void Compare<T>(bool ta, bool tb, int m, int n, int k, double alpha = 1, double beta = 0, int pad = 0,
+    internal static void Compare<T>(bool ta, bool tb, int m, int n, int k, double alpha = 1, double beta = 0, int pad = 0,
                            int seed = 1, int parts = 2) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var rng = new Random(seed);

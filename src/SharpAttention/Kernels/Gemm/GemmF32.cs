@@ -32,9 +32,9 @@ internal static unsafe class GemmF32
     /// <summary>Widest B block, for the shallowest products (bounds the panels' padding in the workspace).</summary>
     public const int MaxNC = 8 * NC;
 
-    /// <summary>C = alpha·op(A)·op(B) + beta·C for <paramref name="batch"/> products (see <see cref="Gemm"/>),
-    /// on the ISA path <see cref="GemmIsaSelect.Current"/>, with the work split into at most
-    /// <paramref name="parts"/> shares. Requires m, n, k &gt; 0 (the caller handles empty products).</summary>
+    /// <summary>C = alpha·op(A)·op(B) + beta·C for <paramref name="batch"/> products (see <see cref="Gemm"/>): a few
+    /// rows against a transposed B through <see cref="Gemv"/>, otherwise on the ISA path
+    /// <see cref="GemmIsaSelect.Current"/>, with the work split into at most <paramref name="parts"/> shares. Requires m, n, k &gt; 0 (the caller handles empty products).</summary>
     public static void Run(bool transA, bool transB, int batch, int m, int n, int k, float alpha,
                            float* a, int lda, long strideA, float* b, int ldb, long strideB,
                            float beta, float* c, int ldc, long strideC, int parts)
@@ -42,6 +42,12 @@ internal static unsafe class GemmF32
         // op(A)(i, p) = a[i·ARow + p·ACol] and op(B)(p, j) = b[p·BRow + j·BCol]: a transpose swaps the strides.
         var problem = new GemmProblem(m, n, k, alpha, beta, a, transA ? 1 : lda, transA ? lda : 1,
                                       b, transB ? 1 : ldb, transB ? ldb : 1, c, ldc);
+        if (Gemv.Applies(problem))
+        {
+            for (int i = 0; i < batch; i++)
+                Gemv.Run(problem.Offset(i * strideA, i * strideB, i * strideC), GemmIsaSelect.Current, parts);
+            return;
+        }
         switch (GemmIsaSelect.Current)
         {
             case GemmIsa.Avx512: GemmDriver<GemmKernelAvx512>.Batched(problem, batch, strideA, strideB, strideC, parts); break;

@@ -17,7 +17,7 @@ namespace SharpAttention.NN.Attention
     /// Llama and GPT-NeoX do; it adds no state_dict entries.</para>
     /// The functional twin is <see cref="F.MultiHeadAttentionForward"/>.
     /// </summary>
-    public sealed class MultiheadAttention : Module
+    public sealed partial class MultiheadAttention : Module
     {
         readonly Generator? generator;
 

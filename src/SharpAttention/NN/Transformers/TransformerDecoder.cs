@@ -1,3 +1,4 @@
+using SharpAttention.NN.Attention;
 using SharpAttention.Tensors;
 
 namespace SharpAttention.NN.Transformers;
@@ -40,4 +41,25 @@ public sealed class TransformerDecoder : Module
             x = layer.Forward(x, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal, memoryIsCausal);
         return Norm != null ? LayerParts.Apply(Norm, x) : x;
     }
+
+    /// <summary>Every layer's <see cref="TransformerDecoderLayer.ForwardIncremental"/> for T new positions, then the
+    /// final norm; one self-attention cache and one projected memory per layer.</summary>
+    /// <param name="tgt">(B, T, E) batch-first</param>
+    /// <param name="selfCaches">per layer</param>
+    /// <param name="memoryCaches">per layer</param>
+    /// <returns>(B, T, E)</returns>
+    public Tensor ForwardIncremental(Tensor tgt, IReadOnlyList<KvCache> selfCaches, IReadOnlyList<KvCache> memoryCaches)
+    {
+        if (selfCaches.Count != NumLayers || memoryCaches.Count != NumLayers)
+            throw new ArgumentException($"TransformerDecoder: need one cache per layer ({NumLayers}), got {selfCaches.Count} and {memoryCaches.Count}");
+        var x = tgt;
+        for (int i = 0; i < NumLayers; i++) x = Layers[i].ForwardIncremental(x, selfCaches[i], memoryCaches[i]);
+        return Norm != null ? LayerParts.Apply(Norm, x) : x;
+    }
+
+    /// <summary>Projects <paramref name="memory"/> (B, S, E) once per layer for <see cref="ForwardIncremental"/>.</summary>
+    /// <param name="memory">(B, S, E) batch-first</param>
+    /// <param name="memoryKeyPaddingMask">(B, S): true at padding, or null</param>
+    public KvCache[] ProjectMemory(Tensor memory, Tensor? memoryKeyPaddingMask = null) =>
+        [.. Layers.Select(layer => layer.MultiheadAttn.ProjectMemory(memory, memoryKeyPaddingMask))];
 }

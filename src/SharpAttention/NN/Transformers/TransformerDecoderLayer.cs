@@ -115,6 +115,34 @@ public sealed class TransformerDecoderLayer : Module
         return x;
     }
 
+    /// <summary>
+    /// The same layer for T new target positions during incremental decoding: self-attention appends to and reads
+    /// <paramref name="selfCache"/>, cross-attention reads <paramref name="memoryCache"/> (made once by
+    /// <see cref="MultiheadAttention.ProjectMemory"/> from the memory). Pre-LN and post-LN as <see cref="Forward"/>;
+    /// gives the rows Forward gives for those positions with tgtIsCausal. Inference only (no dropout).
+    /// </summary>
+    /// <param name="tgt">(B, T, E) batch-first</param>
+    /// <param name="selfCache">this layer's self-attention cache</param>
+    /// <param name="memoryCache">this layer's projected memory</param>
+    /// <returns>(B, T, E)</returns>
+    public Tensor ForwardIncremental(Tensor tgt, KvCache selfCache, KvCache memoryCache)
+    {
+        var x = tgt;
+        if (NormFirst)
+        {
+            x = x + SelfAttn.ForwardIncremental(LayerParts.Apply(Norm1, x), selfCache);
+            x = x + MultiheadAttn.ForwardCached(LayerParts.Apply(Norm2, x), memoryCache);
+            x = x + FeedForwardBlock(LayerParts.Apply(Norm3, x));
+        }
+        else
+        {
+            x = LayerParts.Apply(Norm1, x + SelfAttn.ForwardIncremental(x, selfCache));
+            x = LayerParts.Apply(Norm2, x + MultiheadAttn.ForwardCached(x, memoryCache));
+            x = LayerParts.Apply(Norm3, x + FeedForwardBlock(x));
+        }
+        return x;
+    }
+
     Tensor SelfAttentionBlock(Tensor x, Tensor? mask, Tensor? keyPaddingMask, bool isCausal) =>
         dropout1.Forward(SelfAttn.Forward(x, x, x, keyPaddingMask, needWeights: false, attnMask: mask, isCausal: isCausal).Output);
 

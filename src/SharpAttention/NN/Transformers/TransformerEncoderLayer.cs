@@ -106,6 +106,30 @@ public sealed class TransformerEncoderLayer : Module
         return x;
     }
 
+    /// <summary>
+    /// The layer as a causal decoder block (decoder-only models) for T new positions during incremental decoding:
+    /// self-attention appends to and reads <paramref name="cache"/>. Pre-LN and post-LN as <see cref="Forward"/>; gives
+    /// the rows Forward gives for those positions with isCausal over the whole prefix. Inference only (no dropout).
+    /// </summary>
+    /// <param name="src">(B, T, E) batch-first</param>
+    /// <param name="cache">this layer's self-attention cache</param>
+    /// <returns>(B, T, E)</returns>
+    public Tensor ForwardIncremental(Tensor src, KvCache cache)
+    {
+        var x = src;
+        if (NormFirst)
+        {
+            x = x + SelfAttn.ForwardIncremental(LayerParts.Apply(Norm1, x), cache);
+            x = x + FeedForwardBlock(LayerParts.Apply(Norm2, x));
+        }
+        else
+        {
+            x = LayerParts.Apply(Norm1, x + SelfAttn.ForwardIncremental(x, cache));
+            x = LayerParts.Apply(Norm2, x + FeedForwardBlock(x));
+        }
+        return x;
+    }
+
     Tensor SelfAttentionBlock(Tensor x, Tensor? mask, Tensor? keyPaddingMask, bool isCausal) =>
         dropout1.Forward(SelfAttn.Forward(x, x, x, keyPaddingMask, needWeights: false, attnMask: mask, isCausal: isCausal).Output);
 
