@@ -100,6 +100,29 @@ public sealed partial class Seq2SeqTransformer : Module
         return Decode(tgtIn, memory, srcPad);
     }
 
+    /// <summary>
+    /// What each decoder layer's cross-attention looks at when the decoder reads <paramref name="tgtIn"/> against
+    /// <paramref name="src"/>: one (B, H, T, S) tensor per layer, row t being where target position t attends in the
+    /// source (padding keys get 0). Runs without gradients; the model's mode is left as it was.
+    /// </summary>
+    /// <param name="src">Int64 (B, S)</param>
+    /// <param name="tgtIn">Int64 (B, T): &lt;bos&gt; and the target tokens whose alignment is wanted</param>
+    public Tensor[] CrossAttentionWeights(Tensor src, Tensor tgtIn)
+    {
+        var layers = Transformer.Decoder.Layers.Select(l => l.MultiheadAttn).ToArray();
+        using var _ = Autograd.GradMode.NoGrad();
+        try
+        {
+            foreach (var attention in layers) attention.CaptureWeights = true;
+            Forward(src, tgtIn);
+            return [.. layers.Select(a => a.CapturedWeights!)];
+        }
+        finally
+        {
+            foreach (var attention in layers) attention.CaptureWeights = false;
+        }
+    }
+
     /// <summary>Mean cross-entropy of <see cref="Forward"/>(src, tgtIn) against <paramref name="tgtOut"/> (B, T), padding
     /// ignored.</summary>
     public Tensor Loss(Tensor src, Tensor tgtIn, Tensor tgtOut, double labelSmoothing = 0.0) =>

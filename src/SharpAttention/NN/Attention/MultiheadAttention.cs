@@ -101,10 +101,30 @@ namespace SharpAttention.NN.Attention
         /// no (L, S) tensor is formed.</para>
         /// </summary>
         public (Tensor Output, Tensor? Weights) Forward(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask = null,
-            bool needWeights = true, Tensor? attnMask = null, bool averageAttnWeights = true, bool isCausal = false) =>
-            F.MultiHeadAttentionForward(query, key, value, NumHeads, InProjWeight, InProjBias, OutProj.Weight, OutProj.Bias,
-                keyPaddingMask, needWeights, attnMask, averageAttnWeights, isCausal, Training ? Dropout : 0.0,
+            bool needWeights = true, Tensor? attnMask = null, bool averageAttnWeights = true, bool isCausal = false)
+        {
+            if (!CaptureWeights)
+                return F.MultiHeadAttentionForward(query, key, value, NumHeads, InProjWeight, InProjBias, OutProj.Weight, OutProj.Bias,
+                    keyPaddingMask, needWeights, attnMask, averageAttnWeights, isCausal, Training ? Dropout : 0.0,
+                    QProjWeight, KProjWeight, VProjWeight, BatchFirst, generator, Rotary);
+            var (output, perHead) = F.MultiHeadAttentionForward(query, key, value, NumHeads, InProjWeight, InProjBias, OutProj.Weight,
+                OutProj.Bias, keyPaddingMask, needWeights: true, attnMask, averageAttnWeights: false, isCausal, Training ? Dropout : 0.0,
                 QProjWeight, KProjWeight, VProjWeight, BatchFirst, generator, Rotary);
+            CapturedWeights = perHead!.Detach().Contiguous();
+            CapturedWeights.DetachFromScope();
+            return (output, needWeights ? (averageAttnWeights ? perHead.Mean(perHead.Dim - 3) : perHead) : null);
+        }
+
+        /// <summary>
+        /// Inspection switch (what a forward hook does in PyTorch): while true, every call also keeps its per-head
+        /// attention weights in <see cref="CapturedWeights"/> — even when the caller (a Transformer layer) passes
+        /// needWeights false — at the cost of running the composed path that forms them.
+        /// </summary>
+        public bool CaptureWeights { get; set; }
+
+        /// <summary>The last call's weights while <see cref="CaptureWeights"/> is on: (B, H, L, S), or (H, L, S) unbatched.
+        /// Detached, and outside any tensor scope.</summary>
+        public Tensor? CapturedWeights { get; private set; }
 
         protected override string ExtraRepr() =>
             NumKvHeads == NumHeads ? "" : $"embed_dim={EmbedDim}, num_heads={NumHeads}, num_kv_heads={NumKvHeads}";

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using SharpAttention.Cli.G2p;
+
+namespace SharpAttention.Cli.Commands;
+
+/// <summary>`attn eval TASK --model DIR`: the trained model's scores on the task's test part.</summary>
+public static class EvalCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var task = new Argument<string>("task") { Description = "the task: g2p" };
+        task.AcceptOnlyFromAmong("g2p");
+        var model = new Option<string>("--model") { Description = "folder written by `attn train`", Required = true };
+        var data = new Option<string?>("--data") { Description = "cmudict dict.txt (or its folder) instead of the cached copy" };
+        var beam = new Option<int?>("--beam") { Description = "beam width (default: the recipe's; 1 = greedy)" };
+        var command = new Command("eval", "score a trained model on the test part (WER and PER for g2p)") { task, model, data, beam };
+        command.SetAction(parsed => context.Guard(parsed, () =>
+        {
+            if (parsed.GetValue(beam) is < 1) throw new CliException($"--beam must be at least 1, got {parsed.GetValue(beam)}");
+            return G2pCommands.Eval(context, parsed.GetValue(model)!, parsed.GetValue(data), parsed.GetValue(beam));
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,69 @@
+using SharpAttention.IO;
+using SharpAttention.NN;
+using SharpAttention.Models;
+using SharpAttention.Tensors;
+using SharpAttention.Text;
+
+namespace SharpAttention.Cli.G2p;
+
+/// <summary>
+/// A trained grapheme-to-phoneme model as a folder: recipe.json (the network's shape and how it was trained),
+/// graphemes.txt and phonemes.txt (the vocabularies, one token per line) and model.safetensors (PyTorch state_dict
+/// names). Words are spelled in upper case, as in cmudict.
+/// </summary>
+public sealed class G2pModel
+{
+    public const string RecipeFile = "recipe.json", GraphemesFile = "graphemes.txt", PhonemesFile = "phonemes.txt", WeightsFile = "model.safetensors";
+
+    public G2pRecipe Recipe { get; }
+    public Vocabulary Graphemes { get; }
+    public Vocabulary Phonemes { get; }
+    public Seq2SeqTransformer Network { get; }
+
+    public G2pModel(G2pRecipe recipe, Vocabulary graphemes, Vocabulary phonemes, Generator? generator = null)
+    {
+        (Recipe, Graphemes, Phonemes) = (recipe, graphemes, phonemes);
+        Network = new Seq2SeqTransformer(recipe.ModelConfig(graphemes.Count, phonemes.Count), generator);
+    }
+
+    /// <summary>Source ids of a word: its letters (upper-cased) and &lt;eos&gt;.</summary>
+    public int[] EncodeWord(string word) => Graphemes.Encode(Vocabulary.Characters(word.ToUpperInvariant()), addEos: true);
+
+    public void Save(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        WriteAtomically(Path.Combine(folder, RecipeFile), Recipe.ToJson());
+        Graphemes.Save(Path.Combine(folder, GraphemesFile));
+        Phonemes.Save(Path.Combine(folder, PhonemesFile));
+        Network.SaveSafetensors(Path.Combine(folder, WeightsFile), new Dictionary<string, string> { ["task"] = "g2p" });
+    }
+
+    /// <summary>Loads a folder written by <see cref="Save"/>; anything missing or mismatched is a clear error.</summary>
+    public static G2pModel Load(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new CliException($"--model: folder '{folder}' does not exist");
+        string Need(string name)
+        {
+            var path = Path.Combine(folder, name);
+            return File.Exists(path) ? path : throw new CliException($"--model: '{folder}' has no {name}; is it a folder written by `attn train g2p`?");
+        }
+        var recipe = G2pRecipe.FromJsonFile(Need(RecipeFile), G2pRecipe.Full);
+        try
+        {
+            var model = new G2pModel(recipe, Vocabulary.Load(Need(GraphemesFile)), Vocabulary.Load(Need(PhonemesFile)));
+            model.Network.LoadSafetensors(Need(WeightsFile));
+            model.Network.Eval();
+            return model;
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or StateDictException or IOException)
+        {
+            throw new CliException($"--model '{folder}': {e.Message}", e);
+        }
+    }
+
+    static void WriteAtomically(string path, string text)
+    {
+        File.WriteAllText(path + ".tmp", text);
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+}

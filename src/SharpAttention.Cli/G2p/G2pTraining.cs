@@ -1,0 +1,105 @@
+using SharpAttention.Data.Datasets;
+using SharpAttention.Optim;
+using SharpAttention.Optim.Schedules;
+using SharpAttention.Tensors;
+using SharpAttention.Text;
+using SharpAttention.Training;
+
+namespace SharpAttention.Cli.G2p;
+
+/// <summary>What a training run reports as it goes (the console shows it; tests collect it).</summary>
+public interface ITrainingReporter
+{
+    void Info(string message);
+    void Step(StepEvent e, long totalSteps);
+    void Evaluated(EvaluationEvent e);
+}
+
+/// <summary>The outcome of <see cref="G2pTraining.Run"/>.</summary>
+public sealed record G2pTrainingResult(G2pModel Model, PronunciationSplit Split, TrainingResult Training, string OutputFolder);
+
+/// <summary>
+/// Trains the grapheme-to-phoneme encoder-decoder: vocabularies from the training words, AdamW with warm-up and cosine
+/// decay, label-smoothed cross-entropy with teacher forcing, greedy dev WER after each epoch to keep the best
+/// checkpoint, resumable from the last checkpoint. The output folder ends up holding the best model (see
+/// <see cref="G2pModel"/>), checkpoints/, metrics.jsonl and loss.png.
+/// </summary>
+public static class G2pTraining
+{
+    public const string CheckpointFolder = "checkpoints", MetricsFile = "metrics.jsonl", LossCurveFile = "loss.png";
+
+    public static G2pTrainingResult Run(G2pRecipe recipe, string dictionaryPath, string outputFolder, bool resume, ITrainingReporter reporter)
+    {
+        var split = G2pData.LoadSplit(dictionaryPath);
+        reporter.Info($"cmudict: {split.Train.Count:N0} train / {split.Dev.Count:N0} dev / {split.Test.Count:N0} test words ({dictionaryPath})");
+        var checkpoints = Path.Combine(outputFolder, CheckpointFolder);
+        var last = Path.Combine(checkpoints, "last.safetensors");
+        Vocabulary graphemes, phonemes;
+        if (resume)
+        {
+            if (!File.Exists(last)) throw new CliException($"--resume: there is no checkpoint to resume from at {last}");
+            var saved = G2pRecipe.FromJsonFile(Path.Combine(outputFolder, G2pModel.RecipeFile), G2pRecipe.Full);
+            if (saved.ModelConfig(1, 1) != recipe.ModelConfig(1, 1))
+                throw new CliException($"--resume: the recipe's network differs from the one saved in {outputFolder}; only the schedule (epochs, max_steps) may change");
+            graphemes = Vocabulary.Load(Path.Combine(outputFolder, G2pModel.GraphemesFile));
+            phonemes = Vocabulary.Load(Path.Combine(outputFolder, G2pModel.PhonemesFile));
+            reporter.Info($"resuming from {last} with the recipe saved there");
+        }
+        else
+        {
+            if (File.Exists(last)) throw new CliException($"{outputFolder} already holds a training run: add --resume to continue it, or choose another --out");
+            (graphemes, phonemes) = G2pData.BuildVocabularies(split.Train);
+        }
+
+        Generator.ManualSeed(recipe.Seed);
+        var model = new G2pModel(recipe, graphemes, phonemes);
+        if (!resume) SaveRunFiles(model, outputFolder);
+        var examples = G2pData.Examples(model, split.Train);
+        var loader = G2pData.Loader(examples, recipe.BatchSize, recipe.Seed);
+        long stepsPerEpoch = (examples.Length + recipe.BatchSize - 1) / recipe.BatchSize;
+        long totalSteps = Math.Min(recipe.MaxSteps ?? long.MaxValue, stepsPerEpoch * recipe.Epochs);
+        long parameters = model.Network.Parameters().Sum(p => (long)p.NumEl);
+        reporter.Info($"model: {recipe.NumEncoderLayers}+{recipe.NumDecoderLayers} layers × {recipe.DModel}, {recipe.NumHeads} heads, " +
+                      $"{parameters:N0} parameters; {examples.Length:N0} pronunciations, ~{stepsPerEpoch:N0} steps per epoch, {totalSteps:N0} steps");
+
+        var optimizer = new AdamW(model.Network.Parameters(), recipe.LearningRate, 0.9, 0.98, 1e-9, recipe.WeightDecay);
+        var scheduler = new WarmupDecayLR(optimizer, Math.Min(recipe.WarmupSteps, totalSteps), totalSteps, DecayShape.Cosine, minFactor: 0.02);
+        var options = new TrainerOptions
+        {
+            Epochs = recipe.Epochs, MaxSteps = recipe.MaxSteps, ClipGradNorm = recipe.ClipGradNorm, Seed = recipe.Seed,
+            CheckpointDir = checkpoints, ResumeFrom = resume ? last : null, MetricsFile = Path.Combine(outputFolder, MetricsFile),
+            BestMetric = "dev_wer", GreaterIsBetter = false, CheckpointEvery = 200,
+        };
+        var trainer = new Trainer(options);
+        trainer.StepCompleted += e => reporter.Step(e, totalSteps);
+        trainer.Evaluated += reporter.Evaluated;
+        var devSample = Sample(split.Dev, recipe.DevWords);
+        var result = trainer.Fit(model.Network, optimizer, scheduler, loader.Epoch,
+            batch => new BatchLoss(model.Network.Loss(batch.Source, batch.TargetIn, batch.TargetOut, recipe.LabelSmoothing), batch.TargetTokens),
+            () =>
+            {
+                var score = G2pEvaluation.Score(model, devSample, beamWidth: 1);
+                return new Dictionary<string, double> { ["dev_wer"] = score.WordErrorRate, ["dev_per"] = score.PhonemeErrorRate };
+            });
+
+        if (result.BestCheckpoint is { } best) Checkpoint.Load(best, model.Network, null, null);
+        model.Network.Eval();
+        model.Save(outputFolder);
+        LossCurve.Save(Path.Combine(outputFolder, MetricsFile), Path.Combine(outputFolder, LossCurveFile));
+        return new G2pTrainingResult(model, split, result, outputFolder);
+    }
+
+    static void SaveRunFiles(G2pModel model, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        model.Save(folder);
+    }
+
+    /// <summary>Every k-th entry, so a sample of a sorted list spans the alphabet.</summary>
+    public static IReadOnlyList<PronunciationEntry> Sample(IReadOnlyList<PronunciationEntry> entries, int count)
+    {
+        if (count <= 0 || count >= entries.Count) return entries;
+        double stride = (double)entries.Count / count;
+        return [.. Enumerable.Range(0, count).Select(i => entries[(int)(i * stride)])];
+    }
+}

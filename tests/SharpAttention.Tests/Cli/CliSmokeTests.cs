@@ -1,0 +1,125 @@
+using System.Text.Json;
+using SharpAttention.Cli;
+using SharpAttention.Tests.Kernels;
+
+namespace SharpAttention.Tests.Cli;
+
+/// <summary>The `attn` tool end to end on a tiny synthetic dictionary: train a few steps, eval, predict, attend,
+/// resume — plus the error paths (bad flags, missing files, malformed data), which must exit 1 with one clear line.</summary>
+[Collection(nameof(ThreadCountCollection))]
+public class CliSmokeTests
+{
+    static readonly Dictionary<char, string> Sounds = new()
+    {
+        ['A'] = "AA", ['B'] = "B", ['C'] = "K", ['D'] = "D", ['E'] = "IY", ['F'] = "F", ['G'] = "G", ['H'] = "HH",
+    };
+
+    /// <summary>300 words over 8 letters, each pronounced letter by letter: a task a tiny model can start to learn.</summary>
+    static string WriteDictionary(string folder)
+    {
+        var random = new Random(7);
+        var words = new SortedSet<string>(StringComparer.Ordinal);
+        while (words.Count < 300)
+            words.Add(new string([.. Enumerable.Range(0, random.Next(2, 7)).Select(_ => (char)('A' + random.Next(8)))]));
+        var lines = words.Select(w => $"{w}  {string.Join(' ', w.Select(c => Sounds[c] + (Sounds[c] is "AA" or "IY" ? "1" : "")))}");
+        var path = Path.Combine(folder, "dict.txt");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void Train_eval_predict_attend_resume()
+    {
+        var dir = Directory.CreateTempSubdirectory("attn-cli").FullName;
+        var dict = WriteDictionary(dir);
+        var run = Path.Combine(dir, "run");
+
+        var train = Run("train", "g2p", "--preset", "tiny", "--data", dict, "--out", run, "--max-steps", "6", "--threads", "1");
+        Assert.True(train.Code == 0, train.Error + train.Output);
+        Assert.Contains("this model", train.Output);
+        foreach (var file in new[] { "recipe.json", "graphemes.txt", "phonemes.txt", "model.safetensors", "metrics.jsonl", "loss.png", "results.json", "checkpoints/last.safetensors" })
+            Assert.True(File.Exists(Path.Combine(run, file)), $"missing {file}");
+        using (var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "results.json"))))
+        {
+            double wer = results.RootElement.GetProperty("wer").GetDouble();
+            Assert.InRange(wer, 0, 1);
+        }
+        Assert.Equal(6, File.ReadLines(Path.Combine(run, "metrics.jsonl")).Count(l => l.Contains("\"kind\":\"step\"")));
+
+        var eval = Run("eval", "g2p", "--model", run, "--data", dict, "--beam", "2");
+        Assert.True(eval.Code == 0, eval.Error);
+        Assert.Contains("WER", eval.Output);
+
+        var predict = Run("predict", "--model", run, "--beam", "2", "--nbest", "2", "bad", "cafe");
+        Assert.True(predict.Code == 0, predict.Error);
+        var lines = predict.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+        Assert.StartsWith("BAD\t", lines[0]);
+        Assert.StartsWith("CAFE\t", lines[2]);
+
+        var png = Path.Combine(dir, "map.png");
+        var attend = Run("attend", "--model", run, "--out", png, "cab");
+        Assert.True(attend.Code == 0, attend.Error);
+        Assert.True(new FileInfo(png).Length > 1000);
+        var html = File.ReadAllText(Path.ChangeExtension(png, ".html"));
+        Assert.Contains("layer 1 head 2", html);
+        Assert.Contains("&lt;eos&gt;", html);
+
+        var again = Run("train", "g2p", "--preset", "tiny", "--data", dict, "--out", run, "--max-steps", "6");
+        Assert.Equal(1, again.Code);
+        Assert.Contains("--resume", again.Error);
+
+        var resumed = Run("train", "g2p", "--data", dict, "--out", run, "--resume", "--max-steps", "9", "--threads", "1");
+        Assert.True(resumed.Code == 0, resumed.Error + resumed.Output);
+        var steps = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Where(l => l.Contains("\"kind\":\"step\""))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64()).ToArray();
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 9], steps);
+    }
+
+    [Fact]
+    public void User_errors_exit_1_with_one_clear_message()
+    {
+        var dir = Directory.CreateTempSubdirectory("attn-cli-errors").FullName;
+        var bad = Path.Combine(dir, "bad.txt");
+        File.WriteAllLines(bad, ["HELLO  HH AH0 L OW1", "WORLD"]);
+
+        var malformed = Run("train", "g2p", "--preset", "tiny", "--data", bad, "--out", Path.Combine(dir, "r"));
+        Assert.Equal(1, malformed.Code);
+        Assert.Contains($"{bad}: line 2", malformed.Error);
+        Assert.DoesNotContain("   at ", malformed.Error);
+
+        var missing = Run("predict", "--model", Path.Combine(dir, "nothing"), "word");
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("does not exist", missing.Error);
+
+        var noData = Run("train", "g2p", "--data", Path.Combine(dir, "absent.txt"));
+        Assert.Equal(1, noData.Code);
+        Assert.Contains("--data", noData.Error);
+
+        var config = Path.Combine(dir, "c.json");
+        File.WriteAllText(config, "{\"epoch\": 3}");
+        var unknownKey = Run("train", "g2p", "--config", config, "--data", bad);
+        Assert.Equal(1, unknownKey.Code);
+        Assert.Contains("epoch", unknownKey.Error);
+
+        File.WriteAllText(config, "{\"num_heads\": 5}");
+        var invalid = Run("train", "g2p", "--config", config, "--data", bad);
+        Assert.Equal(1, invalid.Code);
+        Assert.Contains("num_heads = 5", invalid.Error);
+
+        var flag = Run("train", "g2p", "--no-such-flag");
+        Assert.Equal(1, flag.Code);
+        Assert.Contains("--no-such-flag", flag.Error);
+
+        Assert.Equal(1, Run("train", "speech").Code);
+        Assert.Equal(0, Run("predict", "--help").Code);
+    }
+}
