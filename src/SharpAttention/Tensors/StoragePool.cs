@@ -3,20 +3,30 @@ using System.Runtime.CompilerServices;
 namespace SharpAttention.Tensors;
 
 /// <summary>
-/// Reuses tensor buffers so users never Dispose anything: a <see cref="Storage"/> that becomes unreachable returns
-/// its array here from its finalizer, and the next tensor of the same element type and length takes it back.
-/// Buffers are kept by exact length (training steps repeat the same shapes), up to <see cref="MaxPooledBytes"/>.
+/// Reuses tensor buffers so users never Dispose anything: a <see cref="Storage"/> that becomes unreachable (or is
+/// released by a scope) returns its array here, and a later tensor of the same element type takes it back. A request
+/// for n elements takes the smallest idle buffer of at least n and at most <see cref="MaxSlack"/>·n elements (best
+/// fit, as PyTorch's caching allocator does): steps that repeat shapes get exact matches, and steps whose shapes vary
+/// (variable-length batches) reuse the buffers of longer ones instead of faulting in fresh memory every step. Tensors
+/// use only the first n elements of a larger buffer. Idle bytes are capped at <see cref="MaxPooledBytes"/>.
 /// </summary>
 public static class StoragePool
 {
     static readonly object Gate = new();
     static readonly Dictionary<(Type, int), Stack<Array>> Free = new();
+    // The lengths with idle buffers, per element type, for the best-fit search.
+    static readonly Dictionary<Type, SortedSet<int>> Lengths = new();
+
+    /// <summary>A request for n elements may take an idle buffer of up to this many times n (small requests may always
+    /// take up to n + 64).</summary>
+    public const double MaxSlack = 2.0;
     static long pooledBytes;
     static long freshBytes;
     static long reusedBytes;
 
-    /// <summary>Upper bound on bytes held idle in the pool; buffers beyond it are left to the GC.</summary>
-    public static long MaxPooledBytes { get; set; } = 2L << 30;
+    /// <summary>Upper bound on bytes held idle in the pool; buffers beyond it are left to the GC. Default: a quarter
+    /// of the memory the GC may use, at most 4 GiB.</summary>
+    public static long MaxPooledBytes { get; set; } = Math.Min(4L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     /// <summary>Bytes of tensor storage allocated from the managed heap so far (pool misses).</summary>
     public static long FreshBytes => Interlocked.Read(ref freshBytes);
@@ -33,13 +43,21 @@ public static class StoragePool
         long bytes = (long)length * Unsafe.SizeOf<T>();
         lock (Gate)
         {
-            if (Free.TryGetValue((typeof(T), length), out var stack) && stack.Count > 0)
+            if (Lengths.TryGetValue(typeof(T), out var lengths) && lengths.Count > 0)
             {
-                var array = (T[])stack.Pop();
-                pooledBytes -= bytes;
-                reusedBytes += bytes;
-                if (clear) Array.Clear(array);
-                return array;
+                int most = (int)Math.Min(int.MaxValue, Math.Max(length + 64L, (long)(length * MaxSlack)));
+                var fits = lengths.GetViewBetween(length, most);
+                if (fits.Count > 0)
+                {
+                    int found = fits.Min;
+                    var stack = Free[(typeof(T), found)];
+                    var array = (T[])stack.Pop();
+                    if (stack.Count == 0) lengths.Remove(found);
+                    pooledBytes -= (long)found * Unsafe.SizeOf<T>();
+                    reusedBytes += bytes;
+                    if (clear) Array.Clear(array, 0, length);
+                    return array;
+                }
             }
         }
         Interlocked.Add(ref freshBytes, bytes);
@@ -56,6 +74,11 @@ public static class StoragePool
             if (pooledBytes + bytes > MaxPooledBytes) return;
             if (!Free.TryGetValue((type, array.Length), out var stack))
                 Free[(type, array.Length)] = stack = new Stack<Array>();
+            if (stack.Count == 0)
+            {
+                if (!Lengths.TryGetValue(type, out var lengths)) Lengths[type] = lengths = [];
+                lengths.Add(array.Length);
+            }
             stack.Push(array);
             pooledBytes += bytes;
         }
@@ -71,6 +94,7 @@ public static class StoragePool
         lock (Gate)
         {
             Free.Clear();
+            Lengths.Clear();
             pooledBytes = 0;
         }
     }
