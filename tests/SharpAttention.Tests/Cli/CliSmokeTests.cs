@@ -120,6 +120,23 @@ public class CliSmokeTests
         Assert.Contains("--no-such-flag", flag.Error);
 
         Assert.Equal(1, Run("train", "speech").Code);
+
+        // No cached copy and no npm on PATH: say what to do instead of failing inside Process.Start.
+        string? path = Environment.GetEnvironmentVariable("PATH"), cache = Environment.GetEnvironmentVariable("SHARPATTENTION_CACHE");
+        try
+        {
+            Environment.SetEnvironmentVariable("SHARPATTENTION_CACHE", Path.Combine(dir, "empty-cache"));
+            Environment.SetEnvironmentVariable("PATH", Path.Combine(dir, "no-tools"));
+            var noNpm = Run("data", "g2p");
+            Assert.Equal(1, noNpm.Code);
+            Assert.Contains("npm is not installed", noNpm.Error);
+            Assert.Contains("--data", noNpm.Error);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", path);
+            Environment.SetEnvironmentVariable("SHARPATTENTION_CACHE", cache);
+        }
         Assert.Equal(0, Run("predict", "--help").Code);
     }
 }
