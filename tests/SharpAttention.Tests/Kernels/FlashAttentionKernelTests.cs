@@ -165,6 +165,33 @@ public unsafe class FlashAttentionKernelTests
         }
     }
 
+    /// <summary>The few-row decode path (<see cref="DecodeAttention"/>: L ≤ 4, no dropout) at every key length 0..257,
+    /// with bottom-right causal offsets, grouped-query heads, masks, key lengths and strided rows; the fused backward
+    /// runs on its lse.</summary>
+    [Fact]
+    public void FewQueryRowsEveryKeyLengthFrom0To257()
+    {
+        for (int s = 0; s <= 257; s++)
+        {
+            int l = 1 + s % DecodeAttention.MaxRows, e = 16 + s % 3 * 24;
+            var p = new AttentionProblem(2, 4, 2, l, s, e, 8 + s % 2 * 5, 0.3, s % 2 == 0, Math.Max(0, s - l));
+            Check(Problem.Random(p, s, lengths: s % 3 == 0 && s > 0, mask: s % 5 == 0, pad: s % 4));
+        }
+    }
+
+    [Fact]
+    public void FewQueryRowsPropagateNaNToTheRowsThatSeeIt()
+    {
+        var p = new AttentionProblem(1, 2, 1, 2, 40, 16, 16, 0.25, Causal: true, CausalOffset: 20);
+        var x = Problem.Random(p, 6);
+        x.K[30 * 16 + 7] = float.NaN;   // key 30: past every row's causal end
+        x.K[21 * 16 + 2] = float.NaN;   // key 21: seen by row 1 only (row i sees keys ≤ i + 20)
+        var (o, _, _, _, _) = x.Fused();
+        for (int h = 0; h < 2; h++)
+            for (int i = 0; i < 2; i++)
+                for (int e = 0; e < 16; e++) Assert.Equal(i == 1, float.IsNaN(o[(h * 2 + i) * 16 + e]));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

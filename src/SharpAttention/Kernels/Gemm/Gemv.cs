@@ -9,7 +9,7 @@ namespace SharpAttention.Kernels.Gemm;
 /// decoding step at batch 1 (or a few beams): every output is one dot product of an A row with a weight row, so
 /// packing B for the register-blocked kernel would cost more than the product itself (the weight is read once
 /// either way; packing writes it again). Four weight rows are walked at once, each A chunk loaded once for them, with
-/// one vector accumulator per output. Threads split the output columns; each element is summed by one thread in a
+/// one vector accumulator per output. Threads take the output columns in dynamic grains (a descheduled thread on a shared machine holds nothing up); each element is summed by one thread in a
 /// fixed order, so results are bit-identical for any thread count. Reference twin: ReferenceGemm.
 /// </summary>
 internal static unsafe class Gemv
@@ -27,7 +27,7 @@ internal static unsafe class Gemv
         var body = new ColumnsBody(p, isa);
         int groups = (p.N + 3) / 4;
         if (parts <= 1) body.Run(0, groups);
-        else ParallelFor.For(groups, 4L * p.M * p.K, body);
+        else ChunkedFor.Each(groups, 4L * p.M * p.K, body);
     }
 
     /// <summary>Output columns [4·first, 4·last): four weight rows against every A row.</summary>
