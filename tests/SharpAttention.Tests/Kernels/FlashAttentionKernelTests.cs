@@ -140,6 +140,7 @@ public unsafe class FlashAttentionKernelTests
         { 1, 1, 1, 1, 1, 8, 8, false, 0 },
         { 1, 1, 1, 1, 257, 64, 64, true, 256 },      // one decoding step with a KV cache
         { 1, 2, 1, 7, 257, 64, 64, true, 250 },      // the last 7 positions, bottom-right, GQA
+        { 4, 8, 2, 2, 600, 64, 64, true, 598 },      // two decoding rows of a batch, long enough to share over threads
         { 2, 2, 2, 64, 64, 64, 64, false, 0 },
         { 1, 2, 2, 257, 257, 64, 64, true, 0 },
         { 1, 1, 1, 257, 100, 80, 80, true, 0 },      // L > S, E = 80

@@ -17,6 +17,9 @@ internal static unsafe class DecodeAttention
     /// <summary>Most query rows per head this path takes.</summary>
     public const int MaxRows = 4;
 
+    /// <summary>Multiply-adds below which one thread does the whole call (as for the GEMV path).</summary>
+    const long MinParallel = 1L << 20;
+
     public static bool Applies(in AttentionProblem p) => p.L <= MaxRows && !p.HasDropout;
 
     [ThreadStatic] static float[]? scores;
@@ -26,7 +29,13 @@ internal static unsafe class DecodeAttention
         var p = args.P;
         int rows = p.B * p.H * p.L;
         if (rows == 0 || p.Ev == 0) return;
-        fixed (FlashArgs* a = &args) ChunkedFor.Each(rows, (long)p.S * (p.E + p.Ev), new Body(a));
+        long cost = (long)p.S * (p.E + p.Ev);
+        fixed (FlashArgs* a = &args)
+        {
+            // A step of a few heads over a short cache takes microseconds: threads only for long caches or big batches.
+            if (rows * cost < MinParallel) new Body(a).Run(0, rows);
+            else ChunkedFor.Each(rows, cost, new Body(a));
+        }
     }
 
     readonly struct Body(FlashArgs* a) : IRangeBody

@@ -19,6 +19,11 @@ internal static unsafe class Gemv
     /// <summary>Most rows of A the path takes: beyond a handful, the packed GEMM reuses each weight load better.</summary>
     public const int MaxRows = 4;
 
+    /// <summary>Weight elements (4 MiB of float) below which one thread streams the weight alone: a decoding step's
+    /// attention and feed-forward weights take microseconds each, which a fork-join mostly spends waiting (on a shared
+    /// machine, for a descheduled thread); measured with the decode benchmark, only the output projection gains.</summary>
+    const long MinParallel = 1L << 20;
+
     /// <summary>Whether <paramref name="p"/> is a few contiguous rows of A against contiguous rows of B (op(B) = Bᵀ).</summary>
     public static bool Applies(in GemmProblem p) => p.M <= MaxRows && p.ACol == 1 && p.BRow == 1;
 
@@ -28,7 +33,7 @@ internal static unsafe class Gemv
     {
         var body = new ColumnsBody(p, isa);
         int groups = (p.N + 3) / 4;
-        if (parts <= 1) body.Run(0, groups);
+        if (parts <= 1 || (long)p.N * p.K < MinParallel) body.Run(0, groups);
         else ChunkedFor.Each(groups, 4L * p.M * p.K, body);
     }
 
