@@ -7,7 +7,7 @@ using SharpAttention.Bench;
     ("gemm", GemmBench.Run),
     ("attention", AttentionBench.Run),
     ("train", TrainBench.Run),
-    ("decode", NotImplementedYet("decode")),
+    ("decode", DecodeBench.Run),
     ("peak", PeakBench.Run),
 ];
 
@@ -28,4 +28,3 @@ foreach (var group in groups.Where(g => rest[0] == "all" || g.Name == rest[0]))
     group.Run(plan);
 return 0;
 
-static Action<RunPlan> NotImplementedYet(string group) => _ => Console.WriteLine($"{group}: not implemented yet");

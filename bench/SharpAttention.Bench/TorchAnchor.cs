@@ -43,6 +43,23 @@ internal static class TorchAnchor
         return Parse(output);
     }
 
+    /// <summary>Runs the anchor's <paramref name="group"/> and prints `&lt;name&gt;_torch` and `&lt;name&gt;_vs_torch` (ours over
+    /// theirs, for a higher-is-better figure) beside our <paramref name="ours"/>, or both as unavailable.</summary>
+    public static void ReportBeside(string group, RunPlan plan, string name, double ours, string unit)
+    {
+        var anchor = Run(group, plan);
+        if (anchor is null)
+        {
+            Report.Unavailable($"{name}_torch");
+            Report.Unavailable($"{name}_vs_torch");
+            return;
+        }
+        if (!anchor.TryGetValue($"{name}_torch", out double theirs))
+            throw new InvalidOperationException($"torch_anchor.py printed no {name}_torch");
+        Report.Figure($"{name}_torch", theirs, unit);
+        Report.Figure($"{name}_vs_torch", ours / theirs, "x", decimals: 2);
+    }
+
     static Dictionary<string, double> Parse(string output)
     {
         var figures = new Dictionary<string, double>();

@@ -16,7 +16,7 @@ internal static class TrainStepBench
     const int Vocab = 8000, T = 128, B = 32;
 
     /// <summary>d_model 256, 4 heads, d_ff 1024, 4 layers, pre-LN, GELU, learned positions, tied head, dropout 0.1.</summary>
-    static readonly CausalLMConfig Reference = new(Vocab)
+    internal static readonly CausalLMConfig Reference = new(Vocab)
     {
         DModel = 256, NumHeads = 4, NumLayers = 4, DimFeedforward = 1024, MaxLen = T, Dropout = 0.1,
         Positions = PositionEncoding.Learned, Activation = Activation.Gelu, Norm = NormKind.LayerNorm, Bias = true, TieWeights = true,
@@ -50,16 +50,6 @@ internal static class TrainStepBench
         for (int i = 0; i < runs; i++) Step();
         Report.Figure("train_step_alloc", (double)(GC.GetTotalAllocatedBytes(precise: true) - before) / runs, "B", decimals: 0);
 
-        var anchor = TorchAnchor.Run("train", plan);
-        if (anchor is null)
-        {
-            Report.Unavailable("train_step_torch");
-            Report.Unavailable("train_step_vs_torch");
-            return;
-        }
-        if (!anchor.TryGetValue("train_step_torch", out double theirs))
-            throw new InvalidOperationException("torch_anchor.py printed no train_step_torch");
-        Report.Figure("train_step_torch", theirs, "tok/s");
-        Report.Figure("train_step_vs_torch", ours / theirs, "x", decimals: 2);
+        TorchAnchor.ReportBeside("train", plan, "train_step", ours, "tok/s");
     }
 }

@@ -165,6 +165,9 @@ def main():
     if args.group in ("train", "all"):
         import torch_train
         torch_train.train_step(torch, plan, best_seconds)
+    if args.group in ("decode", "all"):
+        import torch_decode
+        torch_decode.decode_greedy(torch, plan, best_seconds, args.quick)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ namespace SharpAttention.Models;
 /// positions), "layers.N.self_attn.*", "layers.N.linear1/linear2.*" or "layers.N.feed_forward.w1/w2/w3.weight",
 /// "layers.N.norm1/norm2.*", "norm.*", "lm_head.weight" (the embedding's tensor again when tied, as torch's
 /// state_dict lists tied weights). <see cref="Forward"/> gives next-token logits (B, T, V); <see cref="Loss"/> the mean
-/// cross-entropy of predicting each next token.
+/// cross-entropy of predicting each next token; <see cref="BeginDecoding"/> and <see cref="Step"/> decode
+/// incrementally with a KV cache (CausalLanguageModel.Incremental.cs).
 /// </summary>
 public sealed partial class CausalLanguageModel : Module
 {

@@ -11,7 +11,8 @@ namespace SharpAttention.Models;
 /// ("positional_encoding" sinusoidal, or "src_position"/"tgt_position" learned), torch's <see cref="Transformer"/>
 /// ("transformer.encoder.…", "transformer.decoder.…") and an output projection ("output_projection"). Training uses
 /// teacher forcing: <see cref="Forward"/>(src, tgtIn) gives logits (B, T, V) for tgtOut = tgtIn shifted by one;
-/// <see cref="Encode"/> and <see cref="Decode"/> serve step-by-step decoding.
+/// <see cref="Encode"/> and <see cref="Decode"/> recompute a whole target prefix; <see cref="BeginDecoding"/> and
+/// <see cref="Step"/> decode incrementally with a KV cache (Seq2SeqTransformer.Incremental.cs).
 /// </summary>
 public sealed partial class Seq2SeqTransformer : Module
 {

@@ -140,6 +140,7 @@ public unsafe class FlashAttentionKernelTests
         { 1, 1, 1, 1, 1, 8, 8, false, 0 },
         { 1, 1, 1, 1, 257, 64, 64, true, 256 },      // one decoding step with a KV cache
         { 1, 2, 1, 7, 257, 64, 64, true, 250 },      // the last 7 positions, bottom-right, GQA
+        { 4, 8, 2, 2, 600, 64, 64, true, 598 },      // two decoding rows of a batch, long enough to share over threads
         { 2, 2, 2, 64, 64, 64, 64, false, 0 },
         { 1, 2, 2, 257, 257, 64, 64, true, 0 },
         { 1, 1, 1, 257, 100, 80, 80, true, 0 },      // L > S, E = 80
@@ -163,6 +164,33 @@ public unsafe class FlashAttentionKernelTests
             int s = (n * 37 + 5) % 258;
             Check(Problem.Random(new AttentionProblem(1, 2, 1, n, s, 8, 5, 0.3, n % 2 == 0, 0), n, lengths: n % 3 == 0 && s > 0, mask: n % 5 == 0));
         }
+    }
+
+    /// <summary>The few-row decode path (<see cref="DecodeAttention"/>: L ≤ 4, no dropout) at every key length 0..257,
+    /// with bottom-right causal offsets, grouped-query heads, masks, key lengths and strided rows; the fused backward
+    /// runs on its lse.</summary>
+    [Fact]
+    public void FewQueryRowsEveryKeyLengthFrom0To257()
+    {
+        for (int s = 0; s <= 257; s++)
+        {
+            int l = 1 + s % DecodeAttention.MaxRows, e = 16 + s % 3 * 24;
+            var p = new AttentionProblem(2, 4, 2, l, s, e, 8 + s % 2 * 5, 0.3, s % 2 == 0, Math.Max(0, s - l));
+            Check(Problem.Random(p, s, lengths: s % 3 == 0 && s > 0, mask: s % 5 == 0, pad: s % 4));
+        }
+    }
+
+    [Fact]
+    public void FewQueryRowsPropagateNaNToTheRowsThatSeeIt()
+    {
+        var p = new AttentionProblem(1, 2, 1, 2, 40, 16, 16, 0.25, Causal: true, CausalOffset: 20);
+        var x = Problem.Random(p, 6);
+        x.K[30 * 16 + 7] = float.NaN;   // key 30: past every row's causal end
+        x.K[21 * 16 + 2] = float.NaN;   // key 21: seen by row 1 only (row i sees keys ≤ i + 20)
+        var (o, _, _, _, _) = x.Fused();
+        for (int h = 0; h < 2; h++)
+            for (int i = 0; i < 2; i++)
+                for (int e = 0; e < 16; e++) Assert.Equal(i == 1, float.IsNaN(o[(h * 2 + i) * 16 + e]));
     }
 
     [Theory]

@@ -35,7 +35,7 @@ public class GemvTests
     public void BitIdenticalForAnyThreadSplitAndPropagatesNaN()
     {
         var rng = new Random(5);
-        int m = 3, n = 2051, k = 300;
+        int m = 3, n = 4099, k = 300;   // above the threading threshold
         float[] a = new float[m * k], b = new float[n * k];
         for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1);
         for (int i = 0; i < b.Length; i++) b[i] = (float)(rng.NextDouble() * 2 - 1);

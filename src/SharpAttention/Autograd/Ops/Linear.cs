@@ -1,4 +1,5 @@
 using System.Numerics;
+using SharpAttention.Kernels.Gemm;
 using SharpAttention.Tensors;
 
 namespace SharpAttention.Autograd.Ops;
@@ -19,13 +20,18 @@ internal static class Linear
         int outF = weight.Shape[0], inF = weight.Shape[1];
         int rows = checked((int)ShapeUtil.NumEl(x.Shape[..^1]));
         var y = Tensor.Empty([.. x.Shape[..^1], outF], x.DType);   // (..., out)
-        var y2 = y.Detach().View(rows, outF);                       // (N, out)
         if (bias != null)
         {
-            if (x.DType == DType.Float32) FillRows<float>(y2, bias);
-            else FillRows<double>(y2, bias);
+            if (x.DType == DType.Float32) FillRows<float>(y, bias);
+            else FillRows<double>(y, bias);
         }
-        BatchedMatMul.Into(x.Detach().Reshape(rows, inF), weight.Detach().T, y2, accumulate: bias != null);
+        if (x.IsContiguous && weight.IsContiguous)
+        {
+            // The common case straight to the GEMM: no view objects (a decoding step runs dozens of small Linears).
+            if (x.DType == DType.Float32) Direct<float>(x, weight, y, rows, outF, inF, bias != null);
+            else Direct<double>(x, weight, y, rows, outF, inF, bias != null);
+        }
+        else BatchedMatMul.Into(x.Detach().Reshape(rows, inF), weight.Detach().T, y.Detach().View(rows, outF), accumulate: bias != null);
         if (Graph.NeedsGrad(x, weight, bias)) y.SetGradFn(new Backward(x, weight, bias));
         return y;
     }
@@ -50,7 +56,13 @@ internal static class Linear
                 (bias != null ? $" and {bias.DType.TorchName()}" : ""));
     }
 
-    /// <summary>Copies the bias into every row of y (N, out), so the GEMM can add onto it.</summary>
+    /// <summary>y (N, out) (+)= x (N, in) · Wᵀ on the contiguous storage of all three.</summary>
+    static void Direct<T>(Tensor x, Tensor weight, Tensor y, int rows, int outF, int inF, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Gemm.Run(false, true, rows, outF, inF, T.One, x.Span<T>(), Math.Max(1, inF), weight.Span<T>(), Math.Max(1, inF),
+                 accumulate ? T.One : T.Zero, y.Span<T>(), Math.Max(1, outF));
+
+    /// <summary>Copies the bias into every row of the fresh y (..., out), so the GEMM can add onto it.</summary>
     static void FillRows<T>(Tensor y, Tensor bias) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var b = bias.Detach().Contiguous().Span<T>();

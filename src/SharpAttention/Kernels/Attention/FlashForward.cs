@@ -26,10 +26,16 @@ internal static unsafe class FlashForward
 
     [ThreadStatic] static float[]? workspace;
 
+    /// <summary>Writes O and lse; a few query rows without dropout take <see cref="DecodeAttention"/> instead.</summary>
     public static void Run(in FlashArgs args)
     {
         var p = args.P;
         if (p.B == 0 || p.H == 0 || p.L == 0 || p.Ev == 0) return;
+        if (DecodeAttention.Applies(p))
+        {
+            DecodeAttention.Run(args);
+            return;
+        }
         fixed (FlashArgs* a = &args)
         {
             if (p.L <= 16) Launch<Vec1>(a);

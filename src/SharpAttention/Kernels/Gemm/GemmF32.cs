@@ -34,7 +34,8 @@ internal static unsafe class GemmF32
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C for <paramref name="batch"/> products (see <see cref="Gemm"/>): a few
     /// rows against a transposed B through <see cref="Gemv"/>, otherwise on the ISA path
-    /// <see cref="GemmIsaSelect.Current"/>, with the work split into at most <paramref name="parts"/> shares. Requires m, n, k &gt; 0 (the caller handles empty products).</summary>
+    /// <see cref="GemmIsaSelect.Current"/>, with the work split into at most <paramref name="parts"/> shares.
+    /// Requires m, n, k &gt; 0 (the caller handles empty products).</summary>
     public static void Run(bool transA, bool transB, int batch, int m, int n, int k, float alpha,
                            float* a, int lda, long strideA, float* b, int ldb, long strideB,
                            float beta, float* c, int ldc, long strideC, int parts)

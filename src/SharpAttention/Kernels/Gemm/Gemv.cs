@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SharpAttention.Kernels.Threading;
 
 namespace SharpAttention.Kernels.Gemm;
@@ -9,13 +10,19 @@ namespace SharpAttention.Kernels.Gemm;
 /// decoding step at batch 1 (or a few beams): every output is one dot product of an A row with a weight row, so
 /// packing B for the register-blocked kernel would cost more than the product itself (the weight is read once
 /// either way; packing writes it again). Four weight rows are walked at once, each A chunk loaded once for them, with
-/// one vector accumulator per output. Threads split the output columns; each element is summed by one thread in a
-/// fixed order, so results are bit-identical for any thread count. Reference twin: ReferenceGemm.
+/// one vector accumulator per output, and the rows two groups ahead are prefetched. Threads take the output columns
+/// in dynamic grains (a descheduled thread on a shared machine holds nothing up); each element is summed by one
+/// thread in a fixed order, so results are bit-identical for any thread count. Reference twin: ReferenceGemm.
 /// </summary>
 internal static unsafe class Gemv
 {
     /// <summary>Most rows of A the path takes: beyond a handful, the packed GEMM reuses each weight load better.</summary>
     public const int MaxRows = 4;
+
+    /// <summary>Weight elements (4 MiB of float) below which one thread streams the weight alone: a decoding step's
+    /// attention and feed-forward weights take microseconds each, which a fork-join mostly spends waiting (on a shared
+    /// machine, for a descheduled thread); measured with the decode benchmark, only the output projection gains.</summary>
+    const long MinParallel = 1L << 20;
 
     /// <summary>Whether <paramref name="p"/> is a few contiguous rows of A against contiguous rows of B (op(B) = Bᵀ).</summary>
     public static bool Applies(in GemmProblem p) => p.M <= MaxRows && p.ACol == 1 && p.BRow == 1;
@@ -26,13 +33,17 @@ internal static unsafe class Gemv
     {
         var body = new ColumnsBody(p, isa);
         int groups = (p.N + 3) / 4;
-        if (parts <= 1) body.Run(0, groups);
-        else ParallelFor.For(groups, 4L * p.M * p.K, body);
+        if (parts <= 1 || (long)p.N * p.K < MinParallel) body.Run(0, groups);
+        else ChunkedFor.Each(groups, 4L * p.M * p.K, body);
     }
 
     /// <summary>Output columns [4·first, 4·last): four weight rows against every A row.</summary>
     readonly struct ColumnsBody(GemmProblem p, GemmIsa isa) : IRangeBody
     {
+        /// <summary>Groups of weight rows prefetched ahead: the weights stream from L3 or memory once per call, and
+        /// the hardware prefetcher alone leaves bandwidth unused (measured 2 best of 0, 1, 2, 4, 8).</summary>
+        const int Ahead = 2;
+
         public void Run(int first, int last)
         {
             Span<float> dots = stackalloc float[4];
@@ -40,6 +51,12 @@ internal static unsafe class Gemv
             {
                 int j = 4 * g, cols = Math.Min(4, p.N - j);
                 float* w = p.B + j * p.BCol;
+                int ahead = Math.Min(4, p.N - (j + 4 * Ahead));
+                if (ahead > 0 && Sse.IsSupported)
+                {
+                    byte* next = (byte*)(w + 4 * Ahead * p.BCol);
+                    for (long o = 0, bytes = (long)ahead * p.BCol * sizeof(float); o < bytes; o += 64) Sse.Prefetch0(next + o);
+                }
                 for (int i = 0; i < p.M; i++)
                 {
                     float* a = p.A + i * p.ARow;
