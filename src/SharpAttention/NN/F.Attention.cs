@@ -91,9 +91,10 @@ internal sealed class AttentionArgs
     public static AttentionArgs Prepare(Tensor query, Tensor key, Tensor value, Tensor? mask, double dropoutP, bool isCausal,
         double? scale, bool enableGqa, Tensor? keyLengths, Generator? generator)
     {
-        string shapes = $"query {Fmt(query)}, key {Fmt(key)}, value {Fmt(value)}";
+        var (query0, key0, value0) = (query, key, value);
+        string Shapes() => $"query {Fmt(query0)}, key {Fmt(key0)}, value {Fmt(value0)}";   // only for errors: not formatted per call
         if (query.Dim is not (3 or 4) || key.Dim != query.Dim || value.Dim != query.Dim)
-            throw new ArgumentException($"{Op}: expected query, key and value all 4-D (B, H, L, E) or all 3-D (N, L, E), got {shapes}");
+            throw new ArgumentException($"{Op}: expected query, key and value all 4-D (B, H, L, E) or all 3-D (N, L, E), got {Shapes()}");
         if (!query.DType.IsFloatingPoint() || key.DType != query.DType || value.DType != query.DType)
             throw new ArgumentException($"{Op}: query, key and value must share one floating dtype, got {query.DType.TorchName()}, " +
                                         $"{key.DType.TorchName()}, {value.DType.TorchName()}");
@@ -107,15 +108,15 @@ internal sealed class AttentionArgs
         int b = query.Size(0), h = query.Size(1), l = query.Size(2), e = query.Size(3);
         int hkv = key.Size(1), s = key.Size(2), ev = value.Size(3);
         if (key.Size(0) != b || value.Size(0) != b)
-            throw new ArgumentException($"{Op}: batch sizes differ: {shapes}");
+            throw new ArgumentException($"{Op}: batch sizes differ: {Shapes()}");
         if (key.Size(3) != e)
-            throw new ArgumentException($"{Op}: query and key embedding sizes differ ({e} vs {key.Size(3)}): {shapes}");
+            throw new ArgumentException($"{Op}: query and key embedding sizes differ ({e} vs {key.Size(3)}): {Shapes()}");
         if (value.Size(1) != hkv || value.Size(2) != s)
-            throw new ArgumentException($"{Op}: key and value must agree in heads and length: {shapes}");
+            throw new ArgumentException($"{Op}: key and value must agree in heads and length: {Shapes()}");
         if (hkv != h && !(enableGqa && hkv > 0 && h % hkv == 0))
             throw new ArgumentException(enableGqa
-                ? $"{Op}: number of query heads {h} must be a multiple of key/value heads {hkv}: {shapes}"
-                : $"{Op}: query has {h} heads but key/value have {hkv}; pass enableGqa: true for grouped-query attention: {shapes}");
+                ? $"{Op}: number of query heads {h} must be a multiple of key/value heads {hkv}: {Shapes()}"
+                : $"{Op}: query has {h} heads but key/value have {hkv}; pass enableGqa: true for grouped-query attention: {Shapes()}");
         if (!(dropoutP >= 0 && dropoutP <= 1))
             throw new ArgumentException($"{Op}: dropout probability has to be between 0 and 1, but got {dropoutP}");
         if (isCausal && mask is not null)
@@ -129,7 +130,7 @@ internal sealed class AttentionArgs
                 throw new ArgumentException($"{Op}: attn_mask must be bool or {query.DType.TorchName()} like the query, got {mask.DType.TorchName()}");
             int[] target = threeD ? [b, l, s] : [b, h, l, s];
             if (!Broadcasts(mask.Shape, target))
-                throw new ArgumentException($"{Op}: attn_mask of shape {Fmt(mask)} cannot be broadcast to {ShapeUtil.Format(target)}: {shapes}");
+                throw new ArgumentException($"{Op}: attn_mask of shape {Fmt(mask)} cannot be broadcast to {ShapeUtil.Format(target)}: {Shapes()}");
             if (threeD && mask.Dim == 3) mask = mask.Unsqueeze(1);
         }
         if (keyLengths is not null)

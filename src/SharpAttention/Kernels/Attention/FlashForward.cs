@@ -55,15 +55,17 @@ internal static unsafe class FlashForward
         ref readonly var p = ref a->P;
         int tiles = (p.L + TN.N * 16 - 1) / (TN.N * 16);
         // Groups of query tiles share each K/V block while it is in L1/L2 (K and V of a long head do not fit in
-        // L2); smaller groups when there would be too few items to keep every thread busy.
+        // L2); smaller groups when there would be too few items (16 per thread) to even out the threads' finishing
+        // times, which on a shared machine differ by whole scheduler slices.
         int group = MaxGroup;
-        while (group > 1 && (long)(tiles + group - 1) / group * p.B * p.H < 4L * Threads.Count) group /= 2;
+        while (group > 1 && (long)(tiles + group - 1) / group * p.B * p.H < 16L * Threads.Count) group /= 2;
         int groups = (tiles + group - 1) / group;
         int count = groups * p.B * p.H;
         long cost = (long)group * TN.N * 16 * p.S * (p.E + p.Ev);
         var body = new Body<TN>(a, tiles, group);
-        if (p.Causal) ParallelFor.ForDynamic(count, 1, cost / 2, body);   // group costs grow along the diagonal
-        else ParallelFor.For(count, cost, body);
+        // Handed out one at a time: causal group costs grow along the diagonal, and on a shared machine a thread that
+        // is descheduled for a while must not leave the other waiting on a fixed share.
+        ParallelFor.ForDynamic(count, 1, p.Causal ? cost / 2 : cost, body);
     }
 
     /// <summary>Item t: tile group (groups − 1 − t / (B·H)) of head t mod (B·H), so the costliest causal groups go first.</summary>
