@@ -281,8 +281,9 @@ internal static unsafe class FlashForward
     }
 
     /// <summary>One block of the online softmax on Sᵀ (log2 units), in place to Pᵀ; updates m, l and alpha. The up to
-    /// 4 lane vectors of a key row go through max and exp2 side by side, so the exp2 polynomial chains overlap.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// 4 lane vectors of a key row go through max and exp2 side by side, so the exp2 polynomial chains overlap. Too
+    /// large to inline, so fully optimised from its first call rather than tiered up after many slow ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Softmax<TN>(float* st, float* m, float* l, float* alpha, uint* rowKeys, int j0, int jn, in AttentionProblem p)
         where TN : struct, IVecCount
     {
