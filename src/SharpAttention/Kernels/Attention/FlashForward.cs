@@ -160,7 +160,8 @@ internal static unsafe class FlashForward
                     ApplyMasks<TN>(a, st, bias, b, h, t.I0, t.Rows, j0, jn);
 
                 // 6. Online softmax: new max, rescale factor, probabilities (dropout applied after they are summed).
-                Softmax<TN>(st, t.M, t.L, t.Alpha, t.RowKeys, j0, jn, p);
+                if (p.HasDropout) Softmax<TN, WithDropout>(st, t.M, t.L, t.Alpha, t.RowKeys, j0, jn, p);
+                else Softmax<TN, NoDropout>(st, t.M, t.L, t.Alpha, t.RowKeys, j0, jn, p);
 
                 // 7. Oᵀ = Oᵀ∘alpha + Vᵀ·Pᵀ, 6 value columns per micro-kernel call.
                 for (int e0 = 0; e0 < p.Ev; e0 += MR)
@@ -284,8 +285,8 @@ internal static unsafe class FlashForward
     /// 4 lane vectors of a key row go through max and exp2 side by side, so the exp2 polynomial chains overlap. Too
     /// large to inline, so fully optimised from its first call rather than tiered up after many slow ones.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Softmax<TN>(float* st, float* m, float* l, float* alpha, uint* rowKeys, int j0, int jn, in AttentionProblem p)
-        where TN : struct, IVecCount
+    static void Softmax<TN, TD>(float* st, float* m, float* l, float* alpha, uint* rowKeys, int j0, int jn, in AttentionProblem p)
+        where TN : struct, IVecCount where TD : struct, IDropoutMode
     {
         int br = TN.N * 16;
         var ninf = Vector512.Create(float.NegativeInfinity);
@@ -315,7 +316,7 @@ internal static unsafe class FlashForward
         TileMath.Exp2<TN>(ref a0, ref a1, ref a2, ref a3);
 
         // c. P = 2^(S − m); the sums take P before dropout, the stored Pᵀ is dropped and scaled.
-        bool dropout = p.HasDropout;
+        bool dropout = TD.On;   // a constant per instantiation: the loop without dropout keeps its values in registers
         uint threshold = dropout ? AttentionDropout.Threshold(p.DropoutP) : 0;
         var dropScale = Vector512.Create((float)p.DropoutScale);
         var (s0, s1, s2, s3) = (zero, zero, zero, zero);
