@@ -9,17 +9,27 @@ namespace SharpAttention.Autograd;
 /// Every tensor created during the pass — the gradients flowing between nodes and the ops' temporaries — is
 /// visible to nobody but the engine, so the pass runs inside its own <see cref="TensorScope"/> and their storage goes
 /// back to the pool as soon as it ends, with or without a user scope around it. Only the gradients accumulated into
-/// leaves (and retained non-leaves) escape it.
+/// leaves (and retained non-leaves) escape it: see <see cref="LeafGrads"/>.
 /// </summary>
 internal static class Engine
 {
     public static void Backward(Tensor root, Tensor? gradient, bool retainGraph)
     {
         using var temporaries = TensorScope.Begin();
-        BackwardInScope(root, gradient, retainGraph);
+        var work = Workspace.Take();
+        try
+        {
+            BackwardInScope(root, gradient, retainGraph, work);
+            using var noGrad = GradMode.NoGrad();
+            work.LeafGrads.Apply(temporaries);
+        }
+        finally
+        {
+            work.Return();
+        }
     }
 
-    static void BackwardInScope(Tensor root, Tensor? gradient, bool retainGraph)
+    static void BackwardInScope(Tensor root, Tensor? gradient, bool retainGraph, Workspace work)
     {
         if (!root.RequiresGrad)
             throw new InvalidOperationException("element 0 of tensors does not require grad and does not have a grad_fn");
@@ -36,13 +46,13 @@ internal static class Engine
                 $"output of shape {ShapeUtil.Format(root.Shape)} ({root.DType.TorchName()})");
 
         using var noGrad = GradMode.NoGrad();
+        var leafGrads = work.LeafGrads;
         if (root.GradFn is not { } start)
         {
-            AccumulateLeaf(root, gradient);
+            leafGrads.Add(root, gradient);
             return;
         }
 
-        var work = Workspace.Take();
         var nodes = CollectAndCountDependencies(start, work);
         start.PendingGrad = gradient;
         var ready = work.Ready;
@@ -58,7 +68,7 @@ internal static class Engine
                         "pass retainGraph: true to the first Backward call");
                 var grad = node.PendingGrad;
                 node.PendingGrad = null;
-                if (grad != null && node.RetainedOutput is { } retained) AccumulateLeaf(retained, grad);
+                if (grad != null && node.RetainedOutput is { } retained) leafGrads.Add(retained, grad);
 
                 // A node none of whose consumers produced a gradient still releases its producers.
                 var inputGrads = grad == null ? new Tensor?[node.InputCount] : node.Apply(grad);
@@ -78,7 +88,7 @@ internal static class Engine
                             $"{node.Name} returned a gradient of shape {ShapeUtil.Format(g.Shape)} for an input of shape {ShapeUtil.Format(node.InputShapes[i])}");
                     if (producer == null)
                     {
-                        AccumulateLeaf(leaf!, g);
+                        leafGrads.Add(leaf!, g);
                         continue;
                     }
                     producer.PendingGrad = producer.PendingGrad == null ? g : producer.PendingGrad.Add(g);
@@ -94,7 +104,6 @@ internal static class Engine
                 node.Dependencies = 0;
                 if (!retainGraph) node.Release();
             }
-            work.Return();
         }
     }
 
@@ -106,6 +115,7 @@ internal static class Engine
         public readonly List<GradFn> Nodes = [];
         public readonly HashSet<GradFn> Seen = new(ReferenceEqualityComparer.Instance);
         public readonly Stack<GradFn> Ready = new(), Pending = new();
+        public readonly LeafGrads LeafGrads = new();
 
         /// <summary>This thread's workspace, or a fresh one when it is in use (a backward started from within one).</summary>
         public static Workspace Take()
@@ -121,6 +131,7 @@ internal static class Engine
             Seen.Clear();
             Ready.Clear();
             Pending.Clear();
+            LeafGrads.Clear();
             spare = this;
         }
     }
@@ -149,19 +160,5 @@ internal static class Engine
             }
         }
         return nodes;
-    }
-
-    /// <summary>Adds <paramref name="g"/> into t.Grad; the first gradient is copied so .Grad never aliases another
-    /// tensor. That copy is the one tensor of the pass that outlives it: it leaves every scope.</summary>
-    static void AccumulateLeaf(Tensor t, Tensor g)
-    {
-        if (t.Grad == null)
-        {
-            var grad = g.Clone();
-            grad.Storage.Unscope();
-            grad.Storage.IsEngineGrad = true;
-            t.Grad = grad;
-        }
-        else t.Grad.Add_(g);
     }
 }

@@ -41,15 +41,17 @@ internal sealed class Storage
 
     internal static Storage Allocate(DType dtype, int length, bool clear)
     {
+        var scope = TensorScope.Current;
+        bool scoped = scope != null;
         var s = dtype switch
         {
-            DType.Float32 => new Storage(StoragePool.Rent<float>(length, clear), dtype, true),
-            DType.Float64 => new Storage(StoragePool.Rent<double>(length, clear), dtype, true),
-            DType.Int64 => new Storage(StoragePool.Rent<long>(length, clear), dtype, true),
-            DType.Bool => new Storage(StoragePool.Rent<bool>(length, clear), dtype, true),
+            DType.Float32 => new Storage(StoragePool.Rent<float>(length, clear, scoped), dtype, true),
+            DType.Float64 => new Storage(StoragePool.Rent<double>(length, clear, scoped), dtype, true),
+            DType.Int64 => new Storage(StoragePool.Rent<long>(length, clear, scoped), dtype, true),
+            DType.Bool => new Storage(StoragePool.Rent<bool>(length, clear, scoped), dtype, true),
             _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
         };
-        TensorScope.Current?.Add(s);
+        scope?.Add(s);
         return s;
     }
 

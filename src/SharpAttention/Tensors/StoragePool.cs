@@ -9,6 +9,13 @@ namespace SharpAttention.Tensors;
 /// fit, as PyTorch's caching allocator does): steps that repeat shapes get exact matches, and steps whose shapes vary
 /// (variable-length batches) reuse the buffers of longer ones instead of faulting in fresh memory every step. Tensors
 /// use only the first n elements of a larger buffer. Idle bytes are capped at <see cref="MaxPooledBytes"/>.
+/// <para>A buffer handed out outside any <see cref="TensorScope"/> comes back only through a finalizer, and
+/// finalizers only run after a collection, which the GC schedules by its own budgets: code that drops its tensors
+/// without a scope (inference in a loop) would take a fresh, never-touched buffer — page faults on every write — call
+/// after call until the heap has grown enough for the GC to step in. So every <see cref="CollectAfterUnscopedBytes"/>
+/// handed out without a scope the pool asks for a young-generation collection, whose finalizers bring back the
+/// buffers dropped since (PyTorch's caching allocator gets them back by reference counting; .NET has only the GC).
+/// Scoped code, such as a training step in a scope, never triggers it.</para>
 /// </summary>
 public static class StoragePool
 {
@@ -23,6 +30,15 @@ public static class StoragePool
     static long pooledBytes;
     static long freshBytes;
     static long reusedBytes;
+    static long unscopedSinceCollect;
+    static int collections;
+
+    /// <summary>Bytes handed out without a scope between the collections the pool asks for (see the class summary): a
+    /// young-generation collection costs well under a millisecond, first writes to 16 MB of fresh pages several.</summary>
+    public const long CollectAfterUnscopedBytes = 16L << 20;
+
+    /// <summary>Collections the pool has asked for so far.</summary>
+    internal static int Collections => Volatile.Read(ref collections);
 
     /// <summary>Upper bound on bytes held idle in the pool; buffers beyond it are left to the GC. Default: a quarter
     /// of the memory the GC may use, at most 4 GiB.</summary>
@@ -37,10 +53,18 @@ public static class StoragePool
     /// <summary>Bytes currently idle in the pool.</summary>
     public static long PooledBytes { get { lock (Gate) return pooledBytes; } }
 
-    internal static T[] Rent<T>(int length, bool clear) where T : unmanaged
+    /// <summary>A buffer of <paramref name="length"/> elements; <paramref name="scoped"/>: a scope will return it.</summary>
+    internal static T[] Rent<T>(int length, bool clear, bool scoped) where T : unmanaged
     {
         if (length == 0) return [];
         long bytes = (long)length * Unsafe.SizeOf<T>();
+        if (!scoped && Interlocked.Add(ref unscopedSinceCollect, bytes) > CollectAfterUnscopedBytes)
+        {
+            Interlocked.Exchange(ref unscopedSinceCollect, 0);
+            Interlocked.Increment(ref collections);
+            // Generation 1 too: a dropped storage that was still recently used at the last collection was promoted.
+            GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        }
         lock (Gate)
         {
             if (Lengths.TryGetValue(typeof(T), out var lengths) && lengths.Count > 0)

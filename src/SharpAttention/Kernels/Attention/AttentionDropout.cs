@@ -3,6 +3,15 @@ using System.Runtime.Intrinsics;
 
 namespace SharpAttention.Kernels.Attention;
 
+/// <summary>Whether a kernel instantiation applies dropout (a type argument, so the other path compiles away).</summary>
+internal interface IDropoutMode
+{
+    static abstract bool On { get; }
+}
+
+internal struct WithDropout : IDropoutMode { public static bool On => true; }
+internal struct NoDropout : IDropoutMode { public static bool On => false; }
+
 /// <summary>
 /// Counter-based dropout mask for attention probabilities: whether P[b, h, i, j] is kept is a pure function of
 /// (seed, b·H + h, i, j), so the fused kernel never stores the L×S mask — backward (and the composed twin, and

@@ -61,15 +61,17 @@ internal static unsafe class FlashForward
         ref readonly var p = ref a->P;
         int tiles = (p.L + TN.N * 16 - 1) / (TN.N * 16);
         // Groups of query tiles share each K/V block while it is in L1/L2 (K and V of a long head do not fit in
-        // L2); smaller groups when there would be too few items to keep every thread busy.
+        // L2); smaller groups when there would be too few items (16 per thread) to even out the threads' finishing
+        // times, which on a shared machine differ by whole scheduler slices.
         int group = MaxGroup;
-        while (group > 1 && (long)(tiles + group - 1) / group * p.B * p.H < 4L * Threads.Count) group /= 2;
+        while (group > 1 && (long)(tiles + group - 1) / group * p.B * p.H < 16L * Threads.Count) group /= 2;
         int groups = (tiles + group - 1) / group;
         int count = groups * p.B * p.H;
         long cost = (long)group * TN.N * 16 * p.S * (p.E + p.Ev);
         var body = new Body<TN>(a, tiles, group);
-        if (p.Causal) ParallelFor.ForDynamic(count, 1, cost / 2, body);   // group costs grow along the diagonal
-        else ParallelFor.For(count, cost, body);
+        // Handed out one at a time: causal group costs grow along the diagonal, and on a shared machine a thread that
+        // is descheduled for a while must not leave the other waiting on a fixed share.
+        ParallelFor.ForDynamic(count, 1, p.Causal ? cost / 2 : cost, body);
     }
 
     /// <summary>Item t: tile group (groups − 1 − t / (B·H)) of head t mod (B·H), so the costliest causal groups go first.</summary>
@@ -164,7 +166,8 @@ internal static unsafe class FlashForward
                     ApplyMasks<TN>(a, st, bias, b, h, t.I0, t.Rows, j0, jn);
 
                 // 6. Online softmax: new max, rescale factor, probabilities (dropout applied after they are summed).
-                Softmax<TN>(st, t.M, t.L, t.Alpha, t.RowKeys, j0, jn, p);
+                if (p.HasDropout) Softmax<TN, WithDropout>(st, t.M, t.L, t.Alpha, t.RowKeys, j0, jn, p);
+                else Softmax<TN, NoDropout>(st, t.M, t.L, t.Alpha, t.RowKeys, j0, jn, p);
 
                 // 7. Oᵀ = Oᵀ∘alpha + Vᵀ·Pᵀ, 6 value columns per micro-kernel call.
                 for (int e0 = 0; e0 < p.Ev; e0 += MR)
@@ -285,10 +288,11 @@ internal static unsafe class FlashForward
     }
 
     /// <summary>One block of the online softmax on Sᵀ (log2 units), in place to Pᵀ; updates m, l and alpha. The up to
-    /// 4 lane vectors of a key row go through max and exp2 side by side, so the exp2 polynomial chains overlap.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Softmax<TN>(float* st, float* m, float* l, float* alpha, uint* rowKeys, int j0, int jn, in AttentionProblem p)
-        where TN : struct, IVecCount
+    /// 4 lane vectors of a key row go through max and exp2 side by side, so the exp2 polynomial chains overlap. Too
+    /// large to inline, so fully optimised from its first call rather than tiered up after many slow ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Softmax<TN, TD>(float* st, float* m, float* l, float* alpha, uint* rowKeys, int j0, int jn, in AttentionProblem p)
+        where TN : struct, IVecCount where TD : struct, IDropoutMode
     {
         int br = TN.N * 16;
         var ninf = Vector512.Create(float.NegativeInfinity);
@@ -318,7 +322,7 @@ internal static unsafe class FlashForward
         TileMath.Exp2<TN>(ref a0, ref a1, ref a2, ref a3);
 
         // c. P = 2^(S − m); the sums take P before dropout, the stored Pᵀ is dropped and scaled.
-        bool dropout = p.HasDropout;
+        bool dropout = TD.On;   // a constant per instantiation: the loop without dropout keeps its values in registers
         uint threshold = dropout ? AttentionDropout.Threshold(p.DropoutP) : 0;
         var dropScale = Vector512.Create((float)p.DropoutScale);
         var (s0, s1, s2, s3) = (zero, zero, zero, zero);

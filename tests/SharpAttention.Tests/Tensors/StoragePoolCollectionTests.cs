@@ -1,0 +1,57 @@
+using System.Runtime.CompilerServices;
+using SharpAttention.Tensors;
+using SharpAttention.Tests.Support;
+
+namespace SharpAttention.Tests.Tensors;
+
+/// <summary>Buffers of tensors dropped without a scope come back to the pool once it has asked for a collection; scoped
+/// ones never make it ask. Not in parallel with other tests: they would rent from the same pool.</summary>
+[Collection(GlobalKernelStateCollection.Name)]
+public class StoragePoolCollectionTests
+{
+    const int Floats = 1 << 18;   // 1 MB
+
+    [Fact]
+    public void DroppedTensorsComeBackAfterEnoughUnscopedBytes()
+    {
+        StoragePool.Trim();
+        // The first collection may come at once (bytes counted before this test); before the second, at least
+        // CollectAfterUnscopedBytes of dropped tensors were handed out, and one tensor more reaches it.
+        int second = StoragePool.Collections + 2;
+        for (long handedOut = 0; StoragePool.Collections < second; handedOut += 4L * Floats)
+        {
+            Assert.True(handedOut <= 2 * StoragePool.CollectAfterUnscopedBytes + 8L * Floats);
+            ForgetRecentlyUsed();
+            Drop();
+        }
+
+        GC.WaitForPendingFinalizers();   // the collection found the dropped storages; their finalizers return the buffers
+        long reused = StoragePool.ReusedBytes;
+        Drop();
+        Assert.Equal(4L * Floats, StoragePool.ReusedBytes - reused);
+    }
+
+    [Fact]
+    public void ScopedTensorsNeverMakeThePoolCollect()
+    {
+        int collections = StoragePool.Collections;
+        for (long handedOut = 0; handedOut <= 2 * StoragePool.CollectAfterUnscopedBytes; handedOut += 4L * Floats)
+        {
+            using var scope = TensorScope.Begin();
+            Drop();
+        }
+        Assert.Equal(collections, StoragePool.Collections);
+    }
+
+    /// <summary>Buffers this thread touched last stay reachable for a while (Storage.RecentlyUsed): touch another one
+    /// often enough to push the dropped ones out.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void ForgetRecentlyUsed()
+    {
+        var small = Tensor.Empty([1], DType.Float32);
+        for (int i = 0; i < 256; i++) small.FillRaw(0);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void Drop() => Tensor.Empty([Floats], DType.Float32).FillRaw(1);
+}
