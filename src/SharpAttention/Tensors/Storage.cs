@@ -24,14 +24,17 @@ internal sealed class Storage
     /// the current scope when it drops them (<see cref="Optim.Optimizer.ZeroGrad"/>).</summary>
     internal bool IsEngineGrad;
 
-    Storage(Array data, DType dtype, bool pooled)
+    Storage(Array data, int length, DType dtype, bool pooled)
     {
         this.data = data;
+        Length = length;
         DType = dtype;
         this.pooled = pooled;
     }
 
-    internal int Length => Data.Length;
+    /// <summary>Elements this storage holds. A pooled array may be longer (the pool hands out the best-fitting idle
+    /// buffer); the elements past <see cref="Length"/> belong to no tensor.</summary>
+    internal int Length { get; }
 
     /// <summary>True once <see cref="Release"/> has run.</summary>
     internal bool IsReleased => data is null;
@@ -45,10 +48,10 @@ internal sealed class Storage
         bool scoped = scope != null;
         var s = dtype switch
         {
-            DType.Float32 => new Storage(StoragePool.Rent<float>(length, clear, scoped), dtype, true),
-            DType.Float64 => new Storage(StoragePool.Rent<double>(length, clear, scoped), dtype, true),
-            DType.Int64 => new Storage(StoragePool.Rent<long>(length, clear, scoped), dtype, true),
-            DType.Bool => new Storage(StoragePool.Rent<bool>(length, clear, scoped), dtype, true),
+            DType.Float32 => new Storage(StoragePool.Rent<float>(length, clear, scoped), length, dtype, true),
+            DType.Float64 => new Storage(StoragePool.Rent<double>(length, clear, scoped), length, dtype, true),
+            DType.Int64 => new Storage(StoragePool.Rent<long>(length, clear, scoped), length, dtype, true),
+            DType.Bool => new Storage(StoragePool.Rent<bool>(length, clear, scoped), length, dtype, true),
             _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
         };
         scope?.Add(s);
@@ -56,7 +59,7 @@ internal sealed class Storage
     }
 
     /// <summary>Wraps a caller's array without copying; such arrays never enter the pool or a scope.</summary>
-    internal static Storage Wrap(Array data, DType dtype) => new(data, dtype, false);
+    internal static Storage Wrap(Array data, DType dtype) => new(data, data.Length, dtype, false);
 
     /// <summary>The buffer as T[]; T must match <see cref="DType"/> (checked in debug builds). Throws once released.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

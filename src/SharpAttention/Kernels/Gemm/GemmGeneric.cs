@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using SharpAttention.Kernels.Threading;
 
@@ -78,8 +77,7 @@ internal static unsafe class GemmGeneric
             int ars = transA ? 1 : lda, aps = transA ? lda : 1;
             int nr = 2 * Vector<T>.Count;
             int ncMax = Math.Max(nr, BBlockBytes / (KC * sizeof(T)) / nr * nr);
-            T[]? packed = transB ? ArrayPool<T>.Shared.Rent(KC * Math.Min(ncMax, n)) : null;
-            try
+            T[]? packed = transB ? TransposedBlock<T>.Get(KC * ncMax) : null;
             {
                 fixed (T* buffer = packed)
                 {
@@ -116,10 +114,6 @@ internal static unsafe class GemmGeneric
                     }
                 }
             }
-            finally
-            {
-                if (packed != null) ArrayPool<T>.Shared.Return(packed);
-            }
         }
 
         /// <summary>C[rows, cols] op= A[rows, kc]·B[kc, cols] for one block, micro-tile by micro-tile; the
@@ -142,4 +136,14 @@ internal static unsafe class GemmGeneric
             if (j < cols) GemmMicro.Scalar(tile, a, ars, b + j, c + j, rows, cols - j);
         }
     }
+}
+
+/// <summary>One thread's buffer for a transposed B block, allocated at its largest size on the thread's first
+/// transposed product: which thread runs which rows changes from call to call, and ArrayPool.Shared can miss when
+/// other threads hold its arrays, so either would allocate long after warm-up.</summary>
+internal static class TransposedBlock<T> where T : unmanaged
+{
+    [ThreadStatic] static T[]? buffer;
+
+    public static T[] Get(int length) => buffer is { } b && b.Length >= length ? b : buffer = new T[length];
 }
