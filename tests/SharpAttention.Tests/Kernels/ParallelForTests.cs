@@ -77,6 +77,36 @@ public unsafe class ParallelForTests
         });
     }
 
+    /// <summary>Back-to-back calls with different unit counts and both schedules: when a call returns, every item has
+    /// run exactly once. A worker still looping over the previous job once claimed a unit of the next with a stale
+    /// claim word, so a call could return while one of its units was still running.</summary>
+    [Fact]
+    public void BackToBackCallsFinishAllTheirItemsBeforeReturning()
+    {
+        int saved = Threads.Count;
+        try
+        {
+            Threads.Count = 2;
+            var random = new Random(5);
+            for (int call = 0; call < 20_000; call++)
+            {
+                int n = random.Next(1, 48);
+                var hits = new int[n];
+                fixed (int* h = hits)
+                {
+                    if (call % 2 == 0) ParallelFor.For(n, 1 << 20, new CountBody(h));
+                    else ParallelFor.ForDynamic(n, 1 + call % 3, 1 << 20, new CountBody(h));
+                }
+                for (int i = 0; i < n; i++)
+                    if (hits[i] != 1) Assert.Fail($"call {call}: item {i} of {n} ran {hits[i]} times by the time the call returned");
+            }
+        }
+        finally
+        {
+            Threads.Count = saved;
+        }
+    }
+
     [Fact]
     public void RefStructBodiesMaySpanTheCallersMemory()
     {

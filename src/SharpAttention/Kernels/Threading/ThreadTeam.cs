@@ -46,6 +46,12 @@ internal static unsafe class ThreadTeam
         try
         {
             EnsureWorkers(Math.Min(Threads.Count, units) - 1);
+            int gen = generation + 1;
+            // Close the previous job's claim word before touching the job fields: a worker still looping in
+            // Participate for that job may have read the old claim and be about to compare it with jobUnits; with
+            // the word changed its compare-exchange fails, so it can never run (and count down) a unit of this job
+            // with a stale claim — which let this call return while a unit still ran on its (then dead) body.
+            Interlocked.Exchange(ref claim, ((long)gen << 32) | int.MaxValue);
             jobFunction = function;
             jobBody = body;
             jobCount = count;
@@ -53,7 +59,6 @@ internal static unsafe class ThreadTeam
             jobGrain = grain;
             failure = null;
             Volatile.Write(ref remaining, units);
-            int gen = generation + 1;
             Interlocked.Exchange(ref claim, (long)gen << 32);
             Interlocked.Exchange(ref generation, gen);
             if (Volatile.Read(ref sleepers) > 0)
