@@ -53,7 +53,7 @@ public static class G2pTraining
 
         Generator.ManualSeed(recipe.Seed);
         var model = new G2pModel(recipe, graphemes, phonemes);
-        if (!resume) SaveRunFiles(model, outputFolder);
+        if (!resume) model.Save(outputFolder);   // recipe and vocabularies first, so --resume finds them
         var examples = G2pData.Examples(model, split.Train);
         var loader = G2pData.Loader(examples, recipe.BatchSize, recipe.Seed);
         long stepsPerEpoch = (examples.Length + recipe.BatchSize - 1) / recipe.BatchSize;
@@ -87,12 +87,6 @@ public static class G2pTraining
         model.Save(outputFolder);
         LossCurve.Save(Path.Combine(outputFolder, MetricsFile), Path.Combine(outputFolder, LossCurveFile));
         return new G2pTrainingResult(model, split, result, outputFolder);
-    }
-
-    static void SaveRunFiles(G2pModel model, string folder)
-    {
-        Directory.CreateDirectory(folder);
-        model.Save(folder);
     }
 
     /// <summary>Every k-th entry, so a sample of a sorted list spans the alphabet.</summary>

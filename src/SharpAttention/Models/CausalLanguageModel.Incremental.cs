@@ -41,10 +41,7 @@ public sealed partial class CausalLanguageModel : IIncrementalDecoder
         if (Config.Positions == PositionEncoding.Learned && offset + t > Config.MaxLen)
             throw new ArgumentException($"CausalLanguageModel: positions {offset}..{offset + t - 1} exceed max_len {Config.MaxLen}", nameof(tokens));
         using var _ = GradMode.NoGrad();
-        var x = TokenEmbedding.Forward(tokens);                                   // (B, T, E)
-        if (Config.Positions == PositionEncoding.Learned) x = PositionEmbedding!.Forward(x, offset);
-        else if (Config.Positions == PositionEncoding.Sinusoidal)
-            x = x + F.SinusoidalPositionalEncoding(t, Config.DModel, offset).To(x.DType);   // (T, E) broadcast
+        var x = Embed(tokens, offset);                                            // (B, T, E)
         for (int i = 0; i < Layers.Count; i++) x = Layers[i].ForwardIncremental(x, s.SelfAttention[i]);
         s.Length += t;
         var last = x.Select(1, t - 1);                                            // (B, E)

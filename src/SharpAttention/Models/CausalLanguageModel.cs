@@ -63,17 +63,24 @@ public sealed partial class CausalLanguageModel : Module
         }
     }
 
+    /// <summary>Token embeddings plus learned or sinusoidal positions starting at <paramref name="offset"/> (a decoding
+    /// step's cache length; RoPE is applied inside attention), then dropout.</summary>
+    Tensor Embed(Tensor ids, int offset = 0)
+    {
+        ModelParts.CheckIds(nameof(CausalLanguageModel), ids, Config.MaxLen, Config.Positions == PositionEncoding.Learned);
+        var x = TokenEmbedding.Forward(ids);                                         // (B, T, E)
+        if (Config.Positions == PositionEncoding.Learned) x = PositionEmbedding!.Forward(x, offset);
+        else if (Config.Positions == PositionEncoding.Sinusoidal)
+            x = x + F.SinusoidalPositionalEncoding(ids.Size(1), Config.DModel, offset).To(x.DType);   // (T, E) broadcast
+        return dropout.Forward(x);
+    }
+
     /// <param name="ids">Int64 (B, T)</param>
     /// <param name="keyPaddingMask">(B, T) true at padding (right padding needs none: later positions are never seen)</param>
     /// <returns>logits (B, T, V): position t predicts token t + 1</returns>
     public Tensor Forward(Tensor ids, Tensor? keyPaddingMask = null)
     {
-        ModelParts.CheckIds(nameof(CausalLanguageModel), ids, Config.MaxLen, Config.Positions == PositionEncoding.Learned);
-        var x = TokenEmbedding.Forward(ids);                                         // (B, T, E)
-        if (Config.Positions == PositionEncoding.Learned) x = PositionEmbedding!.Forward(x);
-        else if (Config.Positions == PositionEncoding.Sinusoidal)
-            x = x + F.SinusoidalPositionalEncoding(ids.Size(1), Config.DModel).To(x.DType);   // (T, E) broadcast
-        x = dropout.Forward(x);
+        var x = Embed(ids);                                                          // (B, T, E)
         foreach (var layer in Layers) x = layer.Forward(x, srcKeyPaddingMask: keyPaddingMask, isCausal: true);
         x = Norm is RmsNorm rms ? rms.Forward(x) : ((LayerNorm)Norm).Forward(x);
         return LmHead.Forward(x);                                                    // (B, T, V)

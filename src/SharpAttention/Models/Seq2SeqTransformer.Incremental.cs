@@ -46,9 +46,7 @@ public sealed partial class Seq2SeqTransformer : IIncrementalDecoder
         if (s.Length + t > Config.MaxLen)
             throw new ArgumentException($"Seq2SeqTransformer: target positions {s.Length}..{s.Length + t - 1} exceed max_len {Config.MaxLen}", nameof(tokens));
         using var _ = GradMode.NoGrad();
-        var x = TgtEmbedding.Forward(tokens);                                     // (B, T, E)
-        if (Config.ScaleEmbeddings) x = x * Math.Sqrt(Config.DModel);
-        x = PositionalEncoding != null ? PositionalEncoding.Forward(x, s.Length) : TgtPosition!.Forward(x, s.Length);
+        var x = Embed(TgtEmbedding, TgtPosition, tokens, s.Length);              // (B, T, E)
         var y = Transformer.Decoder.ForwardIncremental(x, s.SelfAttention, s.Memory!);   // (B, T, E)
         s.Length += t;
         return OutputProjection.Forward(y.Select(1, t - 1));                      // (B, V)

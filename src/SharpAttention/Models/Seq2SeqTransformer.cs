@@ -68,12 +68,14 @@ public sealed partial class Seq2SeqTransformer : Module
             }
     }
 
-    Tensor Embed(Embedding embedding, LearnedPositionalEmbedding? position, Tensor ids)
+    /// <summary>Token embeddings (scaled) plus positions starting at <paramref name="offset"/> (a decoding step's cache
+    /// length), then dropout.</summary>
+    Tensor Embed(Embedding embedding, LearnedPositionalEmbedding? position, Tensor ids, int offset = 0)
     {
         ModelParts.CheckIds(nameof(Seq2SeqTransformer), ids, Config.MaxLen, limitLength: true);
         var x = embedding.Forward(ids);                                              // (B, T, E)
         if (Config.ScaleEmbeddings) x = x * Math.Sqrt(Config.DModel);
-        return PositionalEncoding != null ? PositionalEncoding.Forward(x) : dropout!.Forward(position!.Forward(x));
+        return PositionalEncoding != null ? PositionalEncoding.Forward(x, offset) : dropout!.Forward(position!.Forward(x, offset));
     }
 
     /// <summary>Runs the encoder once: memory (B, S, E) and the source padding mask (B, S) it was made with.</summary>
