@@ -28,17 +28,17 @@ public sealed record G2pRecipe
     /// <summary>Target-side label smoothing of the cross-entropy (Szegedy et al.; Vaswani et al. use 0.1).</summary>
     public double LabelSmoothing { get; init; } = 0.1;
 
-    public int Epochs { get; init; } = 12;
+    public int Epochs { get; init; } = 14;
 
     /// <summary>Stop after this many optimizer steps even mid-epoch (null: run all epochs).</summary>
     public long? MaxSteps { get; init; }
 
     /// <summary>Pronunciations per batch (batches are bucketed by length).</summary>
-    public int BatchSize { get; init; } = 256;
+    public int BatchSize { get; init; } = 64;
 
     /// <summary>Peak learning rate of AdamW (β = 0.9, 0.98), reached after <see cref="WarmupSteps"/>, then cosine decay.</summary>
-    public double LearningRate { get; init; } = 1.5e-3;
-    public int WarmupSteps { get; init; } = 500;
+    public double LearningRate { get; init; } = 1e-3;
+    public int WarmupSteps { get; init; } = 1000;
     public double WeightDecay { get; init; } = 0.01;
     public double ClipGradNorm { get; init; } = 1.0;
 
@@ -57,7 +57,7 @@ public sealed record G2pRecipe
     public static G2pRecipe Full => new();
 
     /// <summary>The README's main job: the full recipe's network for 2 epochs, about ten minutes on two cores.</summary>
-    public static G2pRecipe Quick => new() { Preset = "quick", Epochs = 2, WarmupSteps = 300, DevWords = 1000 };
+    public static G2pRecipe Quick => new() { Preset = "quick", Epochs = 2, WarmupSteps = 600, DevWords = 1000 };
 
     /// <summary>A few steps on any data: the CLI's smoke tests.</summary>
     public static G2pRecipe Tiny => new()

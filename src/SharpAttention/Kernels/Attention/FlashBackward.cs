@@ -184,8 +184,10 @@ internal static unsafe class FlashBackward
                 continue;
             }
 
-            // b. Pack the block: Kᵀ (scaled), Vᵀ, K rows padded to eLanes; lanes past the block are 0.
-            for (int jj = 0; jj < Bk; jj++)
+            // b. Pack the block: Kᵀ (scaled), Vᵀ, K rows padded to eLanes; lanes past the block are 0. Only the
+            //    vectors holding keys are packed and multiplied (a block of 12 keys is one vector, not four).
+            int lanes = RoundUp(jn, 16);
+            for (int jj = 0; jj < lanes; jj++)
             {
                 float* k = jj < jn ? a->K.Row(b, g, j0 + jj) : null, v = jj < jn ? a->V.Row(b, g, j0 + jj) : null;
                 for (int d = 0; d < p.E; d++) kt[d * Bk + jj] = k == null ? 0 : k[d] * kScale;
@@ -201,8 +203,18 @@ internal static unsafe class FlashBackward
                 int iStart = p.Causal ? (int)Math.Clamp((long)j0 - p.CausalOffset, 0, p.L) : 0;
                 float* acc = dqAcc + (long)(h - g * p.Group) * p.L * eLanes;
                 for (int i0 = iStart; i0 < p.L; i0 += Bq)
-                    QueryTile(a, b, h, g, i0, Math.Min(Bq, p.L - i0), j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile,
-                              dqInPlace ? dqRows.Row(b, h, i0) : acc + (long)i0 * eLanes, dqInPlace ? dqRows.SL : eLanes);
+                {
+                    int rows = Math.Min(Bq, p.L - i0);
+                    float* dq = dqInPlace ? dqRows.Row(b, h, i0) : acc + (long)i0 * eLanes;
+                    long ldq = dqInPlace ? dqRows.SL : eLanes;
+                    switch (lanes / 16)
+                    {
+                        case 1: QueryTile<Vec1>(a, b, h, i0, rows, j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile, dq, ldq); break;
+                        case 2: QueryTile<Vec2>(a, b, h, i0, rows, j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile, dq, ldq); break;
+                        case 3: QueryTile<Vec3>(a, b, h, i0, rows, j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile, dq, ldq); break;
+                        default: QueryTile<Vec4>(a, b, h, i0, rows, j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile, dq, ldq); break;
+                    }
+                }
             }
 
             // d. Write the block's dK = scale·Σ Qᵀ·dS and dV, transposed back.
@@ -225,9 +237,11 @@ internal static unsafe class FlashBackward
             }
     }
 
+    /// <summary>One tile of query rows against the packed key block; the S, dP, dVᵀ and dKᵀ products span the
+    /// block's first 16·TN key lanes (lanes past them are never read, so whatever Probabilities leaves there is unused).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void QueryTile(FlashArgs* a, int b, int h, int g, int i0, int rows, int j0, int jn, int len, float* kt, float* vt,
-        float* dkt, float* dvt, float* kp, int eLanes, float* pTile, float* dsTile, float* dq0, long ldq)
+    static void QueryTile<TN>(FlashArgs* a, int b, int h, int i0, int rows, int j0, int jn, int len, float* kt, float* vt,
+        float* dkt, float* dvt, float* kp, int eLanes, float* pTile, float* dsTile, float* dq0, long ldq) where TN : struct, IVecCount
     {
         ref readonly var p = ref a->P;
         const int MR = TileMath.MR;
@@ -237,8 +251,8 @@ internal static unsafe class FlashBackward
         for (int r0 = 0; r0 < rows; r0 += MR)
         {
             int n = Math.Min(MR, rows - r0);
-            TileMath.Mma<Vec4>(pTile + r0 * Bk, Bk, n, Rows6.Strided(q0 + r0 * a->Q.SL, a->Q.SL, rows - r0), 1, kt, Bk, p.E);
-            TileMath.Mma<Vec4>(dsTile + r0 * Bk, Bk, n, Rows6.Strided(dO0 + r0 * a->DO.SL, a->DO.SL, rows - r0), 1, vt, Bk, p.Ev);
+            TileMath.Mma<TN>(pTile + r0 * Bk, Bk, n, Rows6.Strided(q0 + r0 * a->Q.SL, a->Q.SL, rows - r0), 1, kt, Bk, p.E);
+            TileMath.Mma<TN>(dsTile + r0 * Bk, Bk, n, Rows6.Strided(dO0 + r0 * a->DO.SL, a->DO.SL, rows - r0), 1, vt, Bk, p.Ev);
         }
 
         // 7. P = 2^(S + mask − lse·log2 e), P̃ = P∘dropout, dS = P∘(dP∘dropout − D).
@@ -246,9 +260,9 @@ internal static unsafe class FlashBackward
 
         // 8. dVᵀ += dOᵀ·P̃ and dKᵀ += Qᵀ·dS: sums over the tile's query rows, 6 value/key columns per call.
         for (int e0 = 0; e0 < p.Ev; e0 += MR)
-            TileMath.Mma<Vec4>(dvt + e0 * Bk, Bk, Math.Min(MR, p.Ev - e0), Rows6.Strided(dO0 + e0, 1, p.Ev - e0), a->DO.SL, pTile, Bk, rows, accumulate: true);
+            TileMath.Mma<TN>(dvt + e0 * Bk, Bk, Math.Min(MR, p.Ev - e0), Rows6.Strided(dO0 + e0, 1, p.Ev - e0), a->DO.SL, pTile, Bk, rows, accumulate: true);
         for (int d0 = 0; d0 < p.E; d0 += MR)
-            TileMath.Mma<Vec4>(dkt + d0 * Bk, Bk, Math.Min(MR, p.E - d0), Rows6.Strided(q0 + d0, 1, p.E - d0), a->Q.SL, dsTile, Bk, rows, accumulate: true);
+            TileMath.Mma<TN>(dkt + d0 * Bk, Bk, Math.Min(MR, p.E - d0), Rows6.Strided(q0 + d0, 1, p.E - d0), a->Q.SL, dsTile, Bk, rows, accumulate: true);
 
         // 9. dQ += dS·K with the head dim in lanes: in place when E is whole vectors, else in the padded accumulator.
         for (int r0 = 0; r0 < rows; r0 += MR)

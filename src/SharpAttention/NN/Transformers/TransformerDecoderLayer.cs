@@ -151,7 +151,7 @@ public sealed class TransformerDecoderLayer : Module
 
     Tensor FeedForwardBlock(Tensor x) => dropout3.Forward(FeedForward != null
         ? FeedForward.Forward(x)
-        : Linear2!.Forward(dropout!.Forward(LayerParts.Activate(Activation, Linear1!.Forward(x)))));
+        : Linear2!.Forward(dropout!.Forward(LayerParts.LinearActivate(Activation, Linear1!, x))));
 
     protected override string ExtraRepr() => $"activation={LayerParts.Name(Activation)}, norm_first={(NormFirst ? "True" : "False")}";
 }

@@ -135,7 +135,7 @@ public sealed class TransformerEncoderLayer : Module
 
     Tensor FeedForwardBlock(Tensor x) => dropout2.Forward(FeedForward != null
         ? FeedForward.Forward(x)
-        : Linear2!.Forward(dropout!.Forward(LayerParts.Activate(Activation, Linear1!.Forward(x)))));
+        : Linear2!.Forward(dropout!.Forward(LayerParts.LinearActivate(Activation, Linear1!, x))));
 
     protected override string ExtraRepr() => $"activation={LayerParts.Name(Activation)}, norm_first={(NormFirst ? "True" : "False")}";
 }

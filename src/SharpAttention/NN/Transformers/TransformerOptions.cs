@@ -44,6 +44,14 @@ internal static class LayerParts
         _ => throw new InvalidOperationException($"activation {activation} has no pointwise form"),
     };
 
+    /// <summary>activation(linear(x)) as the fused <see cref="F.LinearActivation"/> (bias and activation in one sweep
+    /// after the GEMM each way); equal to <c>Activate(activation, linear.Forward(x))</c>.</summary>
+    public static Tensor LinearActivate(Activation activation, Linear linear, Tensor x) => activation switch
+    {
+        Activation.Relu or Activation.Gelu => F.LinearActivation(x, linear.Weight, linear.Bias, Name(activation)),
+        _ => Activate(activation, linear.Forward(x)),
+    };
+
     public static string Name(Activation a) => a switch { Activation.Relu => "relu", Activation.Gelu => "gelu", _ => "swiglu" };
 
     public static void Check(string layer, int dModel, int nhead, int dimFeedforward, double dropout, Activation activation)
