@@ -20,7 +20,7 @@ public sealed record G2pRecipe
     public int NumEncoderLayers { get; init; } = 3;
     public int NumDecoderLayers { get; init; } = 3;
     public int DimFeedforward { get; init; } = 512;
-    public double Dropout { get; init; } = 0.1;
+    public double Dropout { get; init; } = 0.0;
 
     /// <summary>Pre-LN layers train stably with a short warm-up; post-LN is the paper's layout.</summary>
     public bool NormFirst { get; init; } = true;
