@@ -191,41 +191,43 @@ internal static unsafe class FlashForward
     }
 
     /// <summary>Qᵀ[d, lane] = Q[i0 + lane, d]·scale for lanes &lt; rows, 0 beyond: 16×16 blocks transposed in
-    /// registers where whole, element by element at the edges.</summary>
+    /// registers (a block past the last row reads zeros for the missing rows), element by element for head-dim tails.</summary>
     static void PackQ(FlashArgs* a, float* qt, int br, int b, int h, int i0, int rows, float scale)
     {
-        int e = a->P.E, dFull = TileMath.CanTranspose ? e / 16 * 16 : 0, lFull = rows / 16 * 16;
+        int e = a->P.E, dFull = TileMath.CanTranspose ? e / 16 * 16 : 0;
         var block = stackalloc Vector512<float>[32];
-        for (int lane0 = 0; lane0 < lFull; lane0 += 16)
+        for (int lane0 = 0; lane0 < br; lane0 += 16)
             for (int d0 = 0; d0 < dFull; d0 += 16)
             {
-                for (int k = 0; k < 16; k++) block[k] = Vector512.Load(a->Q.Row(b, h, i0 + lane0 + k) + d0) * Vector512.Create(scale);
+                for (int k = 0; k < 16; k++)
+                    block[k] = lane0 + k < rows ? Vector512.Load(a->Q.Row(b, h, i0 + lane0 + k) + d0) * Vector512.Create(scale) : Vector512<float>.Zero;
                 TileMath.Transpose16(block, block + 16);
                 for (int k = 0; k < 16; k++) block[16 + k].Store(qt + (d0 + k) * br + lane0);
             }
         for (int lane = 0; lane < br; lane++)
         {
             float* q = lane < rows ? a->Q.Row(b, h, i0 + lane) : null;
-            for (int d = lane < lFull ? dFull : 0; d < e; d++) qt[d * br + lane] = q == null ? 0f : q[d] * scale;
+            for (int d = dFull; d < e; d++) qt[d * br + lane] = q == null ? 0f : q[d] * scale;
         }
     }
 
     /// <summary>O[i0 + lane, e] = Oᵀ[e, lane]·factor[lane] for lanes &lt; rows, transposed like <see cref="PackQ"/>.</summary>
     static void UnpackO(FlashArgs* a, float* ot, float* factor, int br, int b, int h, int i0, int rows)
     {
-        int ev = a->P.Ev, eFull = TileMath.CanTranspose ? ev / 16 * 16 : 0, lFull = rows / 16 * 16;
+        int ev = a->P.Ev, eFull = TileMath.CanTranspose ? ev / 16 * 16 : 0;
         var block = stackalloc Vector512<float>[32];
-        for (int lane0 = 0; lane0 < lFull; lane0 += 16)
+        for (int lane0 = 0; lane0 < rows; lane0 += 16)
             for (int e0 = 0; e0 < eFull; e0 += 16)
             {
                 for (int k = 0; k < 16; k++) block[k] = Vector512.Load(ot + (e0 + k) * br + lane0);
                 TileMath.Transpose16(block, block + 16);
-                for (int k = 0; k < 16; k++) (block[16 + k] * Vector512.Create(factor[lane0 + k])).Store(a->O.Row(b, h, i0 + lane0 + k) + e0);
+                for (int k = 0; k < Math.Min(16, rows - lane0); k++)
+                    (block[16 + k] * Vector512.Create(factor[lane0 + k])).Store(a->O.Row(b, h, i0 + lane0 + k) + e0);
             }
         for (int lane = 0; lane < rows; lane++)
         {
             float* o = a->O.Row(b, h, i0 + lane);
-            for (int e = lane < lFull ? eFull : 0; e < ev; e++) o[e] = ot[e * br + lane] * factor[lane];
+            for (int e = eFull; e < ev; e++) o[e] = ot[e * br + lane] * factor[lane];
         }
     }
 
