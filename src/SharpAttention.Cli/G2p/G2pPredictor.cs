@@ -32,7 +32,7 @@ public static class G2pPredictor
             var sources = chunk.Select(i => model.EncodeWord(words[i])).ToArray();
             var src = Padding.PadSequences(sources, Vocabulary.PadId).Ids;               // (B, S)
             int maxLength = MaxOutputLength(model, sources.Max(s => s.Length));
-            var state = model.Network.BeginDecoding(src, capacity: maxLength + 1);
+            using var state = model.Network.BeginDecoding(src, capacity: maxLength + 1);   // its caches go back to the pool per batch
             var hypotheses = BeamSearch.Decode(model.Network, state, Vocabulary.BosId, maxLength, Vocabulary.EosId, beamWidth, nBest,
                                                padId: Vocabulary.PadId);
             for (int j = 0; j < chunk.Length; j++)

@@ -7,9 +7,10 @@ namespace SharpAttention.Models;
 /// <summary>
 /// One incremental decoding run of a <see cref="Seq2SeqTransformer"/> or <see cref="CausalLanguageModel"/>: a
 /// self-attention <see cref="KvCache"/> per decoder layer, and for the encoder-decoder the memory projected once per
-/// layer. Made by the model's BeginDecoding, extended by its Step, reordered by beam search.
+/// layer. Made by the model's BeginDecoding, extended by its Step, reordered by beam search. Disposing it (optional)
+/// hands the caches' buffers back to the storage pool at once — worth a <c>using</c> when decoding batch after batch.
 /// </summary>
-public sealed class DecoderState : IDecoderState
+public sealed class DecoderState : IDecoderState, IDisposable
 {
     readonly KvCache[] selfAttention;
     readonly KvCache[]? memory;
@@ -39,6 +40,13 @@ public sealed class DecoderState : IDecoderState
         foreach (var cache in selfAttention) cache.Reorder(rows);
         foreach (var cache in memory ?? []) cache.Reorder(rows);
         BatchSize = rows.Length;
+    }
+
+    /// <summary>Releases every cache (<see cref="KvCache.Release"/>); the state cannot be stepped afterwards.</summary>
+    public void Dispose()
+    {
+        foreach (var cache in selfAttention) cache.Release();
+        foreach (var cache in memory ?? []) cache.Release();
     }
 
     /// <summary><paramref name="state"/> as a state of <paramref name="model"/>, with the batch of <paramref name="tokens"/>.</summary>

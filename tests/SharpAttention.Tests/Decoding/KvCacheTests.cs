@@ -35,6 +35,22 @@ public class KvCacheTests
     }
 
     [Fact]
+    public void ReleaseEndsTheCacheAndItsViews()
+    {
+        var cache = new KvCache(2, 2, 4, capacity: 4);
+        cache.Append(Tagged(2, 2, 1, 4, 0), Tagged(2, 2, 1, 4, 0, -1));
+        cache.Reorder([1, 1, 0]);   // the spare buffers exist too
+        var keys = cache.Keys;
+        cache.Release();
+        cache.Release();            // idempotent
+        Assert.True(cache.IsReleased);
+        Assert.Contains("released", Assert.Throws<ObjectDisposedException>(() => cache.Keys).Message);
+        Assert.Throws<ObjectDisposedException>(() => cache.Append(Tagged(3, 2, 1, 4, 1), Tagged(3, 2, 1, 4, 1)));
+        Assert.Throws<ObjectDisposedException>(() => cache.Reorder([0]));
+        Assert.ThrowsAny<InvalidOperationException>(() => keys.ToArray());   // a view taken before reads no recycled memory
+    }
+
+    [Fact]
     public void ReorderMovesTheRightRowsAndCanExpandOrShrinkTheBatch()
     {
         var cache = new KvCache(3, 2, 4, capacity: 8);

@@ -66,7 +66,34 @@ public sealed class KvCache
     /// <summary>The cached values (B, Hkv, Length, D), as <see cref="Keys"/>.</summary>
     public Tensor Values => InUse(values);
 
-    Tensor InUse(Tensor buffer) => buffer.Narrow(0, 0, BatchSize).Narrow(2, 0, Length);
+    Tensor InUse(Tensor buffer)
+    {
+        Live();
+        return buffer.Narrow(0, 0, BatchSize).Narrow(2, 0, Length);
+    }
+
+    bool released;
+
+    /// <summary>Whether <see cref="Release"/> was called.</summary>
+    public bool IsReleased => released;
+
+    /// <summary>
+    /// Hands the buffers back to the storage pool now rather than when the GC finalizes them. Optional, as everywhere
+    /// in the library, but worth it in a loop: the buffers are large (they live in the large-object heap, collected
+    /// only by full collections), so a beam search over many batches otherwise holds gigabytes of dead caches.
+    /// The cache cannot be used afterwards (its methods throw); idempotent.
+    /// </summary>
+    public void Release()
+    {
+        if (released) return;
+        released = true;
+        keys.Storage.Release();
+        values.Storage.Release();
+        spareKeys?.Storage.Release();
+        spareValues?.Storage.Release();
+    }
+
+    KvCache Live() => released ? throw new ObjectDisposedException(nameof(KvCache), "KvCache: the cache was released") : this;
 
     Tensor Buffer(int rows, int capacity, DType dtype) => Tensor.Empty([rows, NumKvHeads, capacity, HeadDim], dtype).DetachFromScope();
 
@@ -75,6 +102,7 @@ public sealed class KvCache
     /// <param name="v">(B, Hkv, T, D)</param>
     public void Append(Tensor k, Tensor v)
     {
+        Live();
         int t = k.Size(2);
         if (k.Dim != 4 || k.Size(0) != BatchSize || k.Size(1) != NumKvHeads || k.Size(3) != HeadDim || !v.Shape.SequenceEqual(k.Shape))
             throw new ArgumentException($"KvCache: expected keys and values ({BatchSize}, {NumKvHeads}, T, {HeadDim}), got " +
@@ -103,6 +131,7 @@ public sealed class KvCache
     /// batch, leaving rows out shrinks it). Cached memory padding follows its rows.</summary>
     public void Reorder(ReadOnlySpan<int> rows)
     {
+        Live();
         foreach (int r in rows)
             if ((uint)r >= (uint)BatchSize) throw new ArgumentOutOfRangeException(nameof(rows), r, $"KvCache: row index outside [0, {BatchSize})");
         int n = rows.Length;
