@@ -20,10 +20,9 @@ internal static unsafe class Gemv
     public const int MaxRows = 4;
 
     /// <summary>Weight elements (256 KiB of float) from which the columns are split over the team: a decoding step's
-    /// projections (0.25–1 MiB each at d_model 256) come back to back, so the workers are still spinning and the
-    /// fork-join costs about a microsecond against ~20 µs of streaming one weight from L3. Measured with the decode
-    /// benchmark on two idle cores: 1,634 → 1,754 tok/s with the threshold lowered from 4 MiB (when only the output
-    /// projection was split).</summary>
+    /// projections (0.25–1 MiB each at d_model 256) come back to back, so the workers are usually still spinning.
+    /// Against the previous 4 MiB threshold (only the output projection split) the decode benchmark showed no
+    /// difference beyond its ±25 % run-to-run noise on this shared VM (means 1,294 and 1,269 tok/s over 5 and 8 runs).</summary>
     const long MinParallel = 1L << 16;
 
     /// <summary>Whether <paramref name="p"/> is a few contiguous rows of A against contiguous rows of B (op(B) = Bᵀ).</summary>
