@@ -56,7 +56,7 @@ public sealed record G2pRecipe
     /// <summary>The published recipe: about 50 minutes on 2 cores (48 min 29 s measured, test WER 28.1 %).</summary>
     public static G2pRecipe Full => new();
 
-    /// <summary>The README's main job: the full recipe's network for 2 epochs, about eight minutes on two cores.</summary>
+    /// <summary>The README's main job: the full recipe's network for 2 epochs, about seven minutes on two cores.</summary>
     public static G2pRecipe Quick => new() { Preset = "quick", Epochs = 2, WarmupSteps = 600, DevWords = 1000 };
 
     /// <summary>A few steps on any data: the CLI's smoke tests.</summary>
