@@ -69,7 +69,7 @@ public static class GradClip
 
     static double Norm<T>(ReadOnlySpan<T> x, double p) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        if (p == 2 && typeof(T) == typeof(float)) return Math.Sqrt(SumOfSquares(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(x)));
+        if (p == 2) return Math.Sqrt(Kernels.ReduceKernel.SumOfSquares(x));   // SIMD blocks added in double
         double acc = 0;
         bool inf = double.IsPositiveInfinity(p);
         foreach (var v in x)
@@ -77,19 +77,9 @@ public static class GradClip
             double a = Math.Abs(double.CreateTruncating(v));
             if (double.IsNaN(a)) return double.NaN;
             if (inf) acc = Math.Max(acc, a);
-            else acc += p == 2 ? a * a : Math.Pow(a, p);
+            else acc += Math.Pow(a, p);
         }
         return inf ? acc : Math.Pow(acc, 1 / p);
     }
 
-    /// <summary>Σ x² of a float gradient: SIMD sums of 4,096-element chunks (float error ~1e-7 relative per chunk)
-    /// added in double; a NaN or infinity anywhere makes the result NaN or infinite, as the scalar loop does.</summary>
-    static double SumOfSquares(ReadOnlySpan<float> x)
-    {
-        const int Chunk = 4096;
-        double acc = 0;
-        for (int i = 0; i < x.Length; i += Chunk)
-            acc += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(x.Slice(i, Math.Min(Chunk, x.Length - i)));
-        return acc;
-    }
 }

@@ -68,14 +68,12 @@ public sealed class KvCache
 
     Tensor InUse(Tensor buffer)
     {
-        Live();
+        ThrowIfReleased();
         return buffer.Narrow(0, 0, BatchSize).Narrow(2, 0, Length);
     }
 
-    bool released;
-
     /// <summary>Whether <see cref="Release"/> was called.</summary>
-    public bool IsReleased => released;
+    public bool IsReleased { get; private set; }
 
     /// <summary>
     /// Hands the buffers back to the storage pool now rather than when the GC finalizes them. Optional, as everywhere
@@ -85,15 +83,18 @@ public sealed class KvCache
     /// </summary>
     public void Release()
     {
-        if (released) return;
-        released = true;
+        if (IsReleased) return;
+        IsReleased = true;
         keys.Storage.Release();
         values.Storage.Release();
         spareKeys?.Storage.Release();
         spareValues?.Storage.Release();
     }
 
-    KvCache Live() => released ? throw new ObjectDisposedException(nameof(KvCache), "KvCache: the cache was released") : this;
+    void ThrowIfReleased()
+    {
+        if (IsReleased) throw new ObjectDisposedException(nameof(KvCache), "KvCache: the cache was released");
+    }
 
     Tensor Buffer(int rows, int capacity, DType dtype) => Tensor.Empty([rows, NumKvHeads, capacity, HeadDim], dtype).DetachFromScope();
 
@@ -102,7 +103,7 @@ public sealed class KvCache
     /// <param name="v">(B, Hkv, T, D)</param>
     public void Append(Tensor k, Tensor v)
     {
-        Live();
+        ThrowIfReleased();
         int t = k.Size(2);
         if (k.Dim != 4 || k.Size(0) != BatchSize || k.Size(1) != NumKvHeads || k.Size(3) != HeadDim || !v.Shape.SequenceEqual(k.Shape))
             throw new ArgumentException($"KvCache: expected keys and values ({BatchSize}, {NumKvHeads}, T, {HeadDim}), got " +
@@ -131,7 +132,7 @@ public sealed class KvCache
     /// batch, leaving rows out shrinks it). Cached memory padding follows its rows.</summary>
     public void Reorder(ReadOnlySpan<int> rows)
     {
-        Live();
+        ThrowIfReleased();
         foreach (int r in rows)
             if ((uint)r >= (uint)BatchSize) throw new ArgumentOutOfRangeException(nameof(rows), r, $"KvCache: row index outside [0, {BatchSize})");
         int n = rows.Length;

@@ -37,19 +37,12 @@ internal static class LayerParts
         _ => throw new InvalidOperationException($"unexpected norm module {norm.GetType().Name}"),
     };
 
-    public static Tensor Activate(Activation activation, Tensor x) => activation switch
-    {
-        Activation.Relu => x.Relu(),
-        Activation.Gelu => x.Gelu(),
-        _ => throw new InvalidOperationException($"activation {activation} has no pointwise form"),
-    };
-
     /// <summary>activation(linear(x)) as the fused <see cref="F.LinearActivation"/> (bias and activation in one sweep
-    /// after the GEMM each way); equal to <c>Activate(activation, linear.Forward(x))</c>.</summary>
+    /// after the GEMM each way); SwiGLU layers use <see cref="SwiGluFeedForward"/> instead.</summary>
     public static Tensor LinearActivate(Activation activation, Linear linear, Tensor x) => activation switch
     {
         Activation.Relu or Activation.Gelu => F.LinearActivation(x, linear.Weight, linear.Bias, Name(activation)),
-        _ => Activate(activation, linear.Forward(x)),
+        _ => throw new InvalidOperationException($"activation {activation} has no pointwise form"),
     };
 
     public static string Name(Activation a) => a switch { Activation.Relu => "relu", Activation.Gelu => "gelu", _ => "swiglu" };
