@@ -3,7 +3,8 @@ using SharpAttention.Cli.G2p;
 
 namespace SharpAttention.Cli.Commands;
 
-/// <summary>`attn eval TASK --model DIR`: the trained model's scores on the task's test part.</summary>
+/// <summary>`attn eval TASK --model DIR [--part test|dev|train]`: the trained model's scores on one part of the split
+/// (test by default; dev or train to see how far the model generalises).</summary>
 public static class EvalCommand
 {
     public static Command Create(CliContext context)
@@ -13,11 +14,13 @@ public static class EvalCommand
         var model = new Option<string>("--model") { Description = "folder written by `attn train`", Required = true };
         var data = new Option<string?>("--data") { Description = "cmudict dict.txt (or its folder) instead of the cached copy" };
         var beam = new Option<int?>("--beam") { Description = "beam width (default: the recipe's; 1 = greedy)" };
-        var command = new Command("eval", "score a trained model on the test part (WER and PER for g2p)") { task, model, data, beam };
+        var part = new Option<string>("--part") { Description = "the part of the split to score", DefaultValueFactory = _ => "test" };
+        part.AcceptOnlyFromAmong("test", "dev", "train");
+        var command = new Command("eval", "score a trained model on the test part (WER and PER for g2p)") { task, model, data, beam, part };
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
             if (parsed.GetValue(beam) is < 1) throw new CliException($"--beam must be at least 1, got {parsed.GetValue(beam)}");
-            return G2pCommands.Eval(context, parsed.GetValue(model)!, parsed.GetValue(data), parsed.GetValue(beam));
+            return G2pCommands.Eval(context, parsed.GetValue(model)!, parsed.GetValue(data), parsed.GetValue(beam), parsed.GetValue(part)!);
         }));
         return command;
     }

@@ -17,28 +17,35 @@ public static class G2pCommands
         console.MarkupLineInterpolated($"[bold]attn train g2p[/] — preset {recipe.Preset}, {SharpAttention.Threads.Count} threads, output {output}");
         var run = G2pTraining.Run(recipe, dictionary, output, resume, new ConsoleReporter(console));
         console.MarkupLineInterpolated($"trained {run.Training.Steps:N0} steps in {ConsoleReporter.Format(clock.Elapsed)}; best dev WER (greedy) {run.Training.BestMetric * 100:F2}%");
-        var score = Evaluate(context, run.Model, run.Split.Test, run.Model.Recipe.BeamWidth);
+        var score = Evaluate(context, run.Model, run.Split.Test, run.Model.Recipe.BeamWidth, "test");
         WriteResults(output, run.Model.Recipe, score, clock.Elapsed);
         console.MarkupLineInterpolated($"model, vocabularies, recipe, checkpoints, metrics.jsonl and loss.png are in {output}; total {ConsoleReporter.Format(clock.Elapsed)}");
         return 0;
     }
 
-    public static int Eval(CliContext context, string modelFolder, string? data, int? beamWidth)
+    public static int Eval(CliContext context, string modelFolder, string? data, int? beamWidth, string part = "test")
     {
         var model = G2pModel.Load(modelFolder);
         var dictionary = CmuDictSource.Resolve(data, m => context.Console.MarkupLineInterpolated($"[grey]{m}[/]"));
         var split = G2pData.LoadSplit(dictionary);
-        Evaluate(context, model, split.Test, beamWidth ?? model.Recipe.BeamWidth);
+        var entries = part switch
+        {
+            "test" => split.Test,
+            "dev" => split.Dev,
+            "train" => split.Train,
+            _ => throw new CliException($"--part must be test, dev or train, got '{part}'"),
+        };
+        Evaluate(context, model, entries, beamWidth ?? model.Recipe.BeamWidth, part);
         return 0;
     }
 
     /// <summary>Scores <paramref name="entries"/>, prints WER/PER beside the published anchors and a few predictions.</summary>
-    static G2pScore Evaluate(CliContext context, G2pModel model, IReadOnlyList<Data.Datasets.PronunciationEntry> entries, int beamWidth)
+    static G2pScore Evaluate(CliContext context, G2pModel model, IReadOnlyList<Data.Datasets.PronunciationEntry> entries, int beamWidth, string part)
     {
         var console = context.Console;
         var clock = Stopwatch.StartNew();
         var score = G2pEvaluation.Score(model, entries, beamWidth);
-        var table = new Table().Title($"test: {score.Words:N0} words, beam {beamWidth}, {clock.Elapsed.TotalSeconds:F0} s")
+        var table = new Table().Title($"{part}: {score.Words:N0} words, beam {beamWidth}, {clock.Elapsed.TotalSeconds:F0} s")
             .AddColumn("system").AddColumn(new TableColumn("WER").RightAligned()).AddColumn(new TableColumn("PER").RightAligned());
         table.AddRow("[bold]this model[/]", $"[bold]{score.WordErrorRate * 100:F2}%[/]", $"[bold]{score.PhonemeErrorRate * 100:F2}%[/]");
         table.AddRow("g2p-seq2seq Transformer 3×256 (latest cmudict)", "30.2%", "–");

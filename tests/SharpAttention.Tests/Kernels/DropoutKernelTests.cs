@@ -5,37 +5,87 @@ namespace SharpAttention.Tests.Kernels;
 
 public class DropoutKernelTests
 {
-    static (double[] X, bool[] Keep) Data(int n, int seed)
+    /// <summary>The documented mask, written out here: two rounds of the murmur3 32-bit finaliser over
+    /// i·0x9E3779B1, keyed by the key's low then high half; kept when below the threshold.</summary>
+    static bool[] ExpectedMask(ulong key, int first, int n, uint threshold)
     {
-        var rng = new Random(seed);
-        var x = new double[n];
+        static uint Fmix(uint h)
+        {
+            h ^= h >> 16; h *= 0x85EBCA6B;
+            h ^= h >> 13; h *= 0xC2B2AE35;
+            return h ^ (h >> 16);
+        }
         var keep = new bool[n];
         for (int i = 0; i < n; i++)
         {
-            x[i] = rng.NextDouble() * 8 - 4;
-            keep[i] = rng.Next(2) == 1;
+            uint index = (uint)(first + i);
+            keep[i] = Fmix(Fmix(unchecked(index * 0x9E3779B1u) ^ (uint)key) ^ (uint)(key >> 32)) < threshold;
         }
-        return (x, keep);
+        return keep;
+    }
+
+    static double[] Data(int n, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new double[n];
+        for (int i = 0; i < n; i++) x[i] = rng.NextDouble() * 8 - 4;
+        return x;
     }
 
     [Fact]
-    public void FastMatchesReferenceOnEveryLength()
+    public void FastMatchesTheWrittenOutMaskOnEveryLength()
     {
+        const ulong key = 0xDEADBEEF_12345678UL;
+        uint threshold = DropoutKernel.Threshold(0.7);
         for (int n = 0; n <= 257; n++)
         {
-            var (x, keep) = Data(n, n);
+            var x = Data(n, n);
+            var keep = ExpectedMask(key, 0, n, threshold);
             var fast = new double[n];
             var slow = new double[n];
-            DropoutKernel.Apply<double>(x, keep, 0.7, fast);
+            DropoutKernel.Apply<double>(x, key, threshold, 0.7, fast);
             DropoutReference.Apply<double>(x, keep, 0.7, slow);
             Assert.Equal(slow, fast);
 
             var xf = Array.ConvertAll(x, v => (float)v);
             var fastF = new float[n];
             var slowF = new float[n];
-            DropoutKernel.Apply<float>(xf, keep, 0.7f, fastF);
+            DropoutKernel.Apply<float>(xf, key, threshold, 0.7f, fastF);
             DropoutReference.Apply<float>(xf, keep, 0.7f, slowF);
             Assert.Equal(slowF, fastF);
+        }
+    }
+
+    [Fact]
+    public void ALongSpanSharedOverChunksKeepsEachElementsGlobalIndex()
+    {
+        // Several ChunkedFor chunks: every element's mask bit must come from its index in the whole span.
+        const int n = 3 * 16384 + 77;
+        const ulong key = 42;
+        uint threshold = DropoutKernel.Threshold(0.5);
+        var x = Enumerable.Repeat(1f, n).ToArray();
+        var y = new float[n];
+        DropoutKernel.Apply<float>(x, key, threshold, 0.5f, y);
+        var keep = ExpectedMask(key, 0, n, threshold);
+        for (int i = 0; i < n; i++) Assert.True(y[i] == (keep[i] ? 2f : 0f), $"element {i}: {y[i]}, kept {keep[i]}");
+    }
+
+    [Fact]
+    public void MaskHasTheRateAndNoCorrelationBetweenNeighbours()
+    {
+        const int n = 1 << 20;
+        uint threshold = DropoutKernel.Threshold(0.9);
+        var keep = new float[n];
+        DropoutKernel.Apply<float>(Enumerable.Repeat(1f, n).ToArray(), 7, threshold, 1f, keep);
+        double mean = keep.Average();
+        Assert.InRange(mean, 0.9 - 0.002, 0.9 + 0.002);
+        // lag-1 and lag-16 autocorrelation of the 0/1 mask (lag 16 = one AVX-512 register apart)
+        foreach (int lag in new[] { 1, 8, 16 })
+        {
+            double cov = 0;
+            for (int i = 0; i + lag < n; i++) cov += (keep[i] - mean) * (keep[i + lag] - mean);
+            double corr = cov / (n - lag) / (mean * (1 - mean));
+            Assert.True(Math.Abs(corr) < 0.01, $"lag {lag}: correlation {corr}");
         }
     }
 
@@ -48,24 +98,21 @@ public class DropoutKernelTests
     }
 
     [Fact]
-    public void NaNAndInfinityPropagateInEveryLane()
+    public void ThresholdZeroDropsEverythingAndNaNAndInfinityPropagate()
     {
         for (int n = 1; n <= 40; n++)
         {
             var x = new float[n];
-            var keep = new bool[n];
             for (int i = 0; i < n; i++)
-            {
                 x[i] = (i % 3) switch { 0 => float.NaN, 1 => float.PositiveInfinity, _ => float.NegativeInfinity };
-                keep[i] = i % 2 == 0;
-            }
-            var fast = new float[n];
-            var slow = new float[n];
-            DropoutKernel.Apply<float>(x, keep, 0.5f, fast);
-            DropoutReference.Apply<float>(x, keep, 0.5f, slow);
-            Assert.Equal(slow, fast);
+            var dropped = new float[n];
+            DropoutKernel.Apply<float>(x, 5, 0, 0.5f, dropped);
+            Assert.All(dropped, v => Assert.True(float.IsNaN(v)));
+            var kept = new float[n];
+            DropoutKernel.Apply<float>(x, 5, uint.MaxValue, 1f, kept);
+            var keep = ExpectedMask(5, 0, n, uint.MaxValue);
             for (int i = 0; i < n; i++)
-                Assert.True(keep[i] ? fast[i].Equals(x[i]) : float.IsNaN(fast[i]), $"n={n} i={i}: {fast[i]}");
+                Assert.True(keep[i] ? kept[i].Equals(x[i]) : float.IsNaN(kept[i]), $"n={n} i={i}: {kept[i]}");
         }
     }
 }

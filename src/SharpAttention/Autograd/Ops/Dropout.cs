@@ -5,8 +5,11 @@ namespace SharpAttention.Autograd.Ops;
 
 /// <summary>Inverted dropout (torch.nn.functional.dropout): in training each element is zeroed with probability p
 /// and the rest are scaled by 1/(1−p), so the expected value is unchanged and evaluation needs no rescaling.
-/// The keep-mask comes from a seeded <see cref="Generator"/> and is saved (one bool per element) for backward,
-/// which applies the same mask and scale to the gradient.</summary>
+/// The keep-mask is counter-based (<see cref="DropoutKernel"/>): forward draws one 64-bit key from the seeded
+/// <see cref="Generator"/>, element i is kept when a hash of (key, i) falls below the keep threshold, and backward
+/// regenerates the same mask from the key — nothing of the size of x is saved, and the mask is computed in parallel.
+/// PyTorch draws its CPU mask element by element from its own generator, so the masks differ bit for bit from
+/// PyTorch's while following the same distribution.</summary>
 internal static class Dropout
 {
     public static Tensor Forward(Tensor x, double p, bool training, Generator? generator)
@@ -16,58 +19,37 @@ internal static class Dropout
         if (!training || p == 0 || x.NumEl == 0) return x;
         Unary.RequireFloat(x, "dropout");
         double keepProb = 1 - p;
-        var keep = Tensor.Empty(x.Shape, DType.Bool);
         // p = 1 keeps nothing and draws nothing, so the generator's stream is not advanced (as in PyTorch).
+        ulong key = 0;
         if (p < 1)
         {
             var g = generator ?? Generator.Default;
-            lock (g) FillKeepMask(g, keepProb, keep.Span<bool>());
+            lock (g) key = g.NextUInt64();
         }
-        else keep.Span<bool>().Clear();
-        var y = Apply(x, keep, keepProb);
-        if (Graph.NeedsGrad(x)) y.SetGradFn(new Backward(x, keep, keepProb));
+        var mask = new Mask(key, DropoutKernel.Threshold(keepProb), keepProb);
+        var y = mask.Apply(x);
+        if (Graph.NeedsGrad(x)) y.SetGradFn(new Backward(x, mask));
         return y;
     }
 
-    /// <summary>keep[i] = Bernoulli(keepProb). Each 64-bit draw yields two 32-bit uniforms, which resolves
-    /// probabilities to 2⁻³² while halving the generator calls.</summary>
-    static void FillKeepMask(Generator g, double keepProb, Span<bool> keep)
+    /// <summary>Everything that defines one call's mask: its key, threshold and scale.</summary>
+    readonly record struct Mask(ulong Key, uint Threshold, double KeepProb)
     {
-        ulong threshold = (ulong)(keepProb * 4294967296.0);
-        int i = 0;
-        for (; i + 1 < keep.Length; i += 2)
+        /// <summary>keep ? t / keepProb : t·0 into a new contiguous tensor of t's shape (t in logical order).</summary>
+        public Tensor Apply(Tensor t)
         {
-            ulong r = g.NextUInt64();
-            keep[i] = (r & 0xFFFF_FFFFUL) < threshold;
-            keep[i + 1] = (r >> 32) < threshold;
+            var src = t.IsContiguous ? t : t.CopyRaw();
+            var y = Tensor.Empty(t.Shape, t.DType);
+            if (t.DType == DType.Float32)
+                DropoutKernel.Apply(src.Span<float>(), Key, Threshold, (float)KeepProb, y.Span<float>());
+            else
+                DropoutKernel.Apply(src.Span<double>(), Key, Threshold, KeepProb, y.Span<double>());
+            return y;
         }
-        if (i < keep.Length) keep[i] = (g.NextUInt64() & 0xFFFF_FFFFUL) < threshold;
     }
 
-    /// <summary>keep ? x / keepProb : x·0 into a new contiguous tensor of x's shape.</summary>
-    static Tensor Apply(Tensor x, Tensor keep, double keepProb)
+    sealed class Backward(Tensor x, Mask mask) : GradFn(x)
     {
-        var src = x.IsContiguous ? x : x.CopyRaw();
-        var y = Tensor.Empty(x.Shape, x.DType);
-        if (x.DType == DType.Float32)
-            DropoutKernel.Apply(src.Span<float>(), keep.Span<bool>(), (float)keepProb, y.Span<float>());
-        else
-            DropoutKernel.Apply(src.Span<double>(), keep.Span<bool>(), keepProb, y.Span<double>());
-        return y;
-    }
-
-    sealed class Backward(Tensor x, Tensor keep, double keepProb) : GradFn(x)
-    {
-        // The mask is private to this node (never handed out), so it needs no version check.
-        Tensor? keep = keep;
-
-        protected internal override Tensor?[] Apply(Tensor grad) =>
-            [Dropout.Apply(grad, keep ?? throw new InvalidOperationException("dropout: saved mask was already released"), keepProb)];
-
-        protected override void ReleaseSaved()
-        {
-            keep?.Storage.Release();   // the mask was made for this node alone: its memory can go back now
-            keep = null;
-        }
+        protected internal override Tensor?[] Apply(Tensor grad) => [mask.Apply(grad)];
     }
 }

@@ -2,7 +2,8 @@ using System.Numerics;
 
 namespace SharpAttention.Kernels.Reference;
 
-/// <summary>Naive scalar twin of <see cref="Simd.DropoutKernel"/>: y = keep ? x / q : x·0, one element at a time.</summary>
+/// <summary>Naive scalar twin of <see cref="Simd.DropoutKernel"/>: y = keep ? x / q : x·0, one element at a time,
+/// the mask given as one bool per element.</summary>
 internal static class DropoutReference
 {
     public static void Apply<T>(ReadOnlySpan<T> x, ReadOnlySpan<bool> keep, T keepProb, Span<T> y)
