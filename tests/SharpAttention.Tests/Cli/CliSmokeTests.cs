@@ -57,6 +57,10 @@ public class CliSmokeTests
         var eval = Run("eval", "g2p", "--model", run, "--data", dict, "--beam", "2");
         Assert.True(eval.Code == 0, eval.Error);
         Assert.Contains("WER", eval.Output);
+        Assert.Contains("test:", eval.Output);
+        var evalTrain = Run("eval", "g2p", "--model", run, "--data", dict, "--beam", "1", "--part", "train");
+        Assert.True(evalTrain.Code == 0, evalTrain.Error);
+        Assert.Contains("train:", evalTrain.Output);
 
         var predict = Run("predict", "--model", run, "--beam", "2", "--nbest", "2", "bad", "cafe");
         Assert.True(predict.Code == 0, predict.Error);
@@ -120,6 +124,10 @@ public class CliSmokeTests
         Assert.Contains("--no-such-flag", flag.Error);
 
         Assert.Equal(1, Run("train", "speech").Code);
+
+        var part = Run("eval", "g2p", "--model", Path.Combine(dir, "r"), "--part", "validation");
+        Assert.Equal(1, part.Code);
+        Assert.Contains("validation", part.Error);
 
         // No cached copy and no npm on PATH: say what to do instead of failing inside Process.Start.
         string? path = Environment.GetEnvironmentVariable("PATH"), cache = Environment.GetEnvironmentVariable("SHARPATTENTION_CACHE");
