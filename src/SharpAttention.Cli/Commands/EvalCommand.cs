@@ -16,7 +16,7 @@ public static class EvalCommand
         var beam = new Option<int?>("--beam") { Description = "beam width (default: the recipe's; 1 = greedy)" };
         var part = new Option<string>("--part") { Description = "the part of the split to score", DefaultValueFactory = _ => "test" };
         part.AcceptOnlyFromAmong("test", "dev", "train");
-        var command = new Command("eval", "score a trained model on the test part (WER and PER for g2p)") { task, model, data, beam, part };
+        var command = new Command("eval", "score a trained model on one part of the split, test by default (WER and PER for g2p)") { task, model, data, beam, part };
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
             if (parsed.GetValue(beam) is < 1) throw new CliException($"--beam must be at least 1, got {parsed.GetValue(beam)}");

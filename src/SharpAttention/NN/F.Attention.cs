@@ -145,9 +145,15 @@ internal sealed class AttentionArgs
         {
             Query = query, Key = key, Value = value, Mask = mask, KeyLengths = keyLengths, IsCausal = isCausal, ThreeD = threeD,
             Scale = scale ?? 1.0 / Math.Sqrt(e), DropoutP = dropoutP,
-            Seed = dropoutP > 0 ? (generator ?? Generator.Default).NextUInt64() : 0,
+            Seed = dropoutP > 0 ? DrawSeed(generator ?? Generator.Default) : 0,
             B = b, H = h, Hkv = hkv, L = l, S = s, E = e, Ev = ev,
         };
+    }
+
+    /// <summary>One draw, under the generator's lock (a Generator may be shared between threads).</summary>
+    static ulong DrawSeed(Generator g)
+    {
+        lock (g) return g.NextUInt64();
     }
 
     static bool Broadcasts(ReadOnlySpan<int> from, ReadOnlySpan<int> to)

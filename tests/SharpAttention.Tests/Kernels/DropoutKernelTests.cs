@@ -36,7 +36,7 @@ public class DropoutKernelTests
     public void FastMatchesTheWrittenOutMaskOnEveryLength()
     {
         const ulong key = 0xDEADBEEF_12345678UL;
-        uint threshold = DropoutKernel.Threshold(0.7);
+        uint threshold = DropoutKernel.KeepThreshold(0.7);
         for (int n = 0; n <= 257; n++)
         {
             var x = Data(n, n);
@@ -62,7 +62,7 @@ public class DropoutKernelTests
         // Several ChunkedFor chunks: every element's mask bit must come from its index in the whole span.
         const int n = 3 * 16384 + 77;
         const ulong key = 42;
-        uint threshold = DropoutKernel.Threshold(0.5);
+        uint threshold = DropoutKernel.KeepThreshold(0.5);
         var x = Enumerable.Repeat(1f, n).ToArray();
         var y = new float[n];
         DropoutKernel.Apply<float>(x, key, threshold, 0.5f, y);
@@ -74,12 +74,12 @@ public class DropoutKernelTests
     public void MaskHasTheRateAndNoCorrelationBetweenNeighbours()
     {
         const int n = 1 << 20;
-        uint threshold = DropoutKernel.Threshold(0.9);
+        uint threshold = DropoutKernel.KeepThreshold(0.9);
         var keep = new float[n];
         DropoutKernel.Apply<float>(Enumerable.Repeat(1f, n).ToArray(), 7, threshold, 1f, keep);
         double mean = keep.Average();
         Assert.InRange(mean, 0.9 - 0.002, 0.9 + 0.002);
-        // lag-1 and lag-16 autocorrelation of the 0/1 mask (lag 16 = one AVX-512 register apart)
+        // lag-1, lag-8 and lag-16 autocorrelation of the 0/1 mask (8 and 16: one SIMD register apart)
         foreach (int lag in new[] { 1, 8, 16 })
         {
             double cov = 0;
@@ -98,21 +98,38 @@ public class DropoutKernelTests
     }
 
     [Fact]
-    public void ThresholdZeroDropsEverythingAndNaNAndInfinityPropagate()
+    public void NaNAndInfinityGiveNaNWhenDroppedAndPassWhenKeptInEveryLane()
     {
+        uint half = DropoutKernel.KeepThreshold(0.5);
         for (int n = 1; n <= 40; n++)
         {
-            var x = new float[n];
+            var x = new double[n];
             for (int i = 0; i < n; i++)
-                x[i] = (i % 3) switch { 0 => float.NaN, 1 => float.PositiveInfinity, _ => float.NegativeInfinity };
-            var dropped = new float[n];
-            DropoutKernel.Apply<float>(x, 5, 0, 0.5f, dropped);
-            Assert.All(dropped, v => Assert.True(float.IsNaN(v)));
-            var kept = new float[n];
-            DropoutKernel.Apply<float>(x, 5, uint.MaxValue, 1f, kept);
-            var keep = ExpectedMask(5, 0, n, uint.MaxValue);
+                x[i] = (i % 3) switch { 0 => double.NaN, 1 => double.PositiveInfinity, _ => double.NegativeInfinity };
+            var keep = ExpectedMask(5, 0, n, half);
+            var y = new double[n];
+            DropoutKernel.Apply<double>(x, 5, half, 0.5, y);
+            var xf = Array.ConvertAll(x, v => (float)v);
+            var yf = new float[n];
+            DropoutKernel.Apply<float>(xf, 5, half, 0.5f, yf);
             for (int i = 0; i < n; i++)
-                Assert.True(keep[i] ? kept[i].Equals(x[i]) : float.IsNaN(kept[i]), $"n={n} i={i}: {kept[i]}");
+            {
+                Assert.True(keep[i] ? y[i].Equals(x[i] / 0.5) : double.IsNaN(y[i]), $"double n={n} i={i}: {y[i]}");
+                Assert.True(keep[i] ? yf[i].Equals(xf[i] / 0.5f) : float.IsNaN(yf[i]), $"float n={n} i={i}: {yf[i]}");
+            }
         }
+        Assert.Contains(true, ExpectedMask(5, 0, 40, half));
+        Assert.Contains(false, ExpectedMask(5, 0, 40, half));
+    }
+
+    [Fact]
+    public void ThresholdZeroDropsEverything()
+    {
+        var x = new float[] { 1, -2, 3, float.NaN, 5, 6, 7, 8, 9 };
+        var y = new float[x.Length];
+        DropoutKernel.Apply<float>(x, 5, 0, 0.5f, y);
+        Assert.Equal(new float[] { 0, 0, 0 }, y[..3]);
+        Assert.True(float.IsNaN(y[3]));
+        Assert.All(y[4..], v => Assert.Equal(0f, v));
     }
 }

@@ -92,6 +92,23 @@ public class DropoutTests
     }
 
     [Fact]
+    public void BackwardWithANonContiguousGradientUsesTheForwardMask()
+    {
+        // y.T feeds a product with a contiguous (9, 6) w, so the gradient reaching dropout is wᵀ: a transposed view.
+        var x = Input(6 * 9, DType.Float32).Reshape(6, 9).RequiresGrad_();
+        var y = F.Dropout(x, 0.5, generator: new Generator(21));
+        var w = Tensor.Randn([9, 6], new Generator(22));
+        (y.T * w).Sum().Backward();
+        var ys = y.ToArray();
+        var ws = w.T.Contiguous().ToArray();
+        var dx = x.Grad!.ToArray();
+        for (int i = 0; i < ys.Length; i++)
+            Assert.True(dx[i] == (ys[i] == 0 ? 0f : ws[i] / 0.5f), $"element {i}: grad {dx[i]}, kept {ys[i] != 0}, w {ws[i]}");
+        Assert.Contains(ys, v => v == 0);
+        Assert.Contains(ys, v => v != 0);
+    }
+
+    [Fact]
     public void EvalAndZeroProbabilityReturnTheInputItself()
     {
         var x = Tensor.Randn(3, 4).RequiresGrad_();

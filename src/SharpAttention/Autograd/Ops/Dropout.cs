@@ -26,7 +26,7 @@ internal static class Dropout
             var g = generator ?? Generator.Default;
             lock (g) key = g.NextUInt64();
         }
-        var mask = new Mask(key, DropoutKernel.Threshold(keepProb), keepProb);
+        var mask = new Mask(key, DropoutKernel.KeepThreshold(keepProb), keepProb);
         var y = mask.Apply(x);
         if (Graph.NeedsGrad(x)) y.SetGradFn(new Backward(x, mask));
         return y;

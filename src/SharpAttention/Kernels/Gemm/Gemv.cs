@@ -11,10 +11,10 @@ namespace SharpAttention.Kernels.Gemm;
 /// packing B for the register-blocked kernel would cost more than the product itself (the weight is read once
 /// either way; packing writes it again). Four weight rows are walked at once, each A chunk loaded once for them, with
 /// one vector accumulator per output, and the rows two groups ahead are prefetched. Threads take the output columns
-/// in one contiguous share each, the same share every call: a decoding step reads the same 20 MB of weights token after
-/// token, and a thread that keeps its half finds it in its own caches (dynamic grains spread every weight row over both
-/// threads' caches: greedy decode of the benchmark model 2,090–2,140 → 2,530–2,660 tok/s, medians of 40 alternating
-/// runs). Each element is summed by one thread in a fixed order, so results are bit-identical for any thread count.
+/// in one contiguous share each (static shares; the caller nearly always runs share 0, so a thread usually gets the
+/// same columns call after call): a decoding step reads the same 20 MB of weights token after token, and a thread
+/// that keeps its share finds it in its own caches (dynamic grains spread every weight row over both threads'
+/// caches: greedy decode of the benchmark model 2,090–2,140 → 2,530–2,660 tok/s, medians of 40 alternating runs). Each element is summed by one thread in a fixed order, so results are bit-identical for any thread count.
 /// Reference twin: ReferenceGemm.
 /// </summary>
 internal static unsafe class Gemv
@@ -37,8 +37,15 @@ internal static unsafe class Gemv
     {
         var body = new ColumnsBody(p, isa);
         int groups = (p.N + 3) / 4;
+        parts = Math.Min(parts, groups);
         if (parts <= 1 || (long)p.N * p.K < MinParallel) body.Run(0, groups);
-        else ParallelFor.For(groups, 4L * p.M * p.K, body);
+        else ParallelFor.For(parts, (long)groups * 4 * p.M * p.K / parts, new SharesBody(body, groups, parts));
+    }
+
+    /// <summary>Share s of <paramref name="parts"/>: groups [groups·s/parts, groups·(s+1)/parts).</summary>
+    readonly struct SharesBody(ColumnsBody body, int groups, int parts) : IRangeBody
+    {
+        public void Run(int start, int end) => body.Run((int)((long)groups * start / parts), (int)((long)groups * end / parts));
     }
 
     /// <summary>Output columns [4·first, 4·last): four weight rows against every A row.</summary>

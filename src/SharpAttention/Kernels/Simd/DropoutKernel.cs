@@ -20,8 +20,10 @@ internal static class DropoutKernel
 {
     const uint IndexMul = 0x9E3779B1u;
 
-    /// <summary>Hashes below this are kept: keep probability q resolved to 2⁻³² (0 keeps nothing).</summary>
-    public static uint Threshold(double keepProb) =>
+    /// <summary>Hashes below this are kept: keep probability q (not the drop probability p) resolved to 2⁻³²; q ≤ 0
+    /// keeps nothing, q ≥ 1 gives uint.MaxValue, which still drops the one hash 0xFFFFFFFF (F.Dropout returns x itself
+    /// for p = 0 and never gets here).</summary>
+    public static uint KeepThreshold(double keepProb) =>
         keepProb <= 0 ? 0u : keepProb >= 1 ? uint.MaxValue : (uint)(keepProb * 4294967296.0);
 
     /// <summary>The 32-bit draw of element i: two rounds of the murmur3 finaliser (a bijection with full avalanche),

@@ -14,8 +14,9 @@ internal interface IRangeBody
 
 /// <summary>
 /// The one parallel-for every kernel uses (OpenMP's `parallel for schedule(static)` in spirit). Items [0, count)
-/// are split into <see cref="Threads.Count"/> contiguous shares, share i always going to the same worker, so a
-/// kernel whose item results do not depend on their neighbours is bit-identical for a given thread count.
+/// are split into <see cref="Threads.Count"/> contiguous shares (the caller nearly always runs share 0, a spinning
+/// worker the next; a sleeping worker's share may be taken by the caller), so a kernel whose item results do not
+/// depend on their neighbours is bit-identical for a given thread count.
 /// <see cref="ForDynamic"/> hands out chunks on demand for uneven items (causal attention rows) — also
 /// deterministic as long as each item is computed alone. Calls made from inside a loop body, from a second user
 /// thread while the team is busy, or too small to pay for the wake-up run inline on the caller.
