@@ -56,6 +56,25 @@ public class LinearActivationTests
     }
 
     [Fact]
+    public void FusedReluBackwardFollowsThresholdBackwardLikeTheUnfusedOp()
+    {
+        // Identity weight and a NaN bias in column 3, so the pre-activation is -1, 0, 2, NaN, -3, 4.
+        var x = Tensor.FromArray(new float[] { -1, 0, 2, 1, -3, 4 }, 1, 6);
+        var eye = new float[36];
+        for (int i = 0; i < 6; i++) eye[i * 7] = 1;
+        var w = Tensor.FromArray(eye, 6, 6);
+        var b = Tensor.FromArray(new float[] { 0, 0, 0, float.NaN, 0, 0 });
+        var dy = Tensor.FromArray(new float[] { float.PositiveInfinity, float.NaN, 5, 6, float.NegativeInfinity, 8 }, 1, 6);
+        var x1 = x.Clone().RequiresGrad_();
+        F.LinearActivation(x1, w, b, "relu").Backward(dy);
+        var x2 = x.Clone().RequiresGrad_();
+        F.Linear(x2, w, b).Relu().Backward(dy);
+        var expected = new float[] { 0, 0, 5, 6, 0, 8 };
+        Assert.Equal(expected, x2.Grad!.ToArray());
+        Assert.Equal(expected, x1.Grad!.ToArray());
+    }
+
+    [Fact]
     public void RejectsUnknownActivationsAndBadShapes()
     {
         var x = Tensor.Ones(2, 3);

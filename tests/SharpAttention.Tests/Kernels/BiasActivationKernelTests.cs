@@ -60,8 +60,9 @@ public class BiasActivationKernelTests
         var db = new float[3];
         var dpre = new float[6];
         BiasActivation.Backward<ReluActivationOp, float>([float.NaN, 1, -1, 2, 3, 0], [1, 1, 1, 1, float.NaN, 1], dpre, db, 3);
-        Assert.Equal(new float[] { 0, 1, 0, 1, float.NaN, 0 }, dpre);
-        Assert.Equal(new float[] { 1, float.NaN, 0 }, db);   // the NaN reaches its own column's bias only
+        // torch's threshold_backward: dy passes where the pre-activation is NaN (relu(NaN) = NaN is not ≤ 0).
+        Assert.Equal(new float[] { 1, 1, 0, 1, float.NaN, 0 }, dpre);
+        Assert.Equal(new float[] { 2, float.NaN, 0 }, db);   // the NaN reaches its own column's bias only
     });
 
     static (Func<double, double>, Func<double, double>) Functions(string op) => op switch

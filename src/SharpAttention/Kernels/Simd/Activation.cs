@@ -52,10 +52,17 @@ internal static class Activation
         }
     }
 
-    /// <summary>dx = dy·f′(x), all three the same length.</summary>
+    /// <summary>dx = dy·f′(x), all three the same length. ReLU takes torch's threshold_backward instead, a select
+    /// rather than a product: dx = x ≤ 0 ? 0 : dy (exactly 0 for an infinite or NaN dy where the unit is off, dy passed
+    /// where x is NaN), the same rule as the unfused <c>Relu</c> op.</summary>
     public static void Backward<TOp, T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx)
         where TOp : IActivationOp where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(TOp) == typeof(ReluActivationOp))
+        {
+            ReluBackwardKernel.Apply(x, dy, dx);
+            return;
+        }
         if (typeof(T) == typeof(float))
         {
             var xf = MemoryMarshal.Cast<T, float>(x);
