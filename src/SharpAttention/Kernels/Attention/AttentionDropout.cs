@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using static SharpAttention.Kernels.Simd.Fmix32;
 
 namespace SharpAttention.Kernels.Attention;
 
@@ -22,28 +23,6 @@ internal struct NoDropout : IDropoutMode { public static bool On => false; }
 internal static class AttentionDropout
 {
     const uint HeadMul = 0x9E3779B9u, RowMul = 0x27D4EB2Fu, KeyMul = 0x9E3779B1u;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static uint Mix(uint h)
-    {
-        h ^= h >> 16;
-        h *= 0x85EBCA6Bu;
-        h ^= h >> 13;
-        h *= 0xC2B2AE35u;
-        h ^= h >> 16;
-        return h;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<uint> Mix(Vector512<uint> h)
-    {
-        h ^= Vector512.ShiftRightLogical(h, 16);
-        h *= 0x85EBCA6Bu;
-        h ^= Vector512.ShiftRightLogical(h, 13);
-        h *= 0xC2B2AE35u;
-        h ^= Vector512.ShiftRightLogical(h, 16);
-        return h;
-    }
 
     /// <summary>Key of one (batch·head) slice; <paramref name="bh"/> = b·H + h with the query head h.</summary>
     public static uint HeadKey(ulong seed, int bh) => Mix((uint)seed ^ Mix((uint)(seed >> 32) ^ ((uint)bh * HeadMul + 0x632BE5ABu)));

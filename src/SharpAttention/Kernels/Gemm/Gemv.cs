@@ -14,7 +14,8 @@ namespace SharpAttention.Kernels.Gemm;
 /// in one contiguous share each (static shares; the caller nearly always runs share 0, so a thread usually gets the
 /// same columns call after call): a decoding step reads the same 20 MB of weights token after token, and a thread
 /// that keeps its share finds it in its own caches (dynamic grains spread every weight row over both threads'
-/// caches: greedy decode of the benchmark model 2,090–2,140 → 2,530–2,660 tok/s, medians of 40 alternating runs). Each element is summed by one thread in a fixed order, so results are bit-identical for any thread count.
+/// caches: greedy decode of the benchmark model 2,090–2,140 → 2,530–2,660 tok/s, medians of 40 alternating runs).
+/// Each element is summed by one thread in a fixed order, so results are bit-identical for any thread count.
 /// Reference twin: ReferenceGemm.
 /// </summary>
 internal static unsafe class Gemv

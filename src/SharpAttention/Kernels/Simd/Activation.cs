@@ -52,17 +52,10 @@ internal static class Activation
         }
     }
 
-    /// <summary>dx = dy·f′(x), all three the same length. ReLU takes torch's threshold_backward instead, a select
-    /// rather than a product: dx = x ≤ 0 ? 0 : dy (exactly 0 for an infinite or NaN dy where the unit is off, dy passed
-    /// where x is NaN), the same rule as the unfused <c>Relu</c> op.</summary>
+    /// <summary>dx = dy·f′(x), all three the same length — for ReLU torch's threshold_backward (see <see cref="Grad{TOp}(double, double)"/>).</summary>
     public static void Backward<TOp, T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx)
         where TOp : IActivationOp where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(TOp) == typeof(ReluActivationOp))
-        {
-            ReluBackwardKernel.Apply(x, dy, dx);
-            return;
-        }
         if (typeof(T) == typeof(float))
         {
             var xf = MemoryMarshal.Cast<T, float>(x);
@@ -73,16 +66,41 @@ internal static class Activation
             else if (Vector256.IsHardwareAccelerated && width >= 256) Backward256<TOp>(xf, gf, df);
             else if (Vector128.IsHardwareAccelerated && width >= 128) Backward128<TOp>(xf, gf, df);
             else
-                for (int i = 0; i < xf.Length; i++) df[i] = gf[i] * (float)TOp.Derivative(xf[i]);
+                for (int i = 0; i < xf.Length; i++) df[i] = (float)Grad<TOp>(xf[i], gf[i]);
         }
         else
         {
             var xd = MemoryMarshal.Cast<T, double>(x);
             var gd = MemoryMarshal.Cast<T, double>(dy);
             var dd = MemoryMarshal.Cast<T, double>(dx);
-            for (int i = 0; i < xd.Length; i++) dd[i] = gd[i] * TOp.Derivative(xd[i]);
+            for (int i = 0; i < xd.Length; i++) dd[i] = Grad<TOp>(xd[i], gd[i]);
         }
     }
+
+    /// <summary>One element's gradient: dy·f′(x), except ReLU, which follows torch's threshold_backward — a select,
+    /// dx = x ≤ 0 ? 0 : dy, so dx is exactly 0 where the unit is off even for an infinite or NaN dy, and dy passes where
+    /// x is NaN (the same rule on the input as on relu's output, which is what the Relu op saves).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static double Grad<TOp>(double x, double dy) where TOp : IActivationOp =>
+        typeof(TOp) == typeof(ReluActivationOp) ? (x <= 0 ? 0 : dy) : dy * TOp.Derivative(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Grad<TOp>(Vector512<float> x, Vector512<float> dy) where TOp : IActivationOp =>
+        typeof(TOp) == typeof(ReluActivationOp)
+            ? Vector512.ConditionalSelect(Vector512.LessThanOrEqual(x, Vector512<float>.Zero), Vector512<float>.Zero, dy)
+            : dy * TOp.Derivative(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Grad<TOp>(Vector256<float> x, Vector256<float> dy) where TOp : IActivationOp =>
+        typeof(TOp) == typeof(ReluActivationOp)
+            ? Vector256.ConditionalSelect(Vector256.LessThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.Zero, dy)
+            : dy * TOp.Derivative(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector128<float> Grad<TOp>(Vector128<float> x, Vector128<float> dy) where TOp : IActivationOp =>
+        typeof(TOp) == typeof(ReluActivationOp)
+            ? Vector128.ConditionalSelect(Vector128.LessThanOrEqual(x, Vector128<float>.Zero), Vector128<float>.Zero, dy)
+            : dy * TOp.Derivative(x);
 
     static void Forward512<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : IActivationOp
     {
@@ -133,12 +151,12 @@ internal static class Activation
         ref float dr = ref MemoryMarshal.GetReference(dx);
         int n = x.Length, w = Vector512<float>.Count, i = 0;
         for (; i <= n - w; i += w)
-            (Vector512.LoadUnsafe(ref gr, (nuint)i) * TOp.Derivative(Vector512.LoadUnsafe(ref xr, (nuint)i))).StoreUnsafe(ref dr, (nuint)i);
+            Grad<TOp>(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref gr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
         if (i == n) return;
         Span<float> bx = stackalloc float[w], bg = stackalloc float[w];
         Pad(x[i..], bx);
         Pad(dy[i..], bg);
-        (Vector512.Create<float>(bg) * TOp.Derivative(Vector512.Create<float>(bx))).CopyTo(bx);
+        Grad<TOp>(Vector512.Create<float>(bx), Vector512.Create<float>(bg)).CopyTo(bx);
         bx[..(n - i)].CopyTo(dx[i..]);
     }
 
@@ -149,12 +167,12 @@ internal static class Activation
         ref float dr = ref MemoryMarshal.GetReference(dx);
         int n = x.Length, w = Vector256<float>.Count, i = 0;
         for (; i <= n - w; i += w)
-            (Vector256.LoadUnsafe(ref gr, (nuint)i) * TOp.Derivative(Vector256.LoadUnsafe(ref xr, (nuint)i))).StoreUnsafe(ref dr, (nuint)i);
+            Grad<TOp>(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref gr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
         if (i == n) return;
         Span<float> bx = stackalloc float[w], bg = stackalloc float[w];
         Pad(x[i..], bx);
         Pad(dy[i..], bg);
-        (Vector256.Create<float>(bg) * TOp.Derivative(Vector256.Create<float>(bx))).CopyTo(bx);
+        Grad<TOp>(Vector256.Create<float>(bx), Vector256.Create<float>(bg)).CopyTo(bx);
         bx[..(n - i)].CopyTo(dx[i..]);
     }
 
@@ -165,12 +183,12 @@ internal static class Activation
         ref float dr = ref MemoryMarshal.GetReference(dx);
         int n = x.Length, w = Vector128<float>.Count, i = 0;
         for (; i <= n - w; i += w)
-            (Vector128.LoadUnsafe(ref gr, (nuint)i) * TOp.Derivative(Vector128.LoadUnsafe(ref xr, (nuint)i))).StoreUnsafe(ref dr, (nuint)i);
+            Grad<TOp>(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128.LoadUnsafe(ref gr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
         if (i == n) return;
         Span<float> bx = stackalloc float[w], bg = stackalloc float[w];
         Pad(x[i..], bx);
         Pad(dy[i..], bg);
-        (Vector128.Create<float>(bg) * TOp.Derivative(Vector128.Create<float>(bx))).CopyTo(bx);
+        Grad<TOp>(Vector128.Create<float>(bx), Vector128.Create<float>(bg)).CopyTo(bx);
         bx[..(n - i)].CopyTo(dx[i..]);
     }
 

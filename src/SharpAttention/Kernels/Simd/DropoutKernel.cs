@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using SharpAttention.Kernels.Threading;
+using static SharpAttention.Kernels.Simd.Fmix32;
 
 namespace SharpAttention.Kernels.Simd;
 
@@ -30,28 +31,6 @@ internal static class DropoutKernel
     /// keyed by the low and high halves of <paramref name="key"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Hash(ulong key, uint i) => Mix(Mix((i * IndexMul) ^ (uint)key) ^ (uint)(key >> 32));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static uint Mix(uint h)
-    {
-        h ^= h >> 16;
-        h *= 0x85EBCA6Bu;
-        h ^= h >> 13;
-        h *= 0xC2B2AE35u;
-        h ^= h >> 16;
-        return h;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<uint> Mix(Vector256<uint> h)
-    {
-        h ^= Vector256.ShiftRightLogical(h, 16);
-        h *= 0x85EBCA6Bu;
-        h ^= Vector256.ShiftRightLogical(h, 13);
-        h *= 0xC2B2AE35u;
-        h ^= Vector256.ShiftRightLogical(h, 16);
-        return h;
-    }
 
     /// <summary>y[i] = x[i] / keepProb where <see cref="Hash"/>(key, i) &lt; threshold, else x[i]·0; chunks of the
     /// span are shared over the thread team.</summary>

@@ -1,10 +1,13 @@
 using SharpAttention.Kernels.Simd;
 using SharpAttention.NN;
 using SharpAttention.Tensors;
+using SharpAttention.Tests.Support;
 
 namespace SharpAttention.Tests.Kernels;
 
-public class ReluBackwardKernelTests
+/// <summary>ReLU's gradient through the shared activation-backward kernel (Relu op and fused LinearActivation).</summary>
+[Collection(GlobalKernelStateCollection.Name)]
+public class ReluGradKernelTests
 {
     static readonly double[] Specials = [0.0, -0.0, double.NaN, double.PositiveInfinity, double.NegativeInfinity, 1e-30, -1e-30];
 
@@ -25,24 +28,24 @@ public class ReluBackwardKernelTests
     static double Expected(double y, double dy) => y <= 0 ? 0 : dy;
 
     [Fact]
-    public void MatchesThresholdBackwardOnEveryLengthIncludingSpecialValues()
+    public void MatchesThresholdBackwardOnEveryLengthIncludingSpecialValues() => KernelPaths.ForEachWidth(width =>
     {
         foreach (int n in Enumerable.Range(0, 70).Append(3 * 16384 + 5))
         {
             var (y, dy) = Data(n, n);
             var dx = new double[n];
-            ReluBackwardKernel.Apply<double>(y, dy, dx);
+            Elementwise.ActivationBackward<ReluActivationOp, double>(y, dy, dx);
             var yf = Array.ConvertAll(y, v => (float)v);
             var dyf = Array.ConvertAll(dy, v => (float)v);
             var dxf = new float[n];
-            ReluBackwardKernel.Apply<float>(yf, dyf, dxf);
+            Elementwise.ActivationBackward<ReluActivationOp, float>(yf, dyf, dxf);
             for (int i = 0; i < n; i++)
             {
                 Assert.True(Expected(y[i], dy[i]).Equals(dx[i]), $"double n={n} i={i}: y {y[i]} dy {dy[i]} -> {dx[i]}");
                 Assert.True(((float)Expected(yf[i], dyf[i])).Equals(dxf[i]), $"float n={n} i={i}: y {yf[i]} dy {dyf[i]} -> {dxf[i]}");
             }
         }
-    }
+    });
 
     [Fact]
     public void ReluBackwardGivesExactZerosForInfiniteGradientsAndTakesATransposedGradient()
