@@ -22,6 +22,12 @@ public sealed record G2pRecipe
     public int DimFeedforward { get; init; } = 512;
     public double Dropout { get; init; } = 0.0;
 
+    /// <summary>"sinusoidal" (Vaswani et al.) or "learned" position vectors added to the embeddings.</summary>
+    public string Positions { get; init; } = "sinusoidal";
+
+    /// <summary>Multiply embeddings by √d_model before adding positions (Vaswani et al. §3.4).</summary>
+    public bool ScaleEmbeddings { get; init; } = true;
+
     /// <summary>Pre-LN layers train stably with a short warm-up; post-LN is the paper's layout.</summary>
     public bool NormFirst { get; init; } = true;
 
@@ -41,6 +47,10 @@ public sealed record G2pRecipe
     public int WarmupSteps { get; init; } = 1000;
     public double WeightDecay { get; init; } = 0.01;
     public double ClipGradNorm { get; init; } = 1.0;
+
+    /// <summary>Decay of the exponential moving average of the weights that dev evaluation scores and the saved model
+    /// keeps (null: the trained weights themselves).</summary>
+    public double? EmaDecay { get; init; }
 
     /// <summary>Beam width for `eval` and `predict` (1 = greedy).</summary>
     public int BeamWidth { get; init; } = 5;
@@ -81,6 +91,7 @@ public sealed record G2pRecipe
     {
         DModel = DModel, NumHeads = NumHeads, NumEncoderLayers = NumEncoderLayers, NumDecoderLayers = NumDecoderLayers,
         DimFeedforward = DimFeedforward, Dropout = Dropout, Activation = Activation.Relu, NormFirst = NormFirst, MaxLen = MaxLen,
+        Positions = Positions == "learned" ? PositionEncoding.Learned : PositionEncoding.Sinusoidal, ScaleEmbeddings = ScaleEmbeddings,
         PadId = Text.Vocabulary.PadId,
     };
 
@@ -96,6 +107,7 @@ public sealed record G2pRecipe
         Require(NumEncoderLayers > 0, "num_encoder_layers", NumEncoderLayers, "must be positive");
         Require(NumDecoderLayers > 0, "num_decoder_layers", NumDecoderLayers, "must be positive");
         Require(DimFeedforward > 0, "dim_feedforward", DimFeedforward, "must be positive");
+        Require(Positions is "sinusoidal" or "learned", "positions", Positions, "must be \"sinusoidal\" or \"learned\"");
         Require(Dropout is >= 0 and < 1, "dropout", Dropout, "must lie in [0, 1)");
         Require(LabelSmoothing is >= 0 and <= 1, "label_smoothing", LabelSmoothing, "must lie in [0, 1]");
         Require(Epochs > 0, "epochs", Epochs, "must be positive");
@@ -104,6 +116,7 @@ public sealed record G2pRecipe
         Require(LearningRate > 0, "learning_rate", LearningRate, "must be positive");
         Require(WarmupSteps >= 0, "warmup_steps", WarmupSteps, "must be ≥ 0");
         Require(WeightDecay >= 0, "weight_decay", WeightDecay, "must be ≥ 0");
+        Require(EmaDecay is null or (>= 0 and < 1), "ema_decay", EmaDecay!, "must lie in [0, 1)");
         Require(ClipGradNorm > 0, "clip_grad_norm", ClipGradNorm, "must be positive");
         Require(BeamWidth > 0, "beam_width", BeamWidth, "must be positive");
         Require(DevWords >= 0, "dev_words", DevWords, "must be ≥ 0");

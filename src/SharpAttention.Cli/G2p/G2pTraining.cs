@@ -68,7 +68,7 @@ public static class G2pTraining
         {
             Epochs = recipe.Epochs, MaxSteps = recipe.MaxSteps, ClipGradNorm = recipe.ClipGradNorm, Seed = recipe.Seed,
             CheckpointDir = checkpoints, ResumeFrom = resume ? last : null, MetricsFile = Path.Combine(outputFolder, MetricsFile),
-            BestMetric = "dev_wer", GreaterIsBetter = false, CheckpointEvery = 500,
+            BestMetric = "dev_wer", GreaterIsBetter = false, CheckpointEvery = 500, EmaDecay = recipe.EmaDecay,
         };
         var trainer = new Trainer(options);
         trainer.StepCompleted += e => reporter.Step(e, totalSteps);

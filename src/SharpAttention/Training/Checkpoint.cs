@@ -130,6 +130,14 @@ public static class Checkpoint
         return progress;
     }
 
+    /// <summary>The tensors a checkpoint was saved with as <c>extraTensors</c>, under the names given then.</summary>
+    public static IReadOnlyDictionary<string, Tensor> LoadExtraTensors(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint: no file at '{path}'", path);
+        return SafeTensors.Read(path).ToTensors().Where(kv => kv.Key.StartsWith("extra.", StringComparison.Ordinal))
+                          .ToDictionary(kv => kv.Key["extra.".Length..], kv => kv.Value, StringComparer.Ordinal);
+    }
+
     static IEnumerable<(string Name, Generator Generator)> AllGenerators(IReadOnlyDictionary<string, Generator>? generators)
     {
         yield return ("default", Generator.Default);

@@ -88,9 +88,30 @@ public sealed class Trainer(TrainerOptions options)
             if (evaluateNow)
             {
                 var metrics = Evaluate(model, evaluate!);
-                bool best = run.Offer(metrics, options);
-                if (best && options.CheckpointDir != null)
-                    run.Save(Path.Combine(options.CheckpointDir, "best.safetensors"), midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
+                bool best;
+                if (run.Ema is { } ema && ema.NumAveraged > 0)
+                {
+                    // Score the averaged weights, and keep them in the best checkpoint; the trained weights' scores go to the log as raw_*.
+                    var raw = metrics;
+                    ema.Swap();
+                    try
+                    {
+                        metrics = new Dictionary<string, double>(Evaluate(model, evaluate!).Concat(raw.Select(kv => KeyValuePair.Create("raw_" + kv.Key, kv.Value))));
+                        best = run.Offer(metrics, options);
+                        if (best && options.CheckpointDir != null)
+                            run.Save(Path.Combine(options.CheckpointDir, "best.safetensors"), midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
+                    }
+                    finally
+                    {
+                        ema.Swap();
+                    }
+                }
+                else
+                {
+                    best = run.Offer(metrics, options);
+                    if (best && options.CheckpointDir != null)
+                        run.Save(Path.Combine(options.CheckpointDir, "best.safetensors"), midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
+                }
                 stoppedEarly = options.EarlyStoppingPatience is { } patience && run.BadEvaluations >= patience;
                 log?.Write([new("kind", "eval"), new("step", run.Step), new("epoch", epoch),
                             .. metrics.Select(kv => new KeyValuePair<string, object>(kv.Key, kv.Value)),
@@ -115,6 +136,7 @@ public sealed class Trainer(TrainerOptions options)
             run.Optimizer.Step();
             run.Optimizer.ZeroGrad();
         }
+        run.Ema?.Update();
         run.Scheduler?.Step();
         run.Step++;
         double meanLoss = pending.LossSum / pending.Count;

@@ -49,6 +49,12 @@ public sealed record TrainerOptions
     /// a forward pass must call DetachFromScope on it; tensors the loss function returns are released.</summary>
     public bool ReleaseStepTensors { get; init; } = true;
 
+    /// <summary>Keep an exponential moving average of the parameters with this decay (<see cref="Optim.ExponentialMovingAverage"/>,
+    /// updated after every optimizer step; null: none). Evaluations then score the averaged weights (the trained
+    /// weights' metrics are logged too, prefixed <c>raw_</c>), the best checkpoint holds the averaged weights, and
+    /// <c>last.safetensors</c> carries the average so a resumed run continues it.</summary>
+    public double? EmaDecay { get; init; }
+
     /// <summary>Per-step and per-evaluation records as JSON lines (<c>.jsonl</c>) or CSV (<c>.csv</c>); null: none.</summary>
     public string? MetricsFile { get; init; }
 }

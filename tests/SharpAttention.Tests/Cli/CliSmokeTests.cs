@@ -89,6 +89,40 @@ public class CliSmokeTests
     }
 
     [Fact]
+    public void Recipe_options_weight_average_and_learned_positions()
+    {
+        var dir = Directory.CreateTempSubdirectory("attn-cli-recipe").FullName;
+        var dict = WriteDictionary(dir);
+        var run = Path.Combine(dir, "run");
+        var config = Path.Combine(dir, "c.json");
+        File.WriteAllText(config, "{\"ema_decay\": 0.9, \"positions\": \"learned\", \"scale_embeddings\": false, \"epochs\": 1}");
+
+        var train = Run("train", "g2p", "--preset", "tiny", "--config", config, "--data", dict, "--out", run, "--threads", "1");
+        Assert.True(train.Code == 0, train.Error + train.Output);
+        var eval = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Single(e => e.GetProperty("kind").GetString() == "eval");
+        Assert.InRange(eval.GetProperty("dev_wer").GetDouble(), 0, 1);
+        Assert.InRange(eval.GetProperty("raw_dev_wer").GetDouble(), 0, 1);
+        using (var recipe = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "recipe.json"))))
+        {
+            Assert.Equal("learned", recipe.RootElement.GetProperty("positions").GetString());
+            Assert.Equal(0.9, recipe.RootElement.GetProperty("ema_decay").GetDouble());
+        }
+        var predict = Run("predict", "--model", run, "bad");
+        Assert.True(predict.Code == 0, predict.Error);
+        Assert.StartsWith("BAD\t", predict.Output);
+
+        File.WriteAllText(config, "{\"positions\": \"rotary\"}");
+        var invalid = Run("train", "g2p", "--config", config, "--data", dict, "--out", Path.Combine(dir, "r2"));
+        Assert.Equal(1, invalid.Code);
+        Assert.Contains("positions = rotary", invalid.Error);
+        File.WriteAllText(config, "{\"ema_decay\": 1.5}");
+        invalid = Run("train", "g2p", "--config", config, "--data", dict, "--out", Path.Combine(dir, "r3"));
+        Assert.Equal(1, invalid.Code);
+        Assert.Contains("ema_decay = 1.5", invalid.Error);
+    }
+
+    [Fact]
     public void User_errors_exit_1_with_one_clear_message()
     {
         var dir = Directory.CreateTempSubdirectory("attn-cli-errors").FullName;

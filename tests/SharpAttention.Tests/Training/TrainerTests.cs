@@ -204,6 +204,81 @@ public class TrainerTests
     }
 
     [Fact]
+    public void WithEmaEvaluationAndTheBestCheckpointUseTheAveragedWeights()
+    {
+        using var dir = new TempDir();
+        var s = Make();
+        const double decay = 0.8;
+        // The reference: the recurrence over snapshots of the trained weights after every step, in double.
+        double[]? reference = null;
+        double[] Flat() => s.Model.Parameters().SelectMany(p => p.ToArray()).Select(v => (double)v).ToArray();
+        var trainer = new Trainer(new TrainerOptions { Epochs = 2, EmaDecay = decay, CheckpointDir = dir.Path, BestMetric = "weight_sum" });
+        trainer.StepCompleted += _ =>
+        {
+            var now = Flat();
+            reference = reference == null ? now : reference.Zip(now, (a, x) => decay * a + (1 - decay) * x).ToArray();
+        };
+        var seen = new List<IReadOnlyDictionary<string, double>>();
+        trainer.Evaluated += e => seen.Add(e.Metrics);
+        double[]? evaluatedWeights = null;
+        trainer.Fit(s.Model, s.Optimizer, s.Scheduler, s.Loader.Epoch, s.Loss, () =>
+        {
+            evaluatedWeights = Flat();
+            return new Dictionary<string, double> { ["weight_sum"] = -evaluatedWeights.Sum() };
+        }, s.Generators);
+
+        // The last evaluation saw the reference average, logged the trained weights' score as raw_*, and the model
+        // holds the trained weights again afterwards.
+        for (int i = 0; i < reference!.Length; i++) Assert.Equal(reference[i], evaluatedWeights![i], 4);
+        Assert.Equal(2, seen.Count);
+        Assert.Equal(-Flat().Sum(), seen[^1]["raw_weight_sum"], 6);
+        Assert.NotEqual(seen[^1]["weight_sum"], seen[^1]["raw_weight_sum"]);
+        var best = Make();
+        Checkpoint.Load(Path.Combine(dir.Path, "best.safetensors"), best.Model, null, null, best.Generators);
+        var bestWeights = best.Model.Parameters().SelectMany(p => p.ToArray()).Select(v => (double)v).ToArray();
+        var bestSum = seen.Min(m => m["weight_sum"]);   // lower is better by default
+        Assert.Equal(bestSum, -bestWeights.Sum(), 6);
+    }
+
+    [Fact]
+    public void ResumingWithEmaContinuesTheAverageBitExactly()
+    {
+        using var straightDir = new TempDir();
+        using var resumedDir = new TempDir();
+        var straight = Make();
+        new Trainer(new TrainerOptions { Epochs = 2, EmaDecay = 0.9, CheckpointDir = straightDir.Path })
+            .Fit(straight.Model, straight.Optimizer, straight.Scheduler, straight.Loader.Epoch, straight.Loss, generators: straight.Generators);
+        var first = Make();
+        new Trainer(new TrainerOptions { Epochs = 2, MaxSteps = 11, EmaDecay = 0.9, CheckpointDir = resumedDir.Path })
+            .Fit(first.Model, first.Optimizer, first.Scheduler, first.Loader.Epoch, first.Loss, generators: first.Generators);
+        string last = Path.Combine(resumedDir.Path, "last.safetensors");
+
+        // A run without an average cannot resume into one that needs it, and nothing changes when it refuses.
+        using (var plainDir = new TempDir())
+        {
+            var plain = Make();
+            new Trainer(new TrainerOptions { Epochs = 1, MaxSteps = 3, CheckpointDir = plainDir.Path })
+                .Fit(plain.Model, plain.Optimizer, plain.Scheduler, plain.Loader.Epoch, plain.Loss, generators: plain.Generators);
+            var target = Make();
+            var before = target.Model.Parameters().Select(p => p.ToArray()).ToArray();
+            var e = Assert.Throws<InvalidDataException>(() => new Trainer(new TrainerOptions { Epochs = 2, EmaDecay = 0.9, ResumeFrom = Path.Combine(plainDir.Path, "last.safetensors") })
+                .Fit(target.Model, target.Optimizer, target.Scheduler, target.Loader.Epoch, target.Loss, generators: target.Generators));
+            Assert.Contains("no parameter average", e.Message);
+            Assert.Equal(before, target.Model.Parameters().Select(p => p.ToArray()).ToArray());
+        }
+
+        var second = Make();
+        new Trainer(new TrainerOptions { Epochs = 2, EmaDecay = 0.9, CheckpointDir = resumedDir.Path, ResumeFrom = last })
+            .Fit(second.Model, second.Optimizer, second.Scheduler, second.Loader.Epoch, second.Loss, generators: second.Generators);
+        var a = Checkpoint.LoadExtraTensors(Path.Combine(straightDir.Path, "last.safetensors"));
+        var b = Checkpoint.LoadExtraTensors(last);
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        Assert.Contains("ema.n_averaged", a.Keys);
+        Assert.Equal(32L, a["ema.n_averaged"].ToInt64Array()[0]);
+        foreach (var (k, v) in a) Assert.True(v.ToArray().SequenceEqual(b[k].ToArray()), $"{k} differs after resuming");
+    }
+
+    [Fact]
     public void AStepAfterWarmUpAllocatesLittleOnTheTrainingThread()
     {
         var s = Make(examples: 1024);
