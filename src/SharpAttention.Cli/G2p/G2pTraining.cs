@@ -41,6 +41,8 @@ public static class G2pTraining
             var saved = G2pRecipe.FromJsonFile(Path.Combine(outputFolder, G2pModel.RecipeFile), G2pRecipe.Full);
             if (saved.ModelConfig(1, 1) != recipe.ModelConfig(1, 1))
                 throw new CliException($"--resume: the recipe's network differs from the one saved in {outputFolder}; only the schedule (epochs, max_steps) may change");
+            if (saved.EmaDecay != recipe.EmaDecay)
+                throw new CliException($"--resume: ema_decay {Show(recipe.EmaDecay)} differs from the {Show(saved.EmaDecay)} the run in {outputFolder} was started with");
             graphemes = Vocabulary.Load(Path.Combine(outputFolder, G2pModel.GraphemesFile));
             phonemes = Vocabulary.Load(Path.Combine(outputFolder, G2pModel.PhonemesFile));
             reporter.Info($"resuming from {last} with the recipe saved there");
@@ -88,6 +90,8 @@ public static class G2pTraining
         LossCurve.Save(Path.Combine(outputFolder, MetricsFile), Path.Combine(outputFolder, LossCurveFile));
         return new G2pTrainingResult(model, split, result, outputFolder);
     }
+
+    static string Show(double? decay) => decay?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
 
     /// <summary>Every k-th entry, so a sample of a sorted list spans the alphabet.</summary>
     public static IReadOnlyList<PronunciationEntry> Sample(IReadOnlyList<PronunciationEntry> entries, int count)

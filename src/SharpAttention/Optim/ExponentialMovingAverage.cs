@@ -10,12 +10,14 @@ namespace SharpAttention.Optim;
 /// parameters, every later one moves each average towards its parameter, avg ← avg + (1 − decay)·(p − avg) (torch's
 /// <c>_foreach_lerp_</c>). Instead of a second module it keeps one buffer per parameter and <see cref="Swap"/>s them
 /// with the live weights, so evaluation code runs unchanged on the averaged model. The state dict uses
-/// AveragedModel's keys (<c>module.{name}</c>, <c>n_averaged</c>), so a torch AveragedModel can load it.
+/// AveragedModel's key names (<c>module.{name}</c>, <c>n_averaged</c>) for the parameters only (torch's also lists
+/// persistent buffers and every alias of a tied weight).
 /// </summary>
 public sealed class ExponentialMovingAverage
 {
     readonly (string Name, Tensor Parameter)[] parameters;
     readonly Tensor[] averages;
+    bool swapped;   // true while the module holds the averages and `averages` the trained weights
 
     /// <param name="model">The module whose parameters are averaged (its parameters at this moment fix the set).</param>
     /// <param name="decay">Weight kept by the average at each update, in [0, 1); 0.999 averages over ~1,000 steps.</param>
@@ -39,6 +41,7 @@ public sealed class ExponentialMovingAverage
     /// <summary>Folds the current parameters into the averages (call after each optimizer step).</summary>
     public void Update()
     {
+        RequireUnswapped(nameof(Update));
         float keepNew = NumAveraged == 0 ? 1f : (float)(1 - Decay);
         for (int i = 0; i < parameters.Length; i++)
         {
@@ -66,6 +69,15 @@ public sealed class ExponentialMovingAverage
             if (p.DType == DType.Float32) Exchange(p.Span<float>(), averages[i].Span<float>());
             else Exchange(p.Span<double>(), averages[i].Span<double>());
         }
+        swapped = !swapped;
+    }
+
+    /// <summary>True between a <see cref="Swap"/> and the next one: the module computes with the averaged weights.</summary>
+    public bool IsSwapped => swapped;
+
+    void RequireUnswapped(string what)
+    {
+        if (swapped) throw new InvalidOperationException($"ema: {what} while the averaged weights are swapped in; Swap() back first");
     }
 
     static void Exchange<T>(Span<T> a, Span<T> b) where T : unmanaged
@@ -99,20 +111,24 @@ public sealed class ExponentialMovingAverage
     /// <summary>Writes the averages into the module's parameters for good (e.g. before saving the final model).</summary>
     public void CopyTo()
     {
+        RequireUnswapped(nameof(CopyTo));
         if (NumAveraged == 0) throw new InvalidOperationException("ema: Update() has not been called yet, there is nothing to copy");
         for (int i = 0; i < parameters.Length; i++) parameters[i].Parameter.Detach().CopyFrom_(averages[i]);
     }
 
-    /// <summary>The averages under AveragedModel's keys (<c>module.{name}</c>) and <c>n_averaged</c>.</summary>
+    /// <summary>The averages under AveragedModel's keys (<c>module.{name}</c>) and <c>n_averaged</c> (while swapped, the
+    /// averages are the module's live parameters, and those are returned).</summary>
     public IEnumerable<KeyValuePair<string, Tensor>> StateDict()
     {
-        for (int i = 0; i < parameters.Length; i++) yield return new("module." + parameters[i].Name, averages[i]);
+        for (int i = 0; i < parameters.Length; i++)
+            yield return new("module." + parameters[i].Name, swapped ? parameters[i].Parameter.Detach() : averages[i]);
         yield return new("n_averaged", Tensor.FromArray(new[] { NumAveraged }, 1));
     }
 
     /// <summary>Restores <see cref="StateDict"/>. Checks every key and shape before changing anything.</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
+        RequireUnswapped(nameof(LoadStateDict));
         var problems = CheckState(state);
         if (problems.Count > 0) throw new ArgumentException("ema: the state does not fit: " + string.Join("; ", problems));
         for (int i = 0; i < parameters.Length; i++) averages[i].CopyFrom_(state["module." + parameters[i].Name]);

@@ -112,6 +112,11 @@ public class CliSmokeTests
         Assert.True(predict.Code == 0, predict.Error);
         Assert.StartsWith("BAD\t", predict.Output);
 
+        File.WriteAllText(config, "{\"ema_decay\": 0.5}");
+        var changed = Run("train", "g2p", "--config", config, "--data", dict, "--out", run, "--resume", "--epochs", "2", "--threads", "1");
+        Assert.Equal(1, changed.Code);
+        Assert.Contains("ema_decay 0.5 differs from the 0.9", changed.Error);
+
         File.WriteAllText(config, "{\"positions\": \"rotary\"}");
         var invalid = Run("train", "g2p", "--config", config, "--data", dict, "--out", Path.Combine(dir, "r2"));
         Assert.Equal(1, invalid.Code);

@@ -57,6 +57,10 @@ public class ExponentialMovingAverageTests
         var averaged = ema.StateDict().Where(kv => kv.Key.StartsWith("module.")).Select(kv => Values(kv.Value)).ToArray();
         ema.Swap();
         Assert.Equal(averaged, layer.Parameters().Select(Values).ToArray());
+        // While swapped the state still names the averages, and nothing may fold the wrong weights into them.
+        Assert.Equal(averaged, ema.StateDict().Where(kv => kv.Key.StartsWith("module.")).Select(kv => Values(kv.Value)).ToArray());
+        Assert.Contains("swapped in", Assert.Throws<InvalidOperationException>(ema.Update).Message);
+        Assert.Throws<InvalidOperationException>(ema.CopyTo);
         ema.Swap();
         Assert.Equal(trained, layer.Parameters().Select(Values).ToArray());
 

@@ -238,6 +238,10 @@ public class TrainerTests
         var bestWeights = best.Model.Parameters().SelectMany(p => p.ToArray()).Select(v => (double)v).ToArray();
         var bestSum = seen.Min(m => m["weight_sum"]);   // lower is better by default
         Assert.Equal(bestSum, -bestWeights.Sum(), 6);
+        // Its average section holds the same averaged weights (saved while they were swapped in), not the trained ones.
+        var extras = Checkpoint.LoadExtraTensors(Path.Combine(dir.Path, "best.safetensors"));
+        foreach (var (name, p) in best.Model.NamedParameters())
+            Assert.True(extras["ema.module." + name].ToArray().SequenceEqual(p.ToArray()), $"best checkpoint: ema.module.{name} is not the average");
     }
 
     [Fact]
