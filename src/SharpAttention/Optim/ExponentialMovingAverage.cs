@@ -42,12 +42,12 @@ public sealed class ExponentialMovingAverage
     public void Update()
     {
         RequireUnswapped(nameof(Update));
-        float keepNew = NumAveraged == 0 ? 1f : (float)(1 - Decay);
+        double keepNew = NumAveraged == 0 ? 1 : 1 - Decay;
         for (int i = 0; i < parameters.Length; i++)
         {
             var p = parameters[i].Parameter;
-            if (p.DType == DType.Float32) Lerp(averages[i].Span<float>(), p.Span<float>(), keepNew);
-            else Lerp(averages[i].Span<double>(), p.Span<double>(), NumAveraged == 0 ? 1.0 : 1 - Decay);
+            if (p.DType == DType.Float32) Lerp(averages[i].Span<float>(), p.Span<float>(), (float)keepNew);
+            else Lerp(averages[i].Span<double>(), p.Span<double>(), keepNew);
         }
         NumAveraged++;
     }

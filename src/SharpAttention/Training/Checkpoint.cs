@@ -130,12 +130,14 @@ public static class Checkpoint
         return progress;
     }
 
-    /// <summary>The tensors a checkpoint was saved with as <c>extraTensors</c>, under the names given then.</summary>
-    public static IReadOnlyDictionary<string, Tensor> LoadExtraTensors(string path)
+    /// <summary>The tensors a checkpoint was saved with as <c>extraTensors</c> whose names start with
+    /// <paramref name="prefix"/>, under their names after it.</summary>
+    public static Dictionary<string, Tensor> LoadExtraTensors(string path, string prefix = "")
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint: no file at '{path}'", path);
-        return SafeTensors.Read(path).ToTensors().Where(kv => kv.Key.StartsWith("extra.", StringComparison.Ordinal))
-                          .ToDictionary(kv => kv.Key["extra.".Length..], kv => kv.Value, StringComparer.Ordinal);
+        string full = "extra." + prefix;
+        return SafeTensors.Read(path).ToTensors().Where(kv => kv.Key.StartsWith(full, StringComparison.Ordinal))
+                          .ToDictionary(kv => kv.Key[full.Length..], kv => kv.Value, StringComparer.Ordinal);
     }
 
     static IEnumerable<(string Name, Generator Generator)> AllGenerators(IReadOnlyDictionary<string, Generator>? generators)

@@ -88,30 +88,25 @@ public sealed class Trainer(TrainerOptions options)
             if (evaluateNow)
             {
                 var metrics = Evaluate(model, evaluate!);
+                bool OfferAndSaveBest(IReadOnlyDictionary<string, double> scores)
+                {
+                    bool better = run.Offer(scores, options);
+                    if (better && options.CheckpointDir != null)
+                        run.Save(Path.Combine(options.CheckpointDir, "best.safetensors"), midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
+                    return better;
+                }
                 bool best;
-                if (run.Ema is { } ema && ema.NumAveraged > 0)
+                if (run.Ema is { NumAveraged: > 0 } ema)
                 {
                     // Score the averaged weights, and keep them in the best checkpoint; the trained weights' scores go to the log as raw_*.
                     var raw = metrics;
-                    ema.Swap();
-                    try
+                    (metrics, best) = ema.WithAveragedParameters(() =>
                     {
-                        metrics = new Dictionary<string, double>(Evaluate(model, evaluate!).Concat(raw.Select(kv => KeyValuePair.Create("raw_" + kv.Key, kv.Value))));
-                        best = run.Offer(metrics, options);
-                        if (best && options.CheckpointDir != null)
-                            run.Save(Path.Combine(options.CheckpointDir, "best.safetensors"), midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
-                    }
-                    finally
-                    {
-                        ema.Swap();
-                    }
+                        var averaged = new Dictionary<string, double>(Evaluate(model, evaluate!).Concat(raw.Select(kv => KeyValuePair.Create("raw_" + kv.Key, kv.Value))));
+                        return (averaged, OfferAndSaveBest(averaged));
+                    });
                 }
-                else
-                {
-                    best = run.Offer(metrics, options);
-                    if (best && options.CheckpointDir != null)
-                        run.Save(Path.Combine(options.CheckpointDir, "best.safetensors"), midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
-                }
+                else best = OfferAndSaveBest(metrics);
                 stoppedEarly = options.EarlyStoppingPatience is { } patience && run.BadEvaluations >= patience;
                 log?.Write([new("kind", "eval"), new("step", run.Step), new("epoch", epoch),
                             .. metrics.Select(kv => new KeyValuePair<string, object>(kv.Key, kv.Value)),

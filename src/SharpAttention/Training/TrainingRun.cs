@@ -53,8 +53,7 @@ internal sealed class TrainingRun(Module model, Optimizer optimizer, LRScheduler
         if (Ema != null)
         {
             // Checked before Checkpoint.Load changes anything, so a mismatch leaves the model as it was.
-            ema = Checkpoint.LoadExtraTensors(path).Where(kv => kv.Key.StartsWith(EmaPrefix, StringComparison.Ordinal))
-                            .ToDictionary(kv => kv.Key[EmaPrefix.Length..], kv => kv.Value, StringComparer.Ordinal);
+            ema = Checkpoint.LoadExtraTensors(path, EmaPrefix);
             if (ema.Count == 0) throw new InvalidDataException($"checkpoint '{path}' holds no parameter average, but TrainerOptions.EmaDecay asks for one");
             var problems = Ema.CheckState(ema);
             if (problems.Count > 0) throw new InvalidDataException($"checkpoint '{path}': its parameter average does not fit the model: {string.Join("; ", problems)}");
