@@ -47,7 +47,11 @@ public static class G2pData
         return new G2pBatch(source.Ids, targetIn.Ids, targetOut.Ids, targetOut.TokenCount);
     }
 
-    /// <summary>Batches of similar lengths (less padding), reshuffled each epoch from the seed.</summary>
-    public static DataLoader<G2pExample, G2pBatch> Loader(G2pExample[] examples, int batchSize, ulong seed) =>
-        new(examples, new BucketBatchSampler([.. examples.Select(e => e.Source.Length + e.Target.Length)], batchSize, seed), Collate);
+    /// <summary>Batches of similar lengths (less padding), reshuffled each epoch from the seed, each cut into
+    /// <paramref name="parts"/> equally long micro-batches for data-parallel replicas.</summary>
+    public static DataLoader<G2pExample, G2pBatch> Loader(G2pExample[] examples, int batchSize, ulong seed, int parts = 1)
+    {
+        IBatchSampler sampler = new BucketBatchSampler([.. examples.Select(e => e.Source.Length + e.Target.Length)], batchSize, seed);
+        return new(examples, parts > 1 ? new SplitBatchSampler(sampler, parts) : sampler, Collate);
+    }
 }

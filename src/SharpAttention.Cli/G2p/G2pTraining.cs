@@ -1,4 +1,5 @@
 using SharpAttention.Data.Datasets;
+using SharpAttention.Models;
 using SharpAttention.Optim;
 using SharpAttention.Optim.Schedules;
 using SharpAttention.Tensors;
@@ -41,6 +42,8 @@ public static class G2pTraining
             var saved = G2pRecipe.FromJsonFile(Path.Combine(outputFolder, G2pModel.RecipeFile), G2pRecipe.Full);
             if (saved.ModelConfig(1, 1) != recipe.ModelConfig(1, 1))
                 throw new CliException($"--resume: the recipe's network differs from the one saved in {outputFolder}; only the schedule (epochs, max_steps) may change");
+            if (saved.Replicas != recipe.Replicas)
+                throw new CliException($"--resume: replicas {recipe.Replicas} differs from the {saved.Replicas} the run in {outputFolder} was started with (it decides the batches)");
             if (saved.EmaDecay != recipe.EmaDecay)
                 throw new CliException($"--resume: ema_decay {Show(recipe.EmaDecay)} differs from the {Show(saved.EmaDecay)} the run in {outputFolder} was started with");
             graphemes = Vocabulary.Load(Path.Combine(outputFolder, G2pModel.GraphemesFile));
@@ -57,7 +60,8 @@ public static class G2pTraining
         var model = new G2pModel(recipe, graphemes, phonemes);
         if (!resume) model.Save(outputFolder);   // recipe and vocabularies first, so --resume finds them
         var examples = G2pData.Examples(model, split.Train);
-        var loader = G2pData.Loader(examples, recipe.BatchSize, recipe.Seed);
+        int microBatch = recipe.BatchSize / recipe.Replicas;
+        var loader = G2pData.Loader(examples, recipe.BatchSize, recipe.Seed, recipe.Replicas);
         long stepsPerEpoch = (examples.Length + recipe.BatchSize - 1) / recipe.BatchSize;
         long totalSteps = Math.Min(recipe.MaxSteps ?? long.MaxValue, stepsPerEpoch * recipe.Epochs);
         long parameters = model.Network.Parameters().Sum(p => (long)p.NumEl);
@@ -71,18 +75,28 @@ public static class G2pTraining
             Epochs = recipe.Epochs, MaxSteps = recipe.MaxSteps, ClipGradNorm = recipe.ClipGradNorm, Seed = recipe.Seed,
             CheckpointDir = checkpoints, ResumeFrom = resume ? last : null, MetricsFile = Path.Combine(outputFolder, MetricsFile),
             BestMetric = "dev_wer", GreaterIsBetter = false, CheckpointEvery = 500, EmaDecay = recipe.EmaDecay,
+            GradientAccumulation = recipe.Replicas,
         };
         var trainer = new Trainer(options);
         trainer.StepCompleted += e => reporter.Step(e, totalSteps);
         trainer.Evaluated += reporter.Evaluated;
         var devSample = Sample(split.Dev, recipe.DevWords);
-        var result = trainer.Fit(model.Network, optimizer, scheduler, loader.Epoch,
-            batch => new BatchLoss(model.Network.Loss(batch.Source, batch.TargetIn, batch.TargetOut, recipe.LabelSmoothing), batch.TargetTokens),
-            () =>
-            {
-                var score = G2pEvaluation.Score(model, devSample, beamWidth: 1);
-                return new Dictionary<string, double> { ["dev_wer"] = score.WordErrorRate, ["dev_per"] = score.PhonemeErrorRate };
-            });
+        // One replica per core, up to the recipe's count; fewer threads than replicas take the micro-batches in turns.
+        int concurrent = Math.Min(recipe.Replicas, Threads.Count);
+        using var parallel = concurrent > 1
+            ? new DataParallel(model.Network, () => new Seq2SeqTransformer(model.Network.Config, new Generator(0)), concurrent)
+            : null;
+        if (parallel != null) reporter.Info($"data parallel: {concurrent} replicas × {microBatch} pronunciations per step");
+        BatchLoss Loss(Seq2SeqTransformer network, G2pBatch batch) =>
+            new(network.Loss(batch.Source, batch.TargetIn, batch.TargetOut, recipe.LabelSmoothing), batch.TargetTokens);
+        Dictionary<string, double> Evaluate()
+        {
+            var score = G2pEvaluation.Score(model, devSample, beamWidth: 1);
+            return new Dictionary<string, double> { ["dev_wer"] = score.WordErrorRate, ["dev_per"] = score.PhonemeErrorRate };
+        }
+        var result = parallel != null
+            ? trainer.Fit(parallel, optimizer, scheduler, loader.Epoch, (network, batch) => Loss((Seq2SeqTransformer)network, batch), Evaluate)
+            : trainer.Fit(model.Network, optimizer, scheduler, loader.Epoch, batch => Loss(model.Network, batch), Evaluate);
 
         if (result.BestCheckpoint is { } best) Checkpoint.Load(best, model.Network, null, null);
         model.Network.Eval();

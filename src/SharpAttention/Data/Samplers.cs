@@ -85,6 +85,39 @@ public sealed class BucketBatchSampler : IBatchSampler
     }
 }
 
+/// <summary>
+/// Cuts every batch of another sampler into <c>parts</c> micro-batches, dealing its examples round-robin, for
+/// data-parallel replicas that should each get a share of one step's batch: a length-bucketed batch is sorted by length,
+/// so the shares come out equally long and no replica waits for a longer one. A batch of fewer than <c>parts</c>
+/// examples gives one micro-batch per example.
+/// </summary>
+public sealed class SplitBatchSampler : IBatchSampler
+{
+    readonly IBatchSampler inner;
+    readonly int parts;
+
+    public SplitBatchSampler(IBatchSampler inner, int parts)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        if (parts <= 0) throw new ArgumentOutOfRangeException(nameof(parts), $"split sampler: parts must be positive, got {parts}");
+        (this.inner, this.parts) = (inner, parts);
+    }
+
+    public IEnumerable<int[]> Batches(int epoch)
+    {
+        foreach (var batch in inner.Batches(epoch))
+        {
+            int n = Math.Min(parts, batch.Length);
+            for (int p = 0; p < n; p++)
+            {
+                var share = new int[(batch.Length - p + n - 1) / n];
+                for (int i = 0; i < share.Length; i++) share[i] = batch[p + i * n];
+                yield return share;
+            }
+        }
+    }
+}
+
 /// <summary>Seeded permutations shared by the samplers and splits.</summary>
 public static class Shuffling
 {

@@ -95,13 +95,20 @@ public abstract class Optimizer
                 p.Grad?.Detach().Zero_();
                 continue;
             }
-            if (scope != null && p.Grad is { } g && g.Storage is { IsEngineGrad: true, Scope: null, IsReleased: false } s)
-            {
-                s.IsEngineGrad = false;
-                scope.Add(s);
-            }
-            p.Grad = null;
+            DropGrad(p, scope);
         }
+    }
+
+    /// <summary>Sets <paramref name="p"/>'s gradient to null, handing a buffer the autograd engine made to
+    /// <paramref name="scope"/> (if any) so it returns to the pool when the scope ends.</summary>
+    internal static void DropGrad(Tensor p, TensorScope? scope)
+    {
+        if (scope != null && p.Grad is { } g && g.Storage is { IsEngineGrad: true, Scope: null, IsReleased: false } s)
+        {
+            s.IsEngineGrad = false;
+            scope.Add(s);
+        }
+        p.Grad = null;
     }
 
     /// <summary>

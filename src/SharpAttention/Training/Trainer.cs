@@ -40,6 +40,31 @@ public sealed class Trainer(TrainerOptions options)
                                       IReadOnlyDictionary<string, Generator>? generators = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loss);
+        return Fit(model, null, optimizer, scheduler, batches, (_, batch) => loss(batch), evaluate, generators);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="parallel"/>'s model with data parallelism: consecutive batches go to its replicas at once
+    /// (one micro-batch each), so a step of <see cref="TrainerOptions.GradientAccumulation"/> micro-batches runs them
+    /// in rounds of <see cref="DataParallel.Count"/>; the gradients are the same sum of micro-batch gradients as
+    /// sequential accumulation gives. <paramref name="loss"/> gets the replica to run. The optimizer, the evaluation and
+    /// the checkpoints see only the model.
+    /// </summary>
+    public TrainingResult Fit<TBatch>(DataParallel parallel, Optimizer optimizer, LRScheduler? scheduler,
+                                      Func<int, IEnumerable<TBatch>> batches, Func<Module, TBatch, BatchLoss> loss,
+                                      Func<IReadOnlyDictionary<string, double>>? evaluate = null,
+                                      IReadOnlyDictionary<string, Generator>? generators = null)
+    {
+        ArgumentNullException.ThrowIfNull(parallel);
+        return Fit(parallel.Model, parallel, optimizer, scheduler, batches, loss, evaluate, generators);
+    }
+
+    TrainingResult Fit<TBatch>(Module model, DataParallel? parallel, Optimizer optimizer, LRScheduler? scheduler,
+                               Func<int, IEnumerable<TBatch>> batches, Func<Module, TBatch, BatchLoss> loss,
+                               Func<IReadOnlyDictionary<string, double>>? evaluate,
+                               IReadOnlyDictionary<string, Generator>? generators)
+    {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(loss);
@@ -51,12 +76,15 @@ public sealed class Trainer(TrainerOptions options)
         var clock = Stopwatch.StartNew();
         var losses = new List<double>();
         bool stoppedEarly = false;
+        int width = parallel?.Count ?? 1;
+        var group = new List<TBatch>(width);
 
         for (int epoch = run.Epoch; epoch < options.Epochs && !run.Done && !stoppedEarly; epoch++)
         {
             run.Epoch = epoch;
             EpochStarted?.Invoke(epoch);
-            model.Train();
+            if (parallel != null) parallel.SetTraining(true);
+            else model.Train();
             var pending = new Accumulation(options.ReleaseStepTensors);
             int index = 0;
             bool midEpoch = false;
@@ -65,7 +93,9 @@ public sealed class Trainer(TrainerOptions options)
                 foreach (var batch in batches(epoch))
                 {
                     if (index++ < run.SkipBatches) continue;
-                    pending.Add(loss(batch), options.GradientAccumulation, run.Step, epoch);
+                    group.Add(batch);
+                    if (group.Count < width && pending.Count + group.Count < options.GradientAccumulation) continue;
+                    RunGroup(model, parallel, group, loss, pending, run.Step, epoch);
                     if (pending.Count < options.GradientAccumulation) continue;
                     Step(run, pending, parameters, clock, log, losses, batchInEpoch: index);
                     pending = new Accumulation(options.ReleaseStepTensors);
@@ -76,10 +106,18 @@ public sealed class Trainer(TrainerOptions options)
                     }
                 }
                 // A last, smaller accumulation still makes a step, so no batch of the epoch is wasted.
+                if (!midEpoch && group.Count > 0) RunGroup(model, parallel, group, loss, pending, run.Step, epoch);
                 if (!midEpoch && pending.Count > 0) Step(run, pending, parameters, clock, log, losses, batchInEpoch: index);
+            }
+            catch
+            {
+                // A failed micro-batch must not leave part of a step's gradients for the next run to add to.
+                run.Optimizer.ZeroGrad();
+                throw;
             }
             finally
             {
+                group.Clear();
                 pending.Dispose();
             }
             run.SkipBatches = 0;
@@ -150,6 +188,22 @@ public sealed class Trainer(TrainerOptions options)
         if (options.MaxSteps is { } maxSteps && run.Step >= maxSteps) run.Done = true;
     }
 
+    /// <summary>Forward and backward of the gathered micro-batches: on the model, or one per replica at once.</summary>
+    void RunGroup<TBatch>(Module model, DataParallel? parallel, List<TBatch> group, Func<Module, TBatch, BatchLoss> loss,
+                          Accumulation pending, long step, int epoch)
+    {
+        int of = options.GradientAccumulation;
+        if (parallel == null)
+            pending.Record(Accumulation.Backward(loss(model, group[0]), of, step, epoch));
+        else
+        {
+            var results = parallel.Run(group.Count, (r, replica) => Accumulation.Backward(loss(replica, group[r]), of, step, epoch), options.ReleaseStepTensors);
+            parallel.AddGradients(group.Count);
+            foreach (var result in results) pending.Record(result);
+        }
+        group.Clear();
+    }
+
     static IReadOnlyDictionary<string, double> Evaluate(Module model, Func<IReadOnlyDictionary<string, double>> evaluate)
     {
         model.Eval();
@@ -187,7 +241,9 @@ public sealed class Trainer(TrainerOptions options)
         public long Tokens;
         public readonly Stopwatch Clock = Stopwatch.StartNew();
 
-        public void Add(BatchLoss b, int of, long step, int epoch)
+        /// <summary>Checks a micro-batch's loss and back-propagates it (divided by the accumulation count); returns
+        /// its value and tokens.</summary>
+        public static (double Value, long Tokens) Backward(BatchLoss b, int of, long step, int epoch)
         {
             if (b.Loss is null || b.Loss.NumEl != 1)
                 throw new InvalidOperationException($"trainer: the loss function must return a scalar tensor, got shape {(b.Loss is null ? "null" : ShapeUtil.Format(b.Loss.Shape))}");
@@ -195,9 +251,14 @@ public sealed class Trainer(TrainerOptions options)
             if (!double.IsFinite(value))
                 throw new InvalidOperationException($"trainer: the loss is {value} at step {step + 1} (epoch {epoch}); lower the learning rate or check the data");
             (of > 1 ? b.Loss / of : b.Loss).Backward();
+            return (value, b.Tokens);
+        }
+
+        public void Record((double Value, long Tokens) micro)
+        {
             Count++;
-            LossSum += value;
-            Tokens += b.Tokens;
+            LossSum += micro.Value;
+            Tokens += micro.Tokens;
         }
 
         public void Dispose() => scope?.Dispose();

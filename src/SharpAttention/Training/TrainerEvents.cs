@@ -8,7 +8,7 @@ public sealed record StepEvent(long Step, int Epoch, double Loss, double Learnin
 /// <summary>An evaluation after an epoch: the metrics the evaluation function returned and whether they are the best so far.</summary>
 public sealed record EvaluationEvent(long Step, int Epoch, IReadOnlyDictionary<string, double> Metrics, bool IsBest, TimeSpan Elapsed);
 
-/// <summary>What a finished <see cref="Trainer.Fit{TBatch}"/> reports.</summary>
+/// <summary>What a finished <c>Trainer.Fit</c> reports.</summary>
 public sealed record TrainingResult(long Steps, int Epochs, double? BestMetric, string? BestCheckpoint, bool StoppedEarly,
                                     IReadOnlyList<double> Losses);
 

@@ -6,7 +6,7 @@ using SharpAttention.Tensors;
 
 namespace SharpAttention.Training;
 
-/// <summary>The mutable state of one <see cref="Trainer.Fit{TBatch}"/> call and its checkpoint round trip.</summary>
+/// <summary>The mutable state of one <c>Trainer.Fit</c> call and its checkpoint round trip.</summary>
 internal sealed class TrainingRun(Module model, Optimizer optimizer, LRScheduler? scheduler,
                           IReadOnlyDictionary<string, Generator>? generators, TrainerOptions options)
 {

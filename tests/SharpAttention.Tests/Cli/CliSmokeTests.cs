@@ -127,6 +127,38 @@ public class CliSmokeTests
         Assert.Contains("ema_decay = 1.5", invalid.Error);
     }
 
+    /// <summary>Two replicas on two threads must train exactly as the same micro-batches accumulated on one thread.</summary>
+    [Fact]
+    public void Replicas_run_the_micro_batches_at_once_with_the_same_result()
+    {
+        var dir = Directory.CreateTempSubdirectory("attn-cli-replicas").FullName;
+        var dict = WriteDictionary(dir);
+        var config = Path.Combine(dir, "c.json");
+        File.WriteAllText(config, "{\"replicas\": 2, \"epochs\": 1}");
+        double[] Losses(string threads)
+        {
+            var run = Path.Combine(dir, "run" + threads);
+            var train = Run("train", "g2p", "--preset", "tiny", "--config", config, "--data", dict, "--out", run, "--threads", threads);
+            Assert.True(train.Code == 0, train.Error + train.Output);
+            Assert.Equal(threads == "2", train.Output.Contains("data parallel: 2 replicas × 8 pronunciations per step"));
+            return [.. File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+                .Where(e => e.GetProperty("kind").GetString() == "step").Select(e => e.GetProperty("loss").GetDouble())];
+        }
+        var parallel = Losses("2");
+        Assert.Equal(17, parallel.Length);   // 270-odd pronunciations in batches of 16
+        Assert.Equal(Losses("1"), parallel);
+
+        File.WriteAllText(config, "{\"replicas\": 1}");
+        // Resuming the two-thread run (folder run2) with another replica count changes its batches: refused.
+        var changed = Run("train", "g2p", "--config", config, "--data", dict, "--out", Path.Combine(dir, "run2"), "--resume", "--epochs", "2");
+        Assert.Equal(1, changed.Code);
+        Assert.Contains("replicas 1 differs from the 2", changed.Error);
+        File.WriteAllText(config, "{\"replicas\": 3}");
+        var invalid = Run("train", "g2p", "--preset", "tiny", "--config", config, "--data", dict, "--out", Path.Combine(dir, "r3"));
+        Assert.Equal(1, invalid.Code);
+        Assert.Contains("replicas = 3 is invalid (must be positive and divide batch_size 16)", invalid.Error);
+    }
+
     [Fact]
     public void User_errors_exit_1_with_one_clear_message()
     {

@@ -49,6 +49,28 @@ public class DataTests
     }
 
     [Fact]
+    public void SplittingDealsEachBatchIntoEquallyLongShares()
+    {
+        var rng = new Random(2);
+        var lengths = Enumerable.Range(0, 999).Select(_ => rng.Next(1, 41)).ToArray();
+        var inner = new BucketBatchSampler(lengths, batchSize: 16, seed: 4, windowBatches: 10);
+        var whole = inner.Batches(0).ToArray();
+        var shares = new SplitBatchSampler(inner, 3).Batches(0).ToArray();
+        // Batch b of 16 (or the last, of 999 mod 16 = 7) becomes shares 3b, 3b+1, 3b+2, dealt round-robin.
+        Assert.Equal(whole.Length * 3, shares.Length);
+        for (int b = 0; b < whole.Length; b++)
+        {
+            var expected = new[] { 0, 1, 2 }.Select(p => whole[b].Where((_, i) => i % 3 == p).ToArray());
+            Assert.Equal(expected, shares[(3 * b)..(3 * b + 3)]);
+        }
+        // Dealt from a length-sorted batch, the shares' longest members differ by little.
+        double gap = Enumerable.Range(0, whole.Length).Average(b => shares[(3 * b)..(3 * b + 3)].Max(s => s.Max(i => lengths[i])) - shares[(3 * b)..(3 * b + 3)].Min(s => s.Max(i => lengths[i])));
+        Assert.True(gap <= 1.0, $"mean gap between the shares' longest members {gap:F2}");
+        Assert.Equal([[5], [6]], new SplitBatchSampler(new BatchSampler(7, 5, shuffle: false), 3).Batches(0).Skip(3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SplitBatchSampler(inner, 0));
+    }
+
+    [Fact]
     public void BucketingRespectsTheTokenBudget()
     {
         var lengths = Enumerable.Range(1, 200).ToArray();

@@ -166,6 +166,19 @@ public unsafe class FlashAttentionKernelTests
         }
     }
 
+    /// <summary>Head dims of whole vectors (the backward's transposed pack and write-back) with short and long key
+    /// blocks, key lengths, masks, strided rows and grouped-query heads.</summary>
+    [Fact]
+    public void WholeVectorHeadsAtShortAndLongKeyLengths()
+    {
+        foreach (int s in new[] { 1, 5, 10, 15, 16, 17, 31, 33, 64, 65, 100 })
+        {
+            int e = s % 2 == 0 ? 64 : 32, l = 1 + s * 7 % 13;
+            var p = new AttentionProblem(3, 4, 2, l, s, e, 96 - e, 0.3, s % 3 == 0, 0);
+            Check(Problem.Random(p, s, lengths: s % 2 == 1, mask: s % 5 == 0, pad: s % 4));
+        }
+    }
+
     /// <summary>The few-row decode path (<see cref="DecodeAttention"/>: L ≤ 4, no dropout) at every key length 0..257,
     /// with bottom-right causal offsets, grouped-query heads, masks, key lengths and strided rows; the fused backward
     /// runs on its lse.</summary>

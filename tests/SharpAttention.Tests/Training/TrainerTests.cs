@@ -5,6 +5,7 @@ using SharpAttention.NN.Attention;
 using SharpAttention.Optim;
 using SharpAttention.Optim.Schedules;
 using SharpAttention.Tensors;
+using SharpAttention.Tests.Support;
 using SharpAttention.Training;
 
 namespace SharpAttention.Tests.Training;
@@ -308,12 +309,5 @@ public class TrainerTests
         var m = Assert.Throws<InvalidOperationException>(() => new Trainer(new TrainerOptions { MaxSteps = 1 }).Fit(s.Model, s.Optimizer, null, s.Loader.Epoch, s.Loss,
             () => new Dictionary<string, double> { ["acc"] = 1 }));
         Assert.Contains("no 'loss'", m.Message);
-    }
-
-    sealed class TempDir : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("sa-trainer-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }

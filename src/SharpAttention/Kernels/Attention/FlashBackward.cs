@@ -151,6 +151,49 @@ internal static unsafe class FlashBackward
         }
     }
 
+    /// <summary>Packs keys [j0, j0 + jn) of kv head (b, g), lanes past jn zero: kt = Kᵀ·kScale and vt = Vᵀ (64-lane
+    /// rows) by 16×16 transposes, kp = K rows. Needs E and Ev multiples of 16 (then eLanes = E).</summary>
+    static void PackBlock(FlashArgs* a, int b, int g, int j0, int jn, int lanes, float kScale, float* kt, float* vt, float* kp)
+    {
+        ref readonly var p = ref a->P;
+        var rows = stackalloc Vector512<float>[32];
+        var ks = Vector512.Create(kScale);
+        for (int jg = 0; jg < lanes; jg += 16)
+        {
+            for (int d0 = 0; d0 < p.E; d0 += 16)
+            {
+                for (int r = 0; r < 16; r++)
+                    rows[r] = jg + r < jn ? Vector512.Load(a->K.Row(b, g, j0 + jg + r) + d0) : Vector512<float>.Zero;
+                for (int r = 0; r < 16; r++) rows[r].Store(kp + (jg + r) * p.E + d0);
+                for (int r = 0; r < 16; r++) rows[r] *= ks;
+                TileMath.Transpose16(rows, rows + 16);
+                for (int x = 0; x < 16; x++) rows[16 + x].Store(kt + (d0 + x) * Bk + jg);
+            }
+            for (int e0 = 0; e0 < p.Ev; e0 += 16)
+            {
+                for (int r = 0; r < 16; r++)
+                    rows[r] = jg + r < jn ? Vector512.Load(a->V.Row(b, g, j0 + jg + r) + e0) : Vector512<float>.Zero;
+                TileMath.Transpose16(rows, rows + 16);
+                for (int x = 0; x < 16; x++) rows[16 + x].Store(vt + (e0 + x) * Bk + jg);
+            }
+        }
+    }
+
+    /// <summary>Rows j0 … j0 + jn − 1 of <paramref name="dst"/> (kv head (b, g)) = scale · columns of the transposed
+    /// accumulator <paramref name="acc"/> (width rows of 64 lanes), by 16×16 transposes.</summary>
+    static void UnpackBlock(StridedRows dst, int b, int g, int j0, int jn, int lanes, int width, float* acc, float scale)
+    {
+        var rows = stackalloc Vector512<float>[32];
+        var sc = Vector512.Create(scale);
+        for (int jg = 0; jg < lanes; jg += 16)
+            for (int d0 = 0; d0 < width; d0 += 16)
+            {
+                for (int x = 0; x < 16; x++) rows[x] = Vector512.Load(acc + (d0 + x) * Bk + jg);
+                TileMath.Transpose16(rows, rows + 16);
+                for (int r = 0; r < 16 && jg + r < jn; r++) (rows[16 + r] * sc).Store(dst.Row(b, g, j0 + jg + r) + d0);
+            }
+    }
+
     /// <summary>Keys [jBegin, jEnd) of kv head (b, g): their dK and dV, and their share of dQ added into dqRows.</summary>
     static void KvHead(FlashArgs* a, float* ws, int b, int g, int jBegin, int jEnd, StridedRows dqRows)
     {
@@ -169,6 +212,8 @@ internal static unsafe class FlashBackward
         if (!dqInPlace) new Span<float>(dqAcc, p.Group * p.L * eLanes).Clear();
         float kScale = (float)(p.Scale * FlashArgs.Log2E);
         int len = a->KeyLength(b);
+        // Head dims of whole vectors: the block is packed and written back by 16×16 in-register transposes.
+        bool whole = TileMath.CanTranspose && p.E % 16 == 0 && p.Ev % 16 == 0;
 
         for (int j0 = jBegin; j0 < jEnd; j0 += Bk)
         {
@@ -187,15 +232,18 @@ internal static unsafe class FlashBackward
             // b. Pack the block: Kᵀ (scaled), Vᵀ, K rows padded to eLanes; lanes past the block are 0. Only the
             //    vectors holding keys are packed and multiplied (a block of 12 keys is one vector, not four).
             int lanes = RoundUp(jn, 16);
-            for (int jj = 0; jj < lanes; jj++)
-            {
-                float* k = jj < jn ? a->K.Row(b, g, j0 + jj) : null, v = jj < jn ? a->V.Row(b, g, j0 + jj) : null;
-                for (int d = 0; d < p.E; d++) kt[d * Bk + jj] = k == null ? 0 : k[d] * kScale;
-                for (int e = 0; e < p.Ev; e++) vt[e * Bk + jj] = v == null ? 0 : v[e];
-                for (int d = 0; d < eLanes; d++) kp[jj * eLanes + d] = k != null && d < p.E ? k[d] : 0;
-            }
-            new Span<float>(dkt, ePad * Bk).Clear();
-            new Span<float>(dvt, evPad * Bk).Clear();
+            if (whole) PackBlock(a, b, g, j0, jn, lanes, kScale, kt, vt, kp);
+            else
+                for (int jj = 0; jj < lanes; jj++)
+                {
+                    float* k = jj < jn ? a->K.Row(b, g, j0 + jj) : null, v = jj < jn ? a->V.Row(b, g, j0 + jj) : null;
+                    for (int d = 0; d < p.E; d++) kt[d * Bk + jj] = k == null ? 0 : k[d] * kScale;
+                    for (int e = 0; e < p.Ev; e++) vt[e * Bk + jj] = v == null ? 0 : v[e];
+                    for (int d = 0; d < eLanes; d++) kp[jj * eLanes + d] = k != null && d < p.E ? k[d] : 0;
+                }
+            // Only the block's lanes are accumulated (and read back): short blocks clear a quarter of the rows.
+            for (int d = 0; d < ePad; d++) new Span<float>(dkt + d * Bk, lanes).Clear();
+            for (int e = 0; e < evPad; e++) new Span<float>(dvt + e * Bk, lanes).Clear();
 
             for (int h = g * p.Group; h < (g + 1) * p.Group; h++)
             {
@@ -219,12 +267,18 @@ internal static unsafe class FlashBackward
 
             // d. Write the block's dK = scale·Σ Qᵀ·dS and dV, transposed back.
             float scale = (float)p.Scale;
-            for (int jj = 0; jj < jn; jj++)
+            if (whole)
             {
-                float* dk = a->DK.Row(b, g, j0 + jj), dv = a->DV.Row(b, g, j0 + jj);
-                for (int d = 0; d < p.E; d++) dk[d] = dkt[d * Bk + jj] * scale;
-                for (int e = 0; e < p.Ev; e++) dv[e] = dvt[e * Bk + jj];
+                UnpackBlock(a->DK, b, g, j0, jn, lanes, p.E, dkt, scale);
+                UnpackBlock(a->DV, b, g, j0, jn, lanes, p.Ev, dvt, 1);
             }
+            else
+                for (int jj = 0; jj < jn; jj++)
+                {
+                    float* dk = a->DK.Row(b, g, j0 + jj), dv = a->DV.Row(b, g, j0 + jj);
+                    for (int d = 0; d < p.E; d++) dk[d] = dkt[d * Bk + jj] * scale;
+                    for (int e = 0; e < p.Ev; e++) dv[e] = dvt[e * Bk + jj];
+                }
         }
 
         // e. Padded dQ rows go to the range's dQ rows (unscaled; the finishing pass scales).

@@ -33,6 +33,21 @@ internal static unsafe class ThreadTeam
 
     [ThreadStatic] static bool inside;
 
+    /// <summary>Until the region is disposed, every job this thread starts runs on it alone: threads that each own a
+    /// core (data-parallel replicas) must not also hand work to the team.</summary>
+    public static InlineRegion RunInline()
+    {
+        bool previous = inside;
+        inside = true;
+        return new InlineRegion(previous);
+    }
+
+    /// <summary>Restores the thread's previous mode; dispose it on the thread that opened it.</summary>
+    public readonly struct InlineRegion(bool previous) : IDisposable
+    {
+        public void Dispose() => inside = previous;
+    }
+
     /// <summary>Runs <paramref name="units"/> units of a job: static shares of [0, count) when grain is 0, else
     /// chunks of grain items. Returns when every unit has finished; rethrows the first exception of a body.</summary>
     public static void Run(delegate*<void*, int, int, void> function, void* body, int count, int units, int grain)
