@@ -68,7 +68,20 @@ internal static class Engine
                         "pass retainGraph: true to the first Backward call");
                 var grad = node.PendingGrad;
                 node.PendingGrad = null;
+                node.PendingOwned = false;
                 if (grad != null && node.RetainedOutput is { } retained) leafGrads.Add(retained, grad);
+
+                if (grad != null && node.AddsIntoInput && node.Producers[0] is { } target)
+                {
+                    // Slices add into one buffer of their input's shape; a pending gradient from elsewhere is
+                    // copied once (it may be shared), a sum the engine made is reused.
+                    if (target.PendingGrad == null) target.PendingGrad = Tensor.Zeros(node.InputShapes[0], grad.DType);
+                    else if (!target.PendingOwned) target.PendingGrad = target.PendingGrad.Clone();
+                    target.PendingOwned = true;
+                    node.AddInto(target.PendingGrad, grad);
+                    if (--target.Dependencies == 0) ready.Push(target);
+                    continue;
+                }
 
                 // A node none of whose consumers produced a gradient still releases its producers.
                 var inputGrads = grad == null ? new Tensor?[node.InputCount] : node.Apply(grad);
@@ -91,7 +104,13 @@ internal static class Engine
                         leafGrads.Add(leaf!, g);
                         continue;
                     }
-                    producer.PendingGrad = producer.PendingGrad == null ? g : producer.PendingGrad.Add(g);
+                    if (producer.PendingGrad == null) producer.PendingGrad = g;
+                    else if (producer.PendingOwned) producer.PendingGrad.Add_(g);
+                    else
+                    {
+                        producer.PendingGrad = producer.PendingGrad.Add(g);
+                        producer.PendingOwned = true;
+                    }
                     if (--producer.Dependencies == 0) ready.Push(producer);
                 }
             }
@@ -101,6 +120,7 @@ internal static class Engine
             foreach (var node in nodes)
             {
                 node.PendingGrad = null;
+                node.PendingOwned = false;
                 node.Dependencies = 0;
                 if (!retainGraph) node.Release();
             }

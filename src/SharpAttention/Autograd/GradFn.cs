@@ -17,6 +17,7 @@ public abstract class GradFn
 
     // Engine bookkeeping for one backward pass.
     internal Tensor? PendingGrad;
+    internal bool PendingOwned;      // PendingGrad is a sum the engine made, so it may add into it in place
     internal int Dependencies;
     internal Tensor? RetainedOutput;
     bool released;
@@ -54,6 +55,16 @@ public abstract class GradFn
     /// <summary>Gradients for each input (null where not needed), each exactly its input's shape.
     /// Runs under no-grad; may use any Tensor op.</summary>
     protected internal abstract Tensor?[] Apply(Tensor grad);
+
+    /// <summary>True for one-input ops whose input gradient is zero outside the part of the input they read (slices):
+    /// the engine then lets <see cref="AddInto"/> add the gradient into a buffer of the input's shape that it owns —
+    /// one zero buffer for all of q, k and v of a packed projection instead of a zero-padded copy each and their sum.</summary>
+    protected internal virtual bool AddsIntoInput => false;
+
+    /// <summary>inputGrad += the input gradient <see cref="Apply"/> would return, in place (only when
+    /// <see cref="AddsIntoInput"/>).</summary>
+    protected internal virtual void AddInto(Tensor inputGrad, Tensor grad) =>
+        throw new NotSupportedException($"{Name} cannot add its gradient into a buffer");
 
     /// <summary>Drops saved tensors; called after backward unless the graph is retained.</summary>
     protected virtual void ReleaseSaved() { }

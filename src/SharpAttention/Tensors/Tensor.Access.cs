@@ -259,6 +259,14 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(other);
         CheckInPlace("add_");
         CheckInPlaceSource(other, "add_");
+        if (alpha == 1 && DType == DType.Float32 && other.DType == DType.Float32 && IsContiguous && other.IsContiguous
+            && ShapeUtil.SameShape(other.Shape, Shape) && (!ReferenceEquals(other.Storage, Storage) || other.Offset == Offset))
+        {
+            // The common case (gradient accumulation) in one pass, without a temporary.
+            System.Numerics.Tensors.TensorPrimitives.Add(Span<float>(), other.Span<float>(), Span<float>());
+            BumpVersion();
+            return this;
+        }
         Tensor sum;
         using (GradMode.NoGrad()) sum = alpha == 1 ? Add(other) : Add(other.Mul(alpha));
         if (!ShapeUtil.SameShape(sum.Shape, Shape))

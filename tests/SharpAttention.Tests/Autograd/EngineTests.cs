@@ -25,6 +25,62 @@ public class EngineTests
         Assert.Equal(16f, x.Grad!.Item());
     }
 
+    /// <summary>Slices of a non-leaf add their gradients into one buffer, and sums of gradients are made in place:
+    /// q/k/v column splits, an overlapping and a stepped slice, a slice along another dim and direct consumers, in
+    /// float32 (the row-wise path) against the same graph in float64 (the general path, finite-difference checked).</summary>
+    [Fact]
+    public void SlicesAndSharedInputsAccumulateExactly()
+    {
+        static Tensor F(Tensor x)
+        {
+            var h = x * 2.0;                                                         // (3, 4, 12), a non-leaf
+            var qkv = h.Split(4, -1);
+            return (qkv[0] * qkv[1]).Sum() + (qkv[2] * qkv[2]).Sum() + h.Slice(-1, 2, 6).Exp().Sum()
+                   + h.Slice(-1, 0, 12, 3).Sum() * 3.0 + h.Slice(1, 1, 3).Tanh().Sum() + h.Pow(2).Mean() + h.Sum();
+        }
+        var g = new Generator(3);
+        var x64 = (Tensor.Randn([3, 4, 12], g) * 0.5).To(DType.Float64);
+        GradCheck.Check(v => F(v[0]), [x64]);
+        var x = x64.To(DType.Float32).RequiresGrad_();
+        F(x).Backward();
+        var leaf64 = x64.Detach().RequiresGrad_();
+        F(leaf64).Backward();
+        var expected = leaf64.Grad!.ToDoubleArray();
+        var actual = x.Grad!.ToArray();
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 * (1 + Math.Abs(expected[i])), $"grad[{i}]: {actual[i]} vs {expected[i]}");
+    }
+
+    /// <summary>AddBackward hands one gradient tensor to both inputs; u then also gets a slice's and a product's
+    /// gradients, which must not reach v.</summary>
+    [Fact]
+    public void ASharedGradientIsNotAddedIntoInPlace()
+    {
+        var a = Tensor.FromArray(new float[] { 1, 2, 3 }).RequiresGrad_();
+        var b = Tensor.FromArray(new float[] { 4, 5, 6 }).RequiresGrad_();
+        var u = a * 1.0;
+        var v = b * 1.0;
+        var s = u + v;                      // AddBackward hands the same gradient to u and v
+        var loss = s.Sum() + u.Slice(0, 0, 2).Sum() * 10.0 + (u * u).Sum();
+        loss.Backward();
+        Assert.Equal(new float[] { 1 + 10 + 2, 1 + 10 + 4, 1 + 6 }, a.Grad!.ToArray());
+        Assert.Equal(new float[] { 1, 1, 1 }, b.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void InPlaceAddOfContiguousFloatsIsOnePass()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 2, 3, 4 });
+        int version = x.Storage.Version;
+        x.Add_(Tensor.FromArray(new float[] { 10, 20, 30, 40 }));
+        Assert.Equal(new float[] { 11, 22, 33, 44 }, x.ToArray());
+        x.Add_(x);
+        Assert.Equal(new float[] { 22, 44, 66, 88 }, x.ToArray());
+        Assert.True(x.Storage.Version > version);
+        var view = x.Reshape(2, 2).Slice(1, 1, 2);   // non-contiguous: the general path
+        view.Add_(Tensor.FromArray(new float[] { 1, 1 }, 2, 1));
+        Assert.Equal(new float[] { 22, 45, 66, 89 }, x.ToArray());
+    }
+
     [Fact]
     public void NonLeafGradIsNotKeptUnlessRetained()
     {

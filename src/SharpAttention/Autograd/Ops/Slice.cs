@@ -40,5 +40,27 @@ internal static class Slice
             Forward(dx, dim, start, end, step).CopyFrom_(grad);
             return [dx];
         }
+
+        protected internal override bool AddsIntoInput => true;
+
+        protected internal override void AddInto(Tensor inputGrad, Tensor grad)
+        {
+            int last = inputShape.Length - 1;
+            if (dim == last && step == 1 && dtype == DType.Float32 && inputGrad.IsContiguous && grad.IsContiguous)
+            {
+                // A column slice of contiguous rows (q, k, v of a packed projection): row by row.
+                var into = inputGrad.Span<float>();
+                var from = grad.Span<float>();
+                int width = inputShape[last], n = end - start;
+                for (int r = 0, rows = n == 0 ? 0 : from.Length / n; r < rows; r++)
+                {
+                    var row = into.Slice(r * width + start, n);
+                    System.Numerics.Tensors.TensorPrimitives.Add(row, from.Slice(r * n, n), row);
+                }
+                inputGrad.BumpVersion();
+                return;
+            }
+            Forward(inputGrad, dim, start, end, step).Add_(grad);
+        }
     }
 }
