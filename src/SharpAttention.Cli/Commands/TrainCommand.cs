@@ -26,7 +26,7 @@ public static class TrainCommand
             // A resumed run continues with the recipe it saved; --config, --epochs and --max-steps may still extend it.
             var savedRecipe = Path.Combine(folder, G2pModel.RecipeFile);
             if (resuming && !File.Exists(savedRecipe)) throw new CliException($"--resume: {folder} holds no {G2pModel.RecipeFile}; nothing to resume");
-            var recipe = resuming ? G2pRecipe.FromJsonFile(savedRecipe, G2pRecipe.Full) : G2pRecipe.FromPreset(parsed.GetValue(preset)!);
+            var recipe = resuming ? G2pRecipe.FromJsonFile(savedRecipe, G2pRecipe.SavedBase) : G2pRecipe.FromPreset(parsed.GetValue(preset)!);
             if (parsed.GetValue(config) is { } file) recipe = G2pRecipe.FromJsonFile(file, recipe);
             if (parsed.GetValue(epochs) is int e) recipe = recipe with { Epochs = e };
             if (parsed.GetValue(maxSteps) is long m) recipe = recipe with { MaxSteps = m };

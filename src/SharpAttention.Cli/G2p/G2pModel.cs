@@ -47,7 +47,7 @@ public sealed class G2pModel
             var path = Path.Combine(folder, name);
             return File.Exists(path) ? path : throw new CliException($"--model: '{folder}' has no {name}; is it a folder written by `attn train g2p`?");
         }
-        var recipe = G2pRecipe.FromJsonFile(Need(RecipeFile), G2pRecipe.Full);
+        var recipe = G2pRecipe.FromJsonFile(Need(RecipeFile), G2pRecipe.SavedBase);
         try
         {
             var model = new G2pModel(recipe, Vocabulary.Load(Need(GraphemesFile)), Vocabulary.Load(Need(PhonemesFile)));

@@ -39,7 +39,7 @@ public static class G2pTraining
         if (resume)
         {
             if (!File.Exists(last)) throw new CliException($"--resume: there is no checkpoint to resume from at {last}");
-            var saved = G2pRecipe.FromJsonFile(Path.Combine(outputFolder, G2pModel.RecipeFile), G2pRecipe.Full);
+            var saved = G2pRecipe.FromJsonFile(Path.Combine(outputFolder, G2pModel.RecipeFile), G2pRecipe.SavedBase);
             if (saved.ModelConfig(1, 1) != recipe.ModelConfig(1, 1))
                 throw new CliException($"--resume: the recipe's network differs from the one saved in {outputFolder}; only the schedule (epochs, max_steps) may change");
             if (saved.Replicas != recipe.Replicas)
@@ -81,10 +81,11 @@ public static class G2pTraining
         trainer.StepCompleted += e => reporter.Step(e, totalSteps);
         trainer.Evaluated += reporter.Evaluated;
         var devSample = Sample(split.Dev, recipe.DevWords);
-        // One replica per core, up to the recipe's count; fewer threads than replicas take the micro-batches in turns.
-        int concurrent = Math.Min(recipe.Replicas, Threads.Count);
+        // One replica per core. Fewer cores than replicas take the micro-batches in turns; more cores than replicas
+        // serve one model whose kernels use them all (set replicas to the core count to run them as replicas instead).
+        int concurrent = Threads.Count <= recipe.Replicas ? Threads.Count : 1;
         using var parallel = concurrent > 1
-            ? new DataParallel(model.Network, () => new Seq2SeqTransformer(model.Network.Config, new Generator(0)), concurrent)
+            ? new DataParallel(model.Network, generator => new Seq2SeqTransformer(model.Network.Config, generator), concurrent)
             : null;
         if (parallel != null) reporter.Info($"data parallel: {concurrent} replicas × {microBatch} pronunciations per step");
         BatchLoss Loss(Seq2SeqTransformer network, G2pBatch batch) =>

@@ -75,10 +75,9 @@ internal static class Engine
                 {
                     // Slices add into one buffer of their input's shape; a pending gradient from elsewhere is
                     // copied once (it may be shared), a sum the engine made is reused.
-                    if (target.PendingGrad == null) target.PendingGrad = Tensor.Zeros(node.InputShapes[0], grad.DType);
-                    else if (!target.PendingOwned) target.PendingGrad = target.PendingGrad.Clone();
+                    var into = target.PendingGrad is { } pending && !target.PendingOwned ? pending.Clone() : target.PendingGrad;
+                    target.PendingGrad = node.AddInto(into, grad);
                     target.PendingOwned = true;
-                    node.AddInto(target.PendingGrad, grad);
                     if (--target.Dependencies == 0) ready.Push(target);
                     continue;
                 }

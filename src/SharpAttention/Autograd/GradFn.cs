@@ -61,9 +61,10 @@ public abstract class GradFn
     /// one zero buffer for all of q, k and v of a packed projection instead of a zero-padded copy each and their sum.</summary>
     protected internal virtual bool AddsIntoInput => false;
 
-    /// <summary>inputGrad += the input gradient <see cref="Apply"/> would return, in place (only when
-    /// <see cref="AddsIntoInput"/>).</summary>
-    protected internal virtual void AddInto(Tensor inputGrad, Tensor grad) =>
+    /// <summary>Adds the input gradient <see cref="Apply"/> would return into <paramref name="inputGrad"/> (a buffer
+    /// of the input's shape and dtype that the engine owns) in place, or into a new zero buffer when it is null, and
+    /// returns the buffer (only when <see cref="AddsIntoInput"/>).</summary>
+    protected internal virtual Tensor AddInto(Tensor? inputGrad, Tensor grad) =>
         throw new NotSupportedException($"{Name} cannot add its gradient into a buffer");
 
     /// <summary>Drops saved tensors; called after backward unless the graph is retained.</summary>

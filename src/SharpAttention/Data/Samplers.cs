@@ -86,10 +86,11 @@ public sealed class BucketBatchSampler : IBatchSampler
 }
 
 /// <summary>
-/// Cuts every batch of another sampler into <c>parts</c> micro-batches, dealing its examples round-robin, for
-/// data-parallel replicas that should each get a share of one step's batch: a length-bucketed batch is sorted by length,
-/// so the shares come out equally long and no replica waits for a longer one. A batch of fewer than <c>parts</c>
-/// examples gives one micro-batch per example.
+/// Cuts every batch of another sampler into exactly <c>parts</c> micro-batches, dealing its examples round-robin, for
+/// data-parallel replicas that should each get a share of one step's batch (so a trainer accumulating <c>parts</c>
+/// micro-batches per step takes each batch as one step): a length-bucketed batch is sorted by length, so the shares
+/// come out equally long and no replica waits for a longer one. A batch of fewer than <c>parts</c> examples joins the
+/// next one (the previous one at the end of an epoch), so no example is lost and no step straddles two batches.
 /// </summary>
 public sealed class SplitBatchSampler : IBatchSampler
 {
@@ -105,7 +106,24 @@ public sealed class SplitBatchSampler : IBatchSampler
 
     public IEnumerable<int[]> Batches(int epoch)
     {
+        var batches = new List<int[]>();
+        int[] carry = [];
         foreach (var batch in inner.Batches(epoch))
+        {
+            int[] merged = carry.Length == 0 ? batch : [.. carry, .. batch];
+            if (merged.Length < parts) carry = merged;
+            else
+            {
+                batches.Add(merged);
+                carry = [];
+            }
+        }
+        if (carry.Length > 0)
+        {
+            if (batches.Count == 0) batches.Add(carry);   // the whole epoch is shorter than parts: as many shares as examples
+            else batches[^1] = [.. batches[^1], .. carry];
+        }
+        foreach (var batch in batches)
         {
             int n = Math.Min(parts, batch.Length);
             for (int p = 0; p < n; p++)

@@ -15,10 +15,13 @@ namespace SharpAttention.Training;
 /// gradients into the model's before clipping and the optimizer step. Each replica copies the model's parameters and
 /// buffers before its micro-batch, so only the model itself is optimized, evaluated and saved.
 /// <para>It pays off where one micro-batch's kernels are too small to split well across cores (short sequences,
-/// a few hundred rows per matrix product), and costs a copy of the weights per replica. Results are deterministic:
-/// the replicas' gradients are added in replica order. Ops that draw random numbers (dropout) take them from their
-/// generator in whichever order the threads get there, so with dropout two runs differ as two torch DDP ranks'
-/// streams would.</para>
+/// a few hundred rows per matrix product), and costs a copy of the weights per replica. Results are deterministic
+/// for a given replica count: the replicas' gradients are added in replica order, and each replica's random ops
+/// (dropout) draw from a generator of its own, reseeded from <see cref="Generator.Default"/> (in replica order) before
+/// each round, so a run is reproducible and resumes bit-exactly. Without random ops it is bit-identical to sequential
+/// gradient accumulation of the same micro-batches; with dropout, replica 0's masks come from the model's own
+/// generator and the others' from their reseeded ones, so the masks differ from the sequential run's. Each
+/// micro-batch's loss is its own mean, as in DDP (a step is the mean of the micro-batch means).</para>
 /// </summary>
 public sealed class DataParallel : IDisposable
 {
@@ -26,10 +29,12 @@ public sealed class DataParallel : IDisposable
     readonly Tensor[][] parameters;      // [replica][i], in Module.NamedParameters order
     readonly Tensor[][] buffers;
     readonly Worker[] workers;
+    readonly Generator[] generators;     // [r − 1]: what replica r's random ops draw from
 
     /// <summary>Wraps <paramref name="model"/>; <paramref name="replicate"/> builds a module of the same architecture
-    /// (its initial weights do not matter: they are overwritten), called <paramref name="replicas"/> − 1 times.</summary>
-    public DataParallel(Module model, Func<Module> replicate, int replicas)
+    /// whose random ops (dropout) draw from the generator it is given — its initial weights do not matter, they are
+    /// overwritten. Called <paramref name="replicas"/> − 1 times.</summary>
+    public DataParallel(Module model, Func<Generator, Module> replicate, int replicas)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(replicate);
@@ -38,17 +43,30 @@ public sealed class DataParallel : IDisposable
         this.replicas[0] = model;
         var names = model.NamedParameters().Select(p => (p.Name, p.Parameter.Shape.ToArray())).ToArray();
         var bufferNames = model.NamedBuffers().Select(b => (b.Name, b.Buffer.Shape.ToArray())).ToArray();
+        generators = new Generator[replicas - 1];
+        var storages = new HashSet<Storage>(ReferenceEqualityComparer.Instance);
+        foreach (var t in model.Parameters().Concat(model.Buffers())) storages.Add(t.Storage);
         for (int r = 1; r < replicas; r++)
         {
-            var copy = replicate() ?? throw new InvalidOperationException("DataParallel: replicate returned null");
+            generators[r - 1] = new Generator((ulong)r);
+            var copy = replicate(generators[r - 1]) ?? throw new InvalidOperationException("DataParallel: replicate returned null");
             if (ReferenceEquals(copy, model)) throw new ArgumentException("DataParallel: replicate must build a new module, not return the model", nameof(replicate));
             Check(names, [.. copy.NamedParameters().Select(p => (p.Name, p.Parameter.Shape.ToArray()))], "parameter");
             Check(bufferNames, [.. copy.NamedBuffers().Select(b => (b.Name, b.Buffer.Shape.ToArray()))], "buffer");
+            foreach (var (name, t) in copy.NamedParameters().Concat(copy.NamedBuffers()))
+                if (!storages.Add(t.Storage))
+                    throw new ArgumentException($"DataParallel: replica {r}'s '{name}' shares memory with the model or another replica; replicate must build separate tensors", nameof(replicate));
             this.replicas[r] = copy;
         }
         parameters = [.. this.replicas.Select(m => m.Parameters().ToArray())];
         buffers = [.. this.replicas.Select(m => m.Buffers().ToArray())];
-        workers = [.. Enumerable.Range(1, replicas - 1).Select(r => new Worker(r))];
+        for (int i = 0; i < parameters[0].Length; i++)
+            for (int r = 1; r < replicas; r++)
+                if (parameters[r][i].DType != parameters[0][i].DType)
+                    throw new ArgumentException($"DataParallel: parameter '{names[i].Name}' is {parameters[r][i].DType.TorchName()} in replica {r}, {parameters[0][i].DType.TorchName()} in the model");
+        // The workers must not inherit this thread's ambient state (grad mode): each round sets what it needs.
+        using (ExecutionContext.SuppressFlow())
+            workers = [.. Enumerable.Range(1, replicas - 1).Select(r => new Worker(r))];
     }
 
     /// <summary>The model being trained (replica 0).</summary>
@@ -70,22 +88,37 @@ public sealed class DataParallel : IDisposable
 
     /// <summary>
     /// Runs <paramref name="work"/> for replicas 0 … n − 1 at once (n ≤ <see cref="Count"/>): replica 0 on the calling
-    /// thread, the others on their workers after copying the model's weights, every one with single-threaded kernels.
-    /// Each replica's tensors live in a scope of its own thread (if <paramref name="scoped"/>) until
-    /// <see cref="AddGradients"/> has taken their gradients. Rethrows the first replica's exception.
+    /// thread, the others on their workers after copying the model's weights, every one with single-threaded kernels
+    /// (a round of one runs on the model with every core). Each replica's tensors live in a scope of its own thread
+    /// (if <paramref name="scoped"/>) until <see cref="AddGradients"/> has taken their gradients; the workers run in
+    /// the caller's grad mode. Rethrows the first replica's exception.
     /// </summary>
     internal T[] Run<T>(int n, Func<int, Module, T> work, bool scoped)
     {
         if (n < 1 || n > Count) throw new ArgumentOutOfRangeException(nameof(n), n, $"DataParallel: 1 to {Count} replicas");
         var results = new T[n];
+        if (n == 1)
+        {
+            results[0] = work(0, replicas[0]);
+            return results;
+        }
+        bool gradEnabled = GradMode.IsEnabled;
+        // Buffers here, before replica 0 runs (a module may write its buffers in forward); seeds in replica order.
+        for (int r = 1; r < n; r++)
+        {
+            CopyBuffers(r);
+            lock (Generator.Default) generators[r - 1].SetSeed(Generator.Default.NextUInt64());
+        }
         for (int r = 1; r < n; r++)
         {
             int replica = r;
             workers[r - 1].Post(() =>
             {
                 workers[replica - 1].BeginScope(scoped);
-                CopyWeights(replica);
-                using (ThreadTeam.RunInline()) results[replica] = work(replica, replicas[replica]);
+                CopyParameters(replica);
+                using (gradEnabled ? GradMode.EnableGrad() : GradMode.NoGrad())
+                using (ThreadTeam.RunInline())
+                    results[replica] = work(replica, replicas[replica]);
             });
         }
         Exception? first = null;
@@ -114,21 +147,27 @@ public sealed class DataParallel : IDisposable
     /// drop its gradients and end its scope on its own thread.</summary>
     internal void AddGradients(int n)
     {
-        using (GradMode.NoGrad())
+        try
         {
-            var target = parameters[0];
-            for (int r = 1; r < n; r++)
+            using (GradMode.NoGrad())
             {
-                var source = parameters[r];
-                for (int i = 0; i < target.Length; i++)
+                var target = parameters[0];
+                for (int r = 1; r < n; r++)
                 {
-                    if (source[i].Grad is not { } g) continue;
-                    if (target[i].Grad is { } t) t.Add_(g);
-                    else target[i].Grad = g.Clone();
+                    var source = parameters[r];
+                    for (int i = 0; i < target.Length; i++)
+                    {
+                        if (source[i].Grad is not { } g) continue;
+                        if (target[i].Grad is { } t) t.Add_(g);
+                        else target[i].Grad = g.Clone();
+                    }
                 }
             }
         }
-        for (int r = 1; r < n; r++) Release(r);
+        finally
+        {
+            for (int r = 1; r < n; r++) Release(r);
+        }
     }
 
     void Release(int r)
@@ -141,13 +180,16 @@ public sealed class DataParallel : IDisposable
         });
     }
 
-    void CopyWeights(int r)
+    void CopyParameters(int r)
     {
         using (GradMode.NoGrad())
-        {
             for (int i = 0; i < parameters[0].Length; i++) parameters[r][i].CopyFrom_(parameters[0][i]);
+    }
+
+    void CopyBuffers(int r)
+    {
+        using (GradMode.NoGrad())
             for (int i = 0; i < buffers[0].Length; i++) buffers[r][i].CopyFrom_(buffers[0][i]);
-        }
     }
 
     static void Check((string Name, int[] Shape)[] expected, (string Name, int[] Shape)[] actual, string kind)
@@ -192,6 +234,7 @@ public sealed class DataParallel : IDisposable
 
         public void Post(Action action)
         {
+            ObjectDisposedException.ThrowIf(queue.IsAddingCompleted, this);
             Interlocked.Increment(ref pending);
             queue.Add(action);
         }
@@ -205,7 +248,11 @@ public sealed class DataParallel : IDisposable
             return e;
         }
 
-        public void BeginScope(bool scoped) => scope = scoped ? TensorScope.Begin() : null;
+        public void BeginScope(bool scoped)
+        {
+            EndScope();   // a round that failed before handing over its gradients
+            scope = scoped ? TensorScope.Begin() : null;
+        }
 
         public void EndScope()
         {
@@ -232,8 +279,11 @@ public sealed class DataParallel : IDisposable
 
         public void Dispose()
         {
+            if (queue.IsAddingCompleted) return;
             queue.CompleteAdding();
             thread.Join();
+            queue.Dispose();
+            done.Dispose();
         }
     }
 }

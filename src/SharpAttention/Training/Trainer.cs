@@ -47,9 +47,9 @@ public sealed class Trainer(TrainerOptions options)
     /// <summary>
     /// Trains <paramref name="parallel"/>'s model with data parallelism: consecutive batches go to its replicas at once
     /// (one micro-batch each), so a step of <see cref="TrainerOptions.GradientAccumulation"/> micro-batches runs them
-    /// in rounds of <see cref="DataParallel.Count"/>; the gradients are the same sum of micro-batch gradients as
-    /// sequential accumulation gives. <paramref name="loss"/> gets the replica to run. The optimizer, the evaluation and
-    /// the checkpoints see only the model.
+    /// in rounds of <see cref="DataParallel.Count"/> (it must be at least the replica count); without random ops the
+    /// gradients are bit for bit those of sequential accumulation. <paramref name="loss"/> gets the replica to run. The
+    /// optimizer, the evaluation and the checkpoints see only the model.
     /// </summary>
     public TrainingResult Fit<TBatch>(DataParallel parallel, Optimizer optimizer, LRScheduler? scheduler,
                                       Func<int, IEnumerable<TBatch>> batches, Func<Module, TBatch, BatchLoss> loss,
@@ -57,6 +57,9 @@ public sealed class Trainer(TrainerOptions options)
                                       IReadOnlyDictionary<string, Generator>? generators = null)
     {
         ArgumentNullException.ThrowIfNull(parallel);
+        if (options.GradientAccumulation < parallel.Count)
+            throw new ArgumentException($"trainer: {parallel.Count} replicas need GradientAccumulation ≥ {parallel.Count} (each replica takes one " +
+                                        $"micro-batch of a step); got {options.GradientAccumulation}", nameof(parallel));
         return Fit(parallel.Model, parallel, optimizer, scheduler, batches, loss, evaluate, generators);
     }
 

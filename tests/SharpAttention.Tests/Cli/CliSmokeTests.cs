@@ -153,6 +153,17 @@ public class CliSmokeTests
         var changed = Run("train", "g2p", "--config", config, "--data", dict, "--out", Path.Combine(dir, "run2"), "--resume", "--epochs", "2");
         Assert.Equal(1, changed.Code);
         Assert.Contains("replicas 1 differs from the 2", changed.Error);
+        // A run saved before the replicas key existed resumes as the one model it was (not the presets' 2 replicas).
+        var old = Path.Combine(dir, "old");
+        File.WriteAllText(config, "{\"replicas\": 1, \"epochs\": 1}");
+        Assert.Equal(0, Run("train", "g2p", "--preset", "tiny", "--config", config, "--data", dict, "--out", old, "--threads", "2").Code);
+        var saved = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(old, "recipe.json")))!.AsObject();
+        Assert.True(saved.Remove("replicas"));
+        File.WriteAllText(Path.Combine(old, "recipe.json"), saved.ToJsonString());
+        var resumed = Run("train", "g2p", "--data", dict, "--out", old, "--resume", "--epochs", "2", "--threads", "2");
+        Assert.True(resumed.Code == 0, resumed.Error + resumed.Output);
+        Assert.DoesNotContain("data parallel", resumed.Output);
+
         File.WriteAllText(config, "{\"replicas\": 3}");
         var invalid = Run("train", "g2p", "--preset", "tiny", "--config", config, "--data", dict, "--out", Path.Combine(dir, "r3"));
         Assert.Equal(1, invalid.Code);

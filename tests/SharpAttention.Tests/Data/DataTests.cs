@@ -66,7 +66,10 @@ public class DataTests
         // Dealt from a length-sorted batch, the shares' longest members differ by little.
         double gap = Enumerable.Range(0, whole.Length).Average(b => shares[(3 * b)..(3 * b + 3)].Max(s => s.Max(i => lengths[i])) - shares[(3 * b)..(3 * b + 3)].Min(s => s.Max(i => lengths[i])));
         Assert.True(gap <= 1.0, $"mean gap between the shares' longest members {gap:F2}");
-        Assert.Equal([[5], [6]], new SplitBatchSampler(new BatchSampler(7, 5, shuffle: false), 3).Batches(0).Skip(3));
+        // A batch shorter than the parts joins its neighbour, so every batch still makes exactly `parts` shares.
+        Assert.Equal([[0, 3, 6], [1, 4], [2, 5]], new SplitBatchSampler(new BatchSampler(7, 5, shuffle: false), 3).Batches(0));
+        Assert.Equal([[0, 3], [1, 4], [2], [5, 8], [6], [7]], new SplitBatchSampler(new BatchSampler(9, 5, shuffle: false), 3).Batches(0));
+        Assert.Equal([[0], [1]], new SplitBatchSampler(new BatchSampler(2, 5, shuffle: false), 3).Batches(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SplitBatchSampler(inner, 0));
     }
 

@@ -43,10 +43,11 @@ internal static class Slice
 
         protected internal override bool AddsIntoInput => true;
 
-        protected internal override void AddInto(Tensor inputGrad, Tensor grad)
+        protected internal override Tensor AddInto(Tensor? inputGrad, Tensor grad)
         {
+            inputGrad ??= Tensor.Zeros(inputShape, dtype);
             int last = inputShape.Length - 1;
-            if (dim == last && step == 1 && dtype == DType.Float32 && inputGrad.IsContiguous && grad.IsContiguous)
+            if (dim == last && step == 1 && inputGrad.DType == DType.Float32 && grad.DType == DType.Float32 && inputGrad.IsContiguous && grad.IsContiguous)
             {
                 // A column slice of contiguous rows (q, k, v of a packed projection): row by row.
                 var into = inputGrad.Span<float>();
@@ -58,9 +59,10 @@ internal static class Slice
                     System.Numerics.Tensors.TensorPrimitives.Add(row, from.Slice(r * n, n), row);
                 }
                 inputGrad.BumpVersion();
-                return;
+                return inputGrad;
             }
             Forward(inputGrad, dim, start, end, step).Add_(grad);
+            return inputGrad;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using SharpAttention.Kernels.Threading;
 
@@ -108,10 +109,7 @@ internal static unsafe class FlashBackward
                 int b = bh / p.H, h = bh % p.H;
                 for (int i = 0; i < p.L; i++)
                 {
-                    float* dO = a->DO.Row(b, h, i), o = a->O.Row(b, h, i);
-                    float d = 0;
-                    for (int e = 0; e < p.Ev; e++) d += dO[e] * o[e];
-                    a->Delta[(long)bh * p.L + i] = d;
+                    a->Delta[(long)bh * p.L + i] = TensorPrimitives.Dot(new ReadOnlySpan<float>(a->DO.Row(b, h, i), p.Ev), new ReadOnlySpan<float>(a->O.Row(b, h, i), p.Ev));
                     for (int r = 0; r < splits; r++) new Span<float>(DqRows(a, r).Row(b, h, i), p.E).Clear();
                 }
             }
@@ -140,13 +138,10 @@ internal static unsafe class FlashBackward
             for (int bh = start; bh < end; bh++)
                 for (int i = 0; i < p.L; i++)
                 {
-                    float* dq = a->DQ.Row(bh / p.H, bh % p.H, i);
+                    var dq = new Span<float>(a->DQ.Row(bh / p.H, bh % p.H, i), p.E);
                     for (int r = 1; r < splits; r++)
-                    {
-                        float* part = DqRows(a, r).Row(bh / p.H, bh % p.H, i);
-                        for (int d = 0; d < p.E; d++) dq[d] += part[d];
-                    }
-                    for (int d = 0; d < p.E; d++) dq[d] *= scale;
+                        TensorPrimitives.Add(dq, new ReadOnlySpan<float>(DqRows(a, r).Row(bh / p.H, bh % p.H, i), p.E), dq);
+                    TensorPrimitives.Multiply(dq, scale, dq);
                 }
         }
     }
