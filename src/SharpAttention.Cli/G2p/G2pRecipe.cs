@@ -69,7 +69,8 @@ public sealed record G2pRecipe
     /// <summary>Longest word or pronunciation the model accepts (positions table), bos/eos included.</summary>
     public int MaxLen { get; init; } = 64;
 
-    /// <summary>The published recipe: 21 epochs on two data-parallel replicas, about 55 minutes on 2 cores.</summary>
+    /// <summary>The published recipe: 21 epochs on two data-parallel replicas, about 51 minutes on 2 cores (50 min 49 s
+    /// measured, test WER 26.9 %).</summary>
     public static G2pRecipe Full => new() { Replicas = 2 };
 
     /// <summary>The README's main job: the full recipe's network for 2 epochs, about five and a half minutes on two cores.</summary>
