@@ -11,7 +11,11 @@ public static class EvalCommand
     {
         var task = new Argument<string>("task") { Description = "the task: g2p" };
         task.AcceptOnlyFromAmong("g2p");
-        var model = new Option<string>("--model") { Description = "folder written by `attn train`", Required = true };
+        var model = new Option<string[]>("--model")
+        {
+            Description = "folder written by `attn train`; repeat it to decode several models as an ensemble (their probabilities averaged)",
+            Required = true,
+        };
         var data = new Option<string?>("--data") { Description = "cmudict dict.txt (or its folder) instead of the cached copy" };
         var beam = new Option<int?>("--beam") { Description = "beam width (default: the recipe's; 1 = greedy)" };
         var part = new Option<string>("--part") { Description = "the part of the split to score", DefaultValueFactory = _ => "test" };

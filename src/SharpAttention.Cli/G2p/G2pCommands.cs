@@ -17,15 +17,17 @@ public static class G2pCommands
         console.MarkupLineInterpolated($"[bold]attn train g2p[/] — preset {recipe.Preset}, {SharpAttention.Threads.Count} threads, output {output}");
         var run = G2pTraining.Run(recipe, dictionary, output, resume, new ConsoleReporter(console));
         console.MarkupLineInterpolated($"trained {run.Training.Steps:N0} steps in {ConsoleReporter.Format(clock.Elapsed)}; best dev WER (greedy) {run.Training.BestMetric * 100:F2}%");
-        var score = Evaluate(context, run.Model, run.Split.Test, run.Model.Recipe.BeamWidth, "test");
+        var score = Evaluate(context, [run.Model], run.Split.Test, run.Model.Recipe.BeamWidth, "test");
         WriteResults(output, run.Model.Recipe, score, clock.Elapsed);
         console.MarkupLineInterpolated($"model, vocabularies, recipe, checkpoints, metrics.jsonl and loss.png are in {output}; total {ConsoleReporter.Format(clock.Elapsed)}");
         return 0;
     }
 
-    public static int Eval(CliContext context, string modelFolder, string? data, int? beamWidth, string part = "test")
+    /// <summary>Scores one model, or several (one folder each) decoding as an ensemble; the first one's recipe gives the default beam.</summary>
+    public static int Eval(CliContext context, IReadOnlyList<string> modelFolders, string? data, int? beamWidth, string part = "test")
     {
-        var model = G2pModel.Load(modelFolder);
+        var models = modelFolders.Select(G2pModel.Load).ToArray();
+        var model = models[0];
         var dictionary = CmuDictSource.Resolve(data, m => context.Console.MarkupLineInterpolated($"[grey]{m}[/]"));
         var split = G2pData.LoadSplit(dictionary);
         var entries = part switch
@@ -35,19 +37,20 @@ public static class G2pCommands
             "train" => split.Train,
             _ => throw new CliException($"--part must be test, dev or train, got '{part}'"),
         };
-        Evaluate(context, model, entries, beamWidth ?? model.Recipe.BeamWidth, part);
+        Evaluate(context, models, entries, beamWidth ?? model.Recipe.BeamWidth, part);
         return 0;
     }
 
     /// <summary>Scores <paramref name="entries"/>, prints WER/PER beside the published anchors and a few predictions.</summary>
-    static G2pScore Evaluate(CliContext context, G2pModel model, IReadOnlyList<Data.Datasets.PronunciationEntry> entries, int beamWidth, string part)
+    static G2pScore Evaluate(CliContext context, IReadOnlyList<G2pModel> models, IReadOnlyList<Data.Datasets.PronunciationEntry> entries, int beamWidth, string part)
     {
         var console = context.Console;
         var clock = Stopwatch.StartNew();
-        var score = G2pEvaluation.Score(model, entries, beamWidth);
-        var table = new Table().Title($"{part}: {score.Words:N0} words, beam {beamWidth}, {clock.Elapsed.TotalSeconds:F0} s")
+        var score = G2pEvaluation.Score(models, entries, beamWidth);
+        string ensemble = models.Count > 1 ? $", ensemble of {models.Count} models" : "";
+        var table = new Table().Title($"{part}: {score.Words:N0} words, beam {beamWidth}{ensemble}, {clock.Elapsed.TotalSeconds:F0} s")
             .AddColumn("system").AddColumn(new TableColumn("WER").RightAligned()).AddColumn(new TableColumn("PER").RightAligned());
-        table.AddRow("[bold]this model[/]", $"[bold]{score.WordErrorRate * 100:F2}%[/]", $"[bold]{score.PhonemeErrorRate * 100:F2}%[/]");
+        table.AddRow(models.Count > 1 ? "[bold]this ensemble[/]" : "[bold]this model[/]", $"[bold]{score.WordErrorRate * 100:F2}%[/]", $"[bold]{score.PhonemeErrorRate * 100:F2}%[/]");
         if (part == "test")   // the published figures are test-set results
         {
             table.AddRow("g2p-seq2seq Transformer 3×256 (latest cmudict)", "30.2%", "–");

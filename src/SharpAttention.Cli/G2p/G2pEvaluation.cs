@@ -8,9 +8,12 @@ public sealed record G2pScore(double WordErrorRate, double PhonemeErrorRate, int
 
 public static class G2pEvaluation
 {
-    public static G2pScore Score(G2pModel model, IReadOnlyList<PronunciationEntry> entries, int beamWidth)
+    public static G2pScore Score(G2pModel model, IReadOnlyList<PronunciationEntry> entries, int beamWidth) => Score([model], entries, beamWidth);
+
+    /// <summary>The scores of several models decoding as an ensemble (<see cref="G2pPredictor.Predict(IReadOnlyList{G2pModel}, IReadOnlyList{string}, int, int, int)"/>).</summary>
+    public static G2pScore Score(IReadOnlyList<G2pModel> models, IReadOnlyList<PronunciationEntry> entries, int beamWidth)
     {
-        var predictions = G2pPredictor.Predict(model, [.. entries.Select(e => e.Word)], beamWidth);
+        var predictions = G2pPredictor.Predict(models, [.. entries.Select(e => e.Word)], beamWidth);
         var rates = new SequenceErrorRates();
         var pairs = new List<(PronunciationEntry, string[])>(entries.Count);
         for (int i = 0; i < entries.Count; i++)

@@ -18,26 +18,45 @@ public static class G2pPredictor
     /// <summary>The n best pronunciations of each word (best first by summed log-probability), decoded with the KV
     /// cache by beam search of width <paramref name="beamWidth"/> (1 is greedy decoding).</summary>
     public static IReadOnlyList<Pronunciation>[] Predict(G2pModel model, IReadOnlyList<string> words, int beamWidth = 1, int nBest = 1,
-                                                        int batchSize = 256)
+                                                        int batchSize = 256) =>
+        Predict([model], words, beamWidth, nBest, batchSize);
+
+    /// <summary>The same with several models as an ensemble (<see cref="EnsembleDecoder"/>: their next-phoneme
+    /// probabilities averaged at every step). The models must share both vocabularies; one model decodes alone.</summary>
+    public static IReadOnlyList<Pronunciation>[] Predict(IReadOnlyList<G2pModel> models, IReadOnlyList<string> words, int beamWidth = 1,
+                                                        int nBest = 1, int batchSize = 256)
     {
+        CheckSameVocabularies(models);
+        var first = models[0];
+        var decoder = models.Count == 1 ? (IIncrementalDecoder)first.Network : new EnsembleDecoder([.. models.Select(m => m.Network)]);
         var results = new IReadOnlyList<Pronunciation>[words.Count];
         // Similar lengths together: less padding in each batch.
         var order = Enumerable.Range(0, words.Count).OrderBy(i => words[i].Length).ToArray();
-        model.Network.Eval();
+        foreach (var model in models) model.Network.Eval();
         using var _ = GradMode.NoGrad();
         for (int start = 0; start < order.Length; start += batchSize)
         {
             var chunk = order[start..Math.Min(order.Length, start + batchSize)];
             using var scope = TensorScope.Begin();
-            var sources = chunk.Select(i => model.EncodeWord(words[i])).ToArray();
+            var sources = chunk.Select(i => first.EncodeWord(words[i])).ToArray();
             var src = Padding.PadSequences(sources, Vocabulary.PadId).Ids;               // (B, S)
-            int maxLength = MaxOutputLength(model, sources.Max(s => s.Length));
-            using var state = model.Network.BeginDecoding(src, capacity: maxLength + 1);   // its caches go back to the pool per batch
-            var hypotheses = BeamSearch.Decode(model.Network, state, Vocabulary.BosId, maxLength, Vocabulary.EosId, beamWidth, nBest,
+            int maxLength = models.Min(m => MaxOutputLength(m, sources.Max(s => s.Length)));
+            // The caches go back to the pool per batch.
+            var states = models.Select(m => (IDecoderState)m.Network.BeginDecoding(src, capacity: maxLength + 1)).ToArray();
+            using var state = models.Count == 1 ? (IDisposable)states[0] : ((EnsembleDecoder)decoder).Begin(states);
+            var hypotheses = BeamSearch.Decode(decoder, (IDecoderState)state, Vocabulary.BosId, maxLength, Vocabulary.EosId, beamWidth, nBest,
                                                padId: Vocabulary.PadId);
             for (int j = 0; j < chunk.Length; j++)
-                results[chunk[j]] = [.. hypotheses[j].Select(h => new Pronunciation(model.Phonemes.Decode(h.Tokens.Select(id => (int)id)), h.Score))];
+                results[chunk[j]] = [.. hypotheses[j].Select(h => new Pronunciation(first.Phonemes.Decode(h.Tokens.Select(id => (int)id)), h.Score))];
         }
         return results;
+    }
+
+    static void CheckSameVocabularies(IReadOnlyList<G2pModel> models)
+    {
+        if (models.Count == 0) throw new ArgumentException("G2P: at least one model is needed", nameof(models));
+        for (int m = 1; m < models.Count; m++)
+            if (!models[m].Graphemes.Tokens.SequenceEqual(models[0].Graphemes.Tokens) || !models[m].Phonemes.Tokens.SequenceEqual(models[0].Phonemes.Tokens))
+                throw new CliException($"ensemble: model {m + 1} was trained with other letter or phoneme vocabularies than model 1; only models trained on the same split decode together");
     }
 }

@@ -35,6 +35,13 @@ public class CliSmokeTests
         return (code, output.ToString(), error.ToString());
     }
 
+    /// <summary>The WER and PER cells of an eval table's first row.</summary>
+    static string Rates(string output) =>
+        System.Text.RegularExpressions.Regex.Match(System.Text.RegularExpressions.Regex.Replace(output, @"\x1b\[[0-9;]*m", ""),
+            @"this (?:model|ensemble)\W+([0-9.]+%)\W+([0-9.]+%)") is { Success: true } m
+            ? m.Groups[1].Value + " " + m.Groups[2].Value
+            : throw new Xunit.Sdk.XunitException("no WER/PER row in: " + output);
+
     [Fact]
     public void Train_eval_predict_attend_resume()
     {
@@ -58,6 +65,20 @@ public class CliSmokeTests
         Assert.True(eval.Code == 0, eval.Error);
         Assert.Contains("WER", eval.Output);
         Assert.Contains("test:", eval.Output);
+        // The model twice as an ensemble: the averaged probabilities are the model's own, so the same WER.
+        var twice = Run("eval", "g2p", "--model", run, "--model", run, "--data", dict, "--beam", "2");
+        Assert.True(twice.Code == 0, twice.Error);
+        Assert.Contains("ensemble of 2 models", twice.Output);
+        Assert.Equal(Rates(eval.Output), Rates(twice.Output));
+        var other = Path.Combine(dir, "other");
+        Directory.CreateDirectory(other);
+        foreach (var file in Directory.GetFiles(run)) File.Copy(file, Path.Combine(other, Path.GetFileName(file)));
+        var phonemes = File.ReadAllLines(Path.Combine(other, "phonemes.txt"));
+        (phonemes[^1], phonemes[^2]) = (phonemes[^2], phonemes[^1]);
+        File.WriteAllLines(Path.Combine(other, "phonemes.txt"), phonemes);
+        var mismatch = Run("eval", "g2p", "--model", run, "--model", other, "--data", dict);
+        Assert.Equal(1, mismatch.Code);
+        Assert.Contains("model 2 was trained with other letter or phoneme vocabularies", mismatch.Error);
         var evalTrain = Run("eval", "g2p", "--model", run, "--data", dict, "--beam", "1", "--part", "train");
         Assert.True(evalTrain.Code == 0, evalTrain.Error);
         Assert.Contains("train:", evalTrain.Output);
@@ -68,6 +89,10 @@ public class CliSmokeTests
         Assert.Equal(4, lines.Length);
         Assert.StartsWith("BAD\t", lines[0]);
         Assert.StartsWith("CAFE\t", lines[2]);
+
+        var predictTwice = Run("predict", "--model", run, "--model", run, "--beam", "2", "--nbest", "2", "bad", "cafe");
+        Assert.True(predictTwice.Code == 0, predictTwice.Error);
+        Assert.Equal(lines.Select(l => l.Split('\t')[1]), predictTwice.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')[1]));
 
         var png = Path.Combine(dir, "map.png");
         var attend = Run("attend", "--model", run, "--out", png, "cab");
