@@ -30,8 +30,9 @@ public static class G2pPredictor
         var first = models[0];
         var decoder = models.Count == 1 ? (IIncrementalDecoder)first.Network : new EnsembleDecoder([.. models.Select(m => m.Network)]);
         var results = new IReadOnlyList<Pronunciation>[words.Count];
-        // Similar lengths together: less padding in each batch.
-        var order = Enumerable.Range(0, words.Count).OrderBy(i => words[i].Length).ToArray();
+        // Similar lengths together: less padding in each batch. Longest first, so each batch's caches fit in the pooled
+        // buffers of the batch before (shortest first needed larger buffers every batch: fresh memory, page faults).
+        var order = Enumerable.Range(0, words.Count).OrderByDescending(i => words[i].Length).ToArray();
         foreach (var model in models) model.Network.Eval();
         using var _ = GradMode.NoGrad();
         for (int start = 0; start < order.Length; start += batchSize)

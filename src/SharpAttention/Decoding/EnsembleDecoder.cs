@@ -60,22 +60,23 @@ public sealed class EnsembleDecoder : IIncrementalDecoder
         return members.Length == 1 ? logProbs[0] : MeanProbability(logProbs);
     }
 
-    /// <summary>log((1/M) Σ_m exp(lp_m)) element by element, with the largest term factored out so nothing underflows
-    /// to −∞ unless every member gives the token probability 0.</summary>
+    /// <summary>log((1/M) Σ_m exp(lp_m)) element by element, summed member by member as log(e^a + e^b) = max + log(1 + e^(min − max)),
+    /// so nothing underflows to −∞ unless every member gives the token probability 0.</summary>
     static Tensor MeanProbability(Tensor[] logProbs)
     {
-        var result = Tensor.Empty(logProbs[0].Shape, DType.Float32);            // (B, V)
-        var output = result.Span<float>();
-        double logM = Math.Log(logProbs.Length);
-        for (int i = 0; i < output.Length; i++)
+        var result = logProbs[0].Clone();                                          // (B, V)
+        var sum = result.Span<float>();
+        for (int m = 1; m < logProbs.Length; m++)
         {
-            float max = float.NegativeInfinity;
-            foreach (var lp in logProbs) max = Math.Max(max, lp.Span<float>()[i]);
-            if (float.IsNegativeInfinity(max)) { output[i] = float.NegativeInfinity; continue; }
-            double sum = 0;
-            foreach (var lp in logProbs) sum += Math.Exp(lp.Span<float>()[i] - max);
-            output[i] = (float)(max + Math.Log(sum) - logM);
+            ReadOnlySpan<float> lp = logProbs[m].Span<float>();
+            for (int i = 0; i < sum.Length; i++)
+            {
+                float a = sum[i], b = lp[i], max = Math.Max(a, b);
+                if (!float.IsNegativeInfinity(max)) sum[i] = max + MathF.Log(1 + MathF.Exp(Math.Min(a, b) - max));
+            }
         }
+        float logM = MathF.Log(logProbs.Length);
+        for (int i = 0; i < sum.Length; i++) sum[i] -= logM;
         return result;
     }
 }
