@@ -28,9 +28,9 @@ public static class PredictCommand
             if (n < 1 || n > width) throw new CliException($"--nbest must lie in 1..beam width ({width}), got {n}");
             var input = parsed.GetValue(words) is { Length: > 0 } given ? given : ReadStdin();
             var list = input.Select(w => w.Trim()).Where(w => w.Length > 0).ToArray();
+            int maxLen = models.Min(m => m.Recipe.MaxLen);
             foreach (var word in list)
-                if (word.Length + 1 > models.Min(m => m.Recipe.MaxLen))
-                    throw new CliException($"word '{word}' is longer than the model's {models.Min(m => m.Recipe.MaxLen) - 1} letters");
+                if (word.Length + 1 > maxLen) throw new CliException($"word '{word}' is longer than the model's {maxLen - 1} letters");
             var results = G2pPredictor.Predict(models, list, width, n);
             for (int i = 0; i < list.Length; i++)
                 foreach (var p in results[i].Take(n))

@@ -28,7 +28,7 @@ public static class G2pPredictor
     {
         CheckSameVocabularies(models);
         var first = models[0];
-        var decoder = models.Count == 1 ? (IIncrementalDecoder)first.Network : new EnsembleDecoder([.. models.Select(m => m.Network)]);
+        var ensemble = models.Count > 1 ? new EnsembleDecoder([.. models.Select(m => m.Network)]) : null;
         var results = new IReadOnlyList<Pronunciation>[words.Count];
         // Similar lengths together: less padding in each batch. Longest first, so each batch's caches fit in the pooled
         // buffers of the batch before (shortest first needed larger buffers every batch: fresh memory, page faults).
@@ -42,13 +42,19 @@ public static class G2pPredictor
             var sources = chunk.Select(i => first.EncodeWord(words[i])).ToArray();
             var src = Padding.PadSequences(sources, Vocabulary.PadId).Ids;               // (B, S)
             int maxLength = models.Min(m => MaxOutputLength(m, sources.Max(s => s.Length)));
-            // The caches go back to the pool per batch.
-            var states = models.Select(m => (IDecoderState)m.Network.BeginDecoding(src, capacity: maxLength + 1)).ToArray();
-            using var state = models.Count == 1 ? (IDisposable)states[0] : ((EnsembleDecoder)decoder).Begin(states);
-            var hypotheses = BeamSearch.Decode(decoder, (IDecoderState)state, Vocabulary.BosId, maxLength, Vocabulary.EosId, beamWidth, nBest,
-                                               padId: Vocabulary.PadId);
-            for (int j = 0; j < chunk.Length; j++)
-                results[chunk[j]] = [.. hypotheses[j].Select(h => new Pronunciation(first.Phonemes.Decode(h.Tokens.Select(id => (int)id)), h.Score))];
+            var states = models.Select(m => m.Network.BeginDecoding(src, capacity: maxLength + 1)).ToArray();
+            try
+            {
+                var hypotheses = ensemble is null
+                    ? BeamSearch.Decode(first.Network, states[0], Vocabulary.BosId, maxLength, Vocabulary.EosId, beamWidth, nBest, padId: Vocabulary.PadId)
+                    : BeamSearch.Decode(ensemble, ensemble.Begin(states), Vocabulary.BosId, maxLength, Vocabulary.EosId, beamWidth, nBest, padId: Vocabulary.PadId);
+                for (int j = 0; j < chunk.Length; j++)
+                    results[chunk[j]] = [.. hypotheses[j].Select(h => new Pronunciation(first.Phonemes.Decode(h.Tokens.Select(id => (int)id)), h.Score))];
+            }
+            finally
+            {
+                foreach (var state in states) state.Dispose();   // the caches go back to the pool per batch
+            }
         }
         return results;
     }

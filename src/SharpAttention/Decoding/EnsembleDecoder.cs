@@ -56,7 +56,7 @@ public sealed class EnsembleDecoder : IIncrementalDecoder
             throw new ArgumentException("EnsembleDecoder: the state was not made by this ensemble's Begin", nameof(state));
         var logProbs = new Tensor[members.Length];
         for (int m = 0; m < members.Length; m++)
-            logProbs[m] = members[m].Step(s.States[m], tokens).Float().LogSoftmax(-1).Contiguous();   // (B, V)
+            logProbs[m] = DecodeArgs.LogProbs(members[m].Step(s.States[m], tokens), padId: null);   // (B, V), a new tensor
         return members.Length == 1 ? logProbs[0] : MeanProbability(logProbs);
     }
 
@@ -64,7 +64,7 @@ public sealed class EnsembleDecoder : IIncrementalDecoder
     /// so nothing underflows to −∞ unless every member gives the token probability 0.</summary>
     static Tensor MeanProbability(Tensor[] logProbs)
     {
-        var result = logProbs[0].Clone();                                          // (B, V)
+        var result = logProbs[0];                                                  // (B, V), summed into in place
         var sum = result.Span<float>();
         for (int m = 1; m < logProbs.Length; m++)
         {
