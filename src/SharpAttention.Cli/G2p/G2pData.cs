@@ -1,3 +1,5 @@
+using System.Text;
+using SharpAttention.Cli.Contract;
 using SharpAttention.Data;
 using SharpAttention.Data.Datasets;
 using SharpAttention.Tensors;
@@ -15,20 +17,80 @@ public sealed record G2pBatch(Tensor Source, Tensor TargetIn, Tensor TargetOut, 
 /// <summary>Turns the cmudict split into vocabularies, examples and batches.</summary>
 public static class G2pData
 {
-    /// <summary>Loads and splits the dictionary at <paramref name="path"/>; malformed lines are reported with their number.</summary>
-    public static PronunciationSplit LoadSplit(string path)
+    /// <summary>Loads and splits the dictionary at <paramref name="path"/>; malformed lines are reported with their number.
+    /// A UTF-8 file's lines holding U+FFFD (a spelling lost before the file reached us: cmudict's DÉJÀ is "D\uFFFDJ\uFFFD")
+    /// are skipped and counted through <paramref name="note"/>; a file that is not UTF-8 is read as Latin-1 (cmudict 0.7b).</summary>
+    public static PronunciationSplit LoadSplit(string path, Action<string>? note = null)
     {
         try
         {
-            var split = CmuDict.Split(CmuDict.Load(path));
+            var (text, skipped) = Decode(path);
+            if (skipped.Count > 0)
+                note?.Invoke($"{path}: skipped {skipped.Count} entr{(skipped.Count == 1 ? "y" : "ies")} whose spelling holds U+FFFD (lost characters), line {string.Join(", ", skipped.Take(5))}{(skipped.Count > 5 ? ", …" : "")}");
+            var split = CmuDict.Split(CmuDict.Parse(new StringReader(text), path));
             if (split.Train.Count == 0 || split.Dev.Count == 0 || split.Test.Count == 0)
-                throw new CliException($"{path}: too few words for a train/dev/test split ({split.Train.Count}/{split.Dev.Count}/{split.Test.Count})");
+                throw new CliException($"{path}: too few words for a train/dev/test split ({split.Train.Count}/{split.Dev.Count}/{split.Test.Count}; at least 3 are needed)");
             return split;
         }
         catch (FormatException e)
         {
             throw new CliException(e.Message, e);
         }
+    }
+
+    /// <summary>The file's text with every line that holds U+FFFD blanked (so line numbers stay the file's), and those lines.</summary>
+    static (string Text, List<int> Skipped) Decode(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return (Encoding.Latin1.GetString(bytes), []);
+        }
+        var skipped = new List<int>();
+        if (!text.Contains('\uFFFD')) return (text, skipped);
+        var lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+            if (lines[i].Contains('\uFFFD'))
+            {
+                lines[i] = "";
+                skipped.Add(i + 1);
+            }
+        return (string.Join('\n', lines), skipped);
+    }
+
+    /// <summary>Refuses, with the file and line, a word or pronunciation longer than a model of <paramref name="maxLen"/>
+    /// positions takes (letters + &lt;eos&gt;; &lt;bos&gt; + phonemes): before training or decoding, not deep inside them.</summary>
+    public static void CheckLengths(IEnumerable<PronunciationEntry> entries, string path, int maxLen)
+    {
+        foreach (var entry in entries)
+        {
+            if (entry.Word.Length + 1 > maxLen)
+                throw new CliException($"{path}:{LineOf(path, entry.Word)}: word {Shown.Quote(entry.Word)} has {entry.Word.Length} letters; " +
+                                       $"max_len {maxLen} allows {maxLen - 1} (raise max_len in --config)");
+            foreach (var p in entry.Pronunciations)
+                if (p.Length + 1 > maxLen)
+                    throw new CliException($"{path}:{LineOf(path, entry.Word)}: the pronunciation of {Shown.Quote(entry.Word)} has {p.Length} phonemes; " +
+                                           $"max_len {maxLen} allows {maxLen - 1} (raise max_len in --config)");
+        }
+    }
+
+    /// <summary>The first line of the file spelling <paramref name="word"/> (only looked up to report an error).</summary>
+    static int LineOf(string path, string word)
+    {
+        int number = 0;
+        foreach (var line in Decode(path).Text.Split('\n'))
+        {
+            number++;
+            var first = line.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+            int paren = first.IndexOf('(');
+            if (first == word || paren > 0 && first[..paren] == word) return number;
+        }
+        return 0;
     }
 
     /// <summary>Vocabularies from the training part only: letters of its words, phonemes of its pronunciations.</summary>
