@@ -40,7 +40,12 @@ public static class G2pCommands
             "train" => split.Train,
             _ => throw new UsageException($"--part must be test, dev or train, got {Shown.Quote(part)}"),
         };
-        G2pData.CheckLengths([.. split.Train, .. split.Dev, .. split.Test], dictionary, models.Min(m => m.Recipe.MaxLen));
+        G2pData.CheckEntries([.. split.Train, .. split.Dev, .. split.Test], dictionary, models.Min(m => m.Recipe.MaxLen));
+        // Scoring keeps the protocol's words, so letters the training part never had are read as <unk>, but said.
+        var unseen = entries.Where(e => G2pWords.Unseen(model, e.Word).Length > 0).ToArray();
+        if (unseen.Length > 0)
+            Note($"{unseen.Length} {part} word(s) hold characters the model never saw, read as <unk>: " +
+                 G2pWords.Describe([.. unseen.SelectMany(e => G2pWords.Unseen(model, e.Word)).Distinct()]));
         int width = beamWidth ?? model.Recipe.BeamWidth;
         G2pMemory.RequireDecoding(models, [.. entries.Select(e => e.Word)], width);
         Evaluate(context, models, entries, width, part);

@@ -63,12 +63,15 @@ public static class G2pData
         return (string.Join('\n', lines), skipped);
     }
 
-    /// <summary>Refuses, with the file and line, a word or pronunciation longer than a model of <paramref name="maxLen"/>
-    /// positions takes (letters + &lt;eos&gt;; &lt;bos&gt; + phonemes): before training or decoding, not deep inside them.</summary>
-    public static void CheckLengths(IEnumerable<PronunciationEntry> entries, string path, int maxLen)
+    /// <summary>Refuses, with the file and line, a word spelt with control characters (binary junk) and a word or
+    /// pronunciation longer than a model of <paramref name="maxLen"/> positions takes (letters + &lt;eos&gt;; &lt;bos&gt; +
+    /// phonemes): before training or decoding, not deep inside them.</summary>
+    public static void CheckEntries(IEnumerable<PronunciationEntry> entries, string path, int maxLen)
     {
         foreach (var entry in entries)
         {
+            if (entry.Word.Any(char.IsControl))
+                throw new CliException($"{path}:{LineOf(path, entry.Word)}: word {Shown.Quote(entry.Word)} holds control characters; is this a binary file?");
             if (entry.Word.Length + 1 > maxLen)
                 throw new CliException($"{path}:{LineOf(path, entry.Word)}: word {Shown.Quote(entry.Word)} has {entry.Word.Length} letters; " +
                                        $"max_len {maxLen} allows {maxLen - 1} (raise max_len in --config)");

@@ -32,7 +32,7 @@ public static class G2pTraining
     public static G2pTrainingResult Run(G2pRecipe recipe, string dictionaryPath, string outputFolder, bool resume, ITrainingReporter reporter)
     {
         var split = G2pData.LoadSplit(dictionaryPath, reporter.Info);
-        G2pData.CheckLengths([.. split.Train, .. split.Dev, .. split.Test], dictionaryPath, recipe.MaxLen);
+        G2pData.CheckEntries([.. split.Train, .. split.Dev, .. split.Test], dictionaryPath, recipe.MaxLen);
         reporter.Info($"cmudict: {split.Train.Count:N0} train / {split.Dev.Count:N0} dev / {split.Test.Count:N0} test words ({dictionaryPath})");
         var checkpoints = Path.Combine(outputFolder, CheckpointFolder);
         var last = Path.Combine(checkpoints, "last.safetensors");

@@ -12,7 +12,7 @@ public static class G2pWords
 
     static string Prepare(G2pModel model, string word, int maxLen, UnknownPolicy policy)
     {
-        var unknown = word.ToUpperInvariant().Where(c => !model.Graphemes.Contains(c.ToString())).Distinct().ToArray();
+        var unknown = Unseen(model, word);
         if (unknown.Length > 0 && policy == UnknownPolicy.Error)
             throw new CliException($"word {Shown.Quote(word)} has characters the model never saw: {Describe(unknown)} " +
                                    "(--unknown skip drops them, --unknown unk reads them as <unk>)");
@@ -27,8 +27,12 @@ public static class G2pWords
         return word;
     }
 
+    /// <summary>The characters of <paramref name="word"/> (upper-cased, as the model reads it) outside the model's letters.</summary>
+    public static char[] Unseen(G2pModel model, string word) =>
+        [.. word.ToUpperInvariant().Where(c => !model.Graphemes.Contains(c.ToString())).Distinct()];
+
     /// <summary>'É' (U+00C9), ' ' (U+0020): each character with its code, so invisible ones are named too.</summary>
-    static string Describe(char[] characters)
+    public static string Describe(char[] characters)
     {
         var sb = new StringBuilder();
         foreach (var c in characters.Take(8))

@@ -134,6 +134,10 @@ public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixt
               1, $"{dict}:41:", "the pronunciation of 'HHH' has 9 phonemes; max_len 9 allows 8");
         File.WriteAllLines(dict, [.. File.ReadLines(tiny.Dictionary).Take(40), word + "  AA1 B K D"]);
         Fails(Run("", "eval", "g2p", "--model", tiny.Model, "--data", dict), 1, $"{dict}:41:", "has 72 letters; max_len 64 allows 63");
+        // Bytes that are not UTF-8 make the file Latin-1; a word of control characters is binary junk, named by line.
+        File.WriteAllLines(dict, File.ReadLines(tiny.Dictionary).Take(40), System.Text.Encoding.Latin1);
+        File.AppendAllText(dict, "AB\u00ff\u0001C  AA1 B K\n", System.Text.Encoding.Latin1);
+        Fails(Run("", "eval", "g2p", "--model", tiny.Model, "--data", dict), 1, $"{dict}:41:", "'AB\u00ff\\u0001C' holds control characters");
     }
 
     [Fact]
@@ -162,6 +166,15 @@ public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixt
         Assert.True(unk.Code == 0, unk.Error);
         Assert.StartsWith("CABÉ\t", unk.Output);
         Fails(Run("", "predict", "--model", tiny.Model, "--unknown", "skip", "ééé"), 1, "no character the model knows");
+        // eval scores the protocol's words as they are, but says which letters it reads as <unk>.
+        var dict = Path.Combine(tiny.Folder, "accents.txt");
+        File.WriteAllLines(dict, [.. File.ReadLines(tiny.Dictionary), "ZÉB  Z EY1 B"], System.Text.Encoding.Latin1);   // as CmuDict.Load reads it
+        var split = SharpAttention.Data.Datasets.CmuDict.Split(SharpAttention.Data.Datasets.CmuDict.Load(dict));
+        string part = split.Test.Any(e => e.Word == "ZÉB") ? "test" : split.Dev.Any(e => e.Word == "ZÉB") ? "dev" : "train";
+        var eval = Run("", "eval", "g2p", "--model", tiny.Model, "--data", dict, "--part", part, "--beam", "1");
+        Assert.True(eval.Code == 0, eval.Error);
+        Assert.Contains($"1 {part} word(s) hold characters the model never saw, read as <unk>: 'Z' (U+005A), 'É' (U+00C9)", eval.Output);
+
         Fails(Run("", "predict", "--model", tiny.Model, "--unknown", "ignore", "bad"), 2, "--unknown must be one of error, skip, unk");
     }
 
