@@ -26,7 +26,7 @@ public static class PredictCommand
             var models = parsed.GetValue(model)!.Select(G2pModel.Load).ToArray();
             var g2p = models[0];
             int width = parsed.GetValue(beam) ?? g2p.Recipe.BeamWidth, n = parsed.GetValue(nBest) ?? 1;
-            if (n > width) throw new UsageException($"--nbest must lie in 1..{width} (the beam width), got {n}");
+            Check.Flag("--nbest", n, Bounds.Integers(1, width));   // at most the beam width, whichever gave it
             var list = G2pWords.Prepare(g2p, input, models.Min(m => m.Recipe.MaxLen), InputText.Policy(parsed.GetValue(unknown)!));
             G2pMemory.RequireDecoding(models, list, width);
             var results = G2pPredictor.Predict(models, list, width, n);

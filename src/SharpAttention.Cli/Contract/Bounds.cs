@@ -15,7 +15,7 @@ public sealed record Bounds(double Min, double Max, bool MinOpen = false, bool M
     public static Bounds Positive { get; } = new(0, double.MaxValue, MinOpen: true);
 
     public bool Contains(double value) =>
-        double.IsFinite(value) && (Whole ? Math.Floor(value) == value : true)
+        double.IsFinite(value) && (!Whole || Math.Floor(value) == value)
         && (MinOpen ? value > Min : value >= Min) && (MaxOpen ? value < Max : value <= Max);
 
     public override string ToString()
@@ -40,22 +40,19 @@ public static class Check
 {
     static string Show(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>Refuses a flag's value outside <paramref name="bounds"/>.</summary>
+    /// <summary>The one wording of a refused flag value, for <see cref="Flag"/> and the flags' own parsers.</summary>
+    public static string OutOfRange(string flag, string value, Bounds bounds) => $"{flag} must lie in {bounds}, got {value}";
+
+    /// <summary>Refuses a flag's value outside <paramref name="bounds"/> (a range that depends on another flag).</summary>
     public static void Flag(string flag, double value, Bounds bounds)
     {
-        if (!bounds.Contains(value)) throw new UsageException($"{flag} must lie in {bounds}, got {Show(value)}");
+        if (!bounds.Contains(value)) throw new UsageException(OutOfRange(flag, Show(value), bounds));
     }
 
-    /// <summary>Refuses a config key's value outside <paramref name="bounds"/>.</summary>
-    public static void Key(string key, double value, Bounds bounds)
-    {
-        if (!bounds.Contains(value)) throw new ConfigKeyException([key], $"{key} = {Show(value)} must lie in {bounds}");
-    }
-
-    /// <summary>Refuses a null-or-number key whose number lies outside <paramref name="bounds"/>.</summary>
+    /// <summary>Refuses a config key's value outside <paramref name="bounds"/> (null: the key is unset, which its record allows).</summary>
     public static void Key(string key, double? value, Bounds bounds)
     {
-        if (value is double v) Key(key, v, bounds);
+        if (value is double v && !bounds.Contains(v)) throw new ConfigKeyException([key], $"{key} = {Show(v)} must lie in {bounds}");
     }
 
     /// <summary>A rule that ties keys together (num_heads divides d_model): the message names them all.</summary>

@@ -24,8 +24,7 @@ public static class ErrorReport
         {
             CliException c => new(c.Message, c.ExitCode, true),
             TrainingDivergedException => new(e.Message, 1, true),
-            OutOfMemoryException => new("out of memory: lower --beam, batch_size, d_model, dim_feedforward or the layers " +
-                                        "(--threads 1 also lowers the peak)", 1, true),
+            OutOfMemoryException => new("out of memory: lower --beam, batch_size, d_model, dim_feedforward or the layers", 1, true),
             SafeTensorsFormatException or StateDictException or FormatException or InvalidDataException or JsonException
                 => new(e.Message, 1, true),
             UnauthorizedAccessException => new($"permission denied: {e.Message}", 1, true),

@@ -27,12 +27,12 @@ public static class Flags
         {
             // Digits too many for a long are a whole number far outside the range, not a typo.
             bool digits = text.TrimStart('+', '-').Length > 0 && text.TrimStart('+', '-').All(char.IsAsciiDigit);
-            result.AddError(digits ? $"{name} must lie in {bounds}, got {Shown.Quote(text)}" : $"{name} expects a whole number, got {Shown.Quote(text)}");
+            result.AddError(digits ? Check.OutOfRange(name, Shown.Quote(text), bounds) : $"{name} expects a whole number, got {Shown.Quote(text)}");
             return null;
         }
         if (!bounds.Contains(value))
         {
-            result.AddError($"{name} must lie in {bounds}, got {value}");
+            result.AddError(Check.OutOfRange(name, value.ToString(CultureInfo.InvariantCulture), bounds));
             return null;
         }
         return value;
