@@ -18,16 +18,23 @@ public sealed record G2pBatch(Tensor Source, Tensor TargetIn, Tensor TargetOut, 
 public static class G2pData
 {
     /// <summary>Loads and splits the dictionary at <paramref name="path"/>; malformed lines are reported with their number.
-    /// A UTF-8 file's lines holding U+FFFD (a spelling lost before the file reached us: cmudict's DÉJÀ is "D\uFFFDJ\uFFFD")
-    /// are skipped and counted through <paramref name="note"/>; a file that is not UTF-8 is read as Latin-1 (cmudict 0.7b).</summary>
+    /// A UTF-8 file's entries whose spelling holds U+FFFD (characters lost before the file reached us: cmudict's DÉJÀ is
+    /// "D\uFFFDJ\uFFFD") are left out after the split — so every other word keeps its part — and counted through
+    /// <paramref name="note"/>; a file that is not UTF-8 is read as Latin-1 (cmudict 0.7b).</summary>
     public static PronunciationSplit LoadSplit(string path, Action<string>? note = null)
     {
         try
         {
-            var (text, skipped) = Decode(path);
-            if (skipped.Count > 0)
-                note?.Invoke($"{path}: skipped {skipped.Count} entr{(skipped.Count == 1 ? "y" : "ies")} whose spelling holds U+FFFD (lost characters), line {string.Join(", ", skipped.Take(5))}{(skipped.Count > 5 ? ", …" : "")}");
-            var split = CmuDict.Split(CmuDict.Parse(new StringReader(text), path));
+            var split = CmuDict.Split(CmuDict.Parse(new StringReader(Decode(path)), path));
+            static bool Lost(PronunciationEntry e) => e.Word.Contains('\uFFFD');
+            int lost = split.Train.Count(Lost) + split.Dev.Count(Lost) + split.Test.Count(Lost);
+            if (lost > 0)
+            {
+                split = new([.. split.Train.Where(e => !Lost(e))], [.. split.Dev.Where(e => !Lost(e))], [.. split.Test.Where(e => !Lost(e))]);
+                var lines = Decode(path).Split('\n').Select((line, i) => (line, i + 1)).Where(l => l.line.Contains('\uFFFD')).Select(l => l.Item2).ToArray();
+                note?.Invoke($"{path}: skipped {lost} entr{(lost == 1 ? "y" : "ies")} whose spelling holds U+FFFD (lost characters), " +
+                             $"line {string.Join(", ", lines.Take(5))}{(lines.Length > 5 ? ", …" : "")}");
+            }
             if (split.Train.Count == 0 || split.Dev.Count == 0 || split.Test.Count == 0)
                 throw new CliException($"{path}: too few words for a train/dev/test split ({split.Train.Count}/{split.Dev.Count}/{split.Test.Count}; at least 3 are needed)");
             return split;
@@ -38,29 +45,18 @@ public static class G2pData
         }
     }
 
-    /// <summary>The file's text with every line that holds U+FFFD blanked (so line numbers stay the file's), and those lines.</summary>
-    static (string Text, List<int> Skipped) Decode(string path)
+    /// <summary>The file's text: UTF-8, or Latin-1 when its bytes are not UTF-8.</summary>
+    static string Decode(string path)
     {
         var bytes = File.ReadAllBytes(path);
-        string text;
         try
         {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
         }
         catch (DecoderFallbackException)
         {
-            return (Encoding.Latin1.GetString(bytes), []);
+            return Encoding.Latin1.GetString(bytes);
         }
-        var skipped = new List<int>();
-        if (!text.Contains('\uFFFD')) return (text, skipped);
-        var lines = text.Split('\n');
-        for (int i = 0; i < lines.Length; i++)
-            if (lines[i].Contains('\uFFFD'))
-            {
-                lines[i] = "";
-                skipped.Add(i + 1);
-            }
-        return (string.Join('\n', lines), skipped);
     }
 
     /// <summary>Refuses, with the file and line, a word spelt with control characters (binary junk) and a word or
@@ -86,7 +82,7 @@ public static class G2pData
     static int LineOf(string path, string word)
     {
         int number = 0;
-        foreach (var line in Decode(path).Text.Split('\n'))
+        foreach (var line in Decode(path).Split('\n'))
         {
             number++;
             var first = line.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";

@@ -144,13 +144,19 @@ public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixt
     public void Lost_characters_in_the_dictionary_are_skipped_and_counted()
     {
         var dict = Path.Combine(tiny.Folder, "fffd.txt");
-        File.WriteAllLines(dict, [.. File.ReadLines(tiny.Dictionary).Take(60), "D\uFFFDJ\uFFFD  D EY2 JH AA1"]);
+        File.WriteAllLines(dict, [.. File.ReadLines(tiny.Dictionary), "D\uFFFDJ\uFFFD  D EY2 JH AA1"]);
         var data = Run("", "data", "g2p", "--data", dict);
         Assert.Equal(0, data.Code);
-        Assert.Contains("skipped 1 entry whose spelling holds U+FFFD (lost characters), line 61", data.Output);
+        Assert.Contains("skipped 1 entry whose spelling holds U+FFFD (lost characters), line 301", data.Output);
         var split = G2pData.LoadSplit(dict);
-        Assert.Equal(60, split.Train.Count + split.Dev.Count + split.Test.Count);
         Assert.DoesNotContain(split.Train.Concat(split.Dev).Concat(split.Test), e => e.Word.Any(c => c is 'Ã' or '¿' or '½' or 'ï' or '\uFFFD'));
+        // The protocol's split (sorted words, index mod 20) with the lost entry in place, then left out: the E…H words
+        // after it keep the parts they had when it was read as Latin-1 mojibake.
+        var sorted = File.ReadLines(dict).Select(l => l.Split("  ")[0]).Order(StringComparer.Ordinal).ToArray();
+        string[] Part(int remainder) => [.. sorted.Where((w, i) => (remainder < 2 ? i % 20 == remainder : i % 20 >= 2) && !w.Contains('\uFFFD'))];
+        Assert.Equal(Part(0), split.Test.Select(e => e.Word));
+        Assert.Equal(Part(1), split.Dev.Select(e => e.Word));
+        Assert.Equal(Part(2), split.Train.Select(e => e.Word));
     }
 
     [Fact]
@@ -204,6 +210,9 @@ public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixt
         Fails(result, 1);
         Assert.Contains("finite", result.Error);
         Assert.Equal("", result.Output);
+        // eval and attend decode the same way (they crashed with an index error).
+        Fails(Run("", "eval", "g2p", "--model", broken, "--data", tiny.Dictionary), 1, "finite");
+        Fails(Run("", "attend", "--model", broken, "--out", Path.Combine(tiny.Folder, "nan.png"), "bad"), 1, "finite");
     }
 
     [Fact]
