@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -32,7 +33,18 @@ internal static class WordCounter
         var total = new Dictionary<string, long>(StringComparer.Ordinal);
         long words = 0;
         var gate = new Lock();
-        Parallel.ForEach(
+        try
+        {
+            CountInParallel();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            // A bad input (a null text, an unreadable file) surfaces as itself, not wrapped by the parallel loop.
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+        return total;
+
+        void CountInParallel() => Parallel.ForEach(
             Partitioner.Create(blocks, EnumerablePartitionerOptions.NoBuffering),
             new ParallelOptions { MaxDegreeOfParallelism = threads },
             () => new Dictionary<string, long>(StringComparer.Ordinal),
@@ -60,7 +72,6 @@ internal static class WordCounter
                     foreach (var (word, count) in local)
                         CollectionsMarshal.GetValueRefOrAddDefault(total, word, out _) += count;
             });
-        return total;
     }
 
     static int CountWords(ReadOnlySpan<char> text, Regex pattern, Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> counts)

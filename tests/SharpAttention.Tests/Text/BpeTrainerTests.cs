@@ -152,6 +152,7 @@ public class BpeTrainerTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new BpeTrainer(new() { MinFrequency = 0 }).Train(English));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BpeTrainer(new() { Threads = 0 }).Train(English));
+        Assert.Throws<ArgumentNullException>(() => new BpeTrainer().Train(["fine", null!]));
         Assert.Contains("listed twice", Assert.Throws<ArgumentException>(() => new BpeTrainer(new() { SpecialTokens = ["<s>", "<s>"] }).Train(English)).Message);
     }
 
