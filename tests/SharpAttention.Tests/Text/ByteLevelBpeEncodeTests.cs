@@ -81,6 +81,17 @@ public class ByteLevelBpeEncodeTests : IDisposable
         foreach (var text in Corpus) Assert.Equal(tokenizer.EncodeToIds(text), inMemory.EncodeToIds(text));
     }
 
+    [Fact]
+    public void The_packages_own_file_reader_reads_our_files()
+    {
+        var direct = BpeTokenizer.Create(new BpeOptions(Path.Combine(dir.Path, "vocab.json"), Path.Combine(dir.Path, "merges.txt"))
+        {
+            ByteLevel = true,
+            PreTokenizer = new RegexPreTokenizer(BpeReference.Pattern, null),
+        });
+        foreach (var text in Corpus) Assert.Equal(BpeReference.Encode(text, model.Vocabulary, model.Merges), direct.EncodeToIds(text));
+    }
+
     [Theory]
     [InlineData("Hello world", new[] { 15496, 995 })]
     [InlineData(" Hello world", new[] { 18435, 995 })]
