@@ -97,7 +97,7 @@ public static class Tokenizers
             tokenizer = config.Kind switch
             {
                 TokenizerKind.Word or TokenizerKind.Char => LoadLookup(dir, config, configPath, lines),
-                TokenizerKind.WordPiece => LoadWordPiece(dir, config),
+                TokenizerKind.WordPiece => LoadWordPiece(dir, config, configPath, lines),
                 _ => LoadBpe(dir, config, configPath, lines),
             };
         }
@@ -138,7 +138,7 @@ public static class Tokenizers
         return [.. byId.Select(t => t!)];
     }
 
-    static Tokenizer LoadWordPiece(string dir, TokenizerConfig config)
+    static Tokenizer LoadWordPiece(string dir, TokenizerConfig config, string configPath, IReadOnlyDictionary<string, int> lines)
     {
         var path = Path.Combine(dir, VocabTxt);
         if (!File.Exists(path)) throw new TokenizerFormatException(path, null, "file does not exist");
@@ -152,12 +152,21 @@ public static class Tokenizers
                 if (!seen.TryAdd(line, tokens.Count + 1)) throw new TokenizerFormatException(path, tokens.Count + 1, $"token '{line}' already on line {seen[line]}");
                 tokens.Add(line);
             }
-        return WordPieceTrainer.CreateTokenizer(tokens, new WordPieceTrainerOptions
+        foreach (var (key, token) in config.SpecialTokens.Declared())
+            if (!seen.ContainsKey(token)) throw new TokenizerFormatException(configPath, LineOf(lines, key), $"{key} '{token}' is not in {path}");
+        try
         {
-            LowerCase = config.DoLowerCase,
-            ContinuingSubwordPrefix = config.ContinuingSubwordPrefix,
-            SpecialTokens = config.SpecialTokens,
-        });
+            return WordPieceTrainer.CreateTokenizer(tokens, new WordPieceTrainerOptions
+            {
+                LowerCase = config.DoLowerCase,
+                ContinuingSubwordPrefix = config.ContinuingSubwordPrefix,
+                SpecialTokens = config.SpecialTokens,
+            });
+        }
+        catch (ArgumentException e)   // Microsoft's BERT tokenizer wants its five special tokens in the vocabulary
+        {
+            throw new TokenizerFormatException(path, null, e.Message, e);
+        }
     }
 
     /// <summary>A byte-level BPE (<see cref="ByteLevelBpe"/>); the declared special tokens are matched whole.</summary>
