@@ -10,20 +10,12 @@ public class ByteLevelBpeLoadTests
     const string Eot = "<|endoftext|>";
     static readonly Dictionary<string, int> EotSpecial = new() { [Eot] = 0 };
 
-    /// <summary>GPT-2's byte symbols in its vocabulary's order: printable bytes as themselves, the rest from U+0100.</summary>
-    static List<string> ByteSymbols()
-    {
-        var printable = Enumerable.Range(0, 256).Where(b => b is >= 33 and <= 126 or >= 161 and <= 172 or >= 174).ToList();
-        var others = Enumerable.Range(0, 256).Except(printable).ToList();
-        return [.. printable.Select(b => ((char)b).ToString()), .. others.Select((b, i) => ((char)(256 + i)).ToString())];
-    }
-
     /// <summary>Writes vocab.json (the special token at 0, the 256 byte symbols, then <paramref name="extra"/>) and
     /// merges.txt with <paramref name="mergeLines"/> after the version line.</summary>
     static (string Vocab, string Merges) Write(TempDir dir, string[] extra, string[] mergeLines)
     {
         var tokens = new List<string> { Eot };
-        tokens.AddRange(ByteSymbols());
+        tokens.AddRange(BpeReference.ByteSymbols());
         tokens.AddRange(extra);
         var vocab = Path.Combine(dir.Path, "vocab.json");
         File.WriteAllText(vocab, "{" + string.Join(",", tokens.Select((t, i) => $"\"{t.Replace("\\", "\\\\").Replace("\"", "\\\"")}\":{i}")) + "}");
@@ -59,7 +51,7 @@ public class ByteLevelBpeLoadTests
     {
         // GPT-2's vocabulary gives '!' id 0, the space 'Ġ' 220 and the newline 'Ċ' 198: the same order as ours.
         var gpt2 = TiktokenTokenizer.CreateForModel("gpt2");
-        var symbols = ByteSymbols();
+        var symbols = BpeReference.ByteSymbols();
         Assert.Equal([0], gpt2.EncodeToIds("!"));
         Assert.Equal([220], gpt2.EncodeToIds(" "));
         Assert.Equal([198], gpt2.EncodeToIds("\n"));
