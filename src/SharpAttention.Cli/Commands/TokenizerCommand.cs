@@ -36,6 +36,7 @@ public static class TokenizerCommand
             var files = DataFiles(parsed.GetValue(data)!);
             var progress = new ConsoleProgress(context);
             var config = new TokenizerConfig { Kind = chosen, DoLowerCase = lower };
+            int tokens;
             try
             {
                 switch (chosen)
@@ -43,22 +44,28 @@ public static class TokenizerCommand
                     case TokenizerKind.Bpe:
                         var bpe = new BpeTrainer(new BpeTrainerOptions { VocabSize = size!.Value, MinFrequency = min ?? 2, Progress = progress }).TrainFromFiles(files);
                         Tokenizers.Save(bpe, dir, config with { SpecialTokens = SpecialTokens.Gpt2 });
+                        tokens = bpe.Vocabulary.Count;
                         break;
                     case TokenizerKind.WordPiece:
                         var options = new WordPieceTrainerOptions { VocabSize = size!.Value, MinFrequency = min ?? 2, LowerCase = lower };
                         var vocabulary = WordPieceTrainer.TrainFromFiles(files, options, progress);
                         Tokenizers.Save(WordPieceTrainer.CreateTokenizer(vocabulary, options), dir, config with { SpecialTokens = options.SpecialTokens });
+                        tokens = vocabulary.Count;
                         break;
                     case TokenizerKind.Word:
                         var wordOptions = new WordLevelTrainerOptions
                         {
                             VocabSize = size, MinFrequency = min ?? 1, LowerCase = lower, Pattern = parsed.GetValue(pattern) ?? WordLevelTokenizer.DefaultPattern,
                         };
-                        Tokenizers.Save(WordLevelTrainer.TrainFromFiles(files, wordOptions, progress), dir, config with { SpecialTokens = wordOptions.SpecialTokens });
+                        var words = WordLevelTrainer.TrainFromFiles(files, wordOptions, progress);
+                        Tokenizers.Save(words, dir, config with { SpecialTokens = wordOptions.SpecialTokens });
+                        tokens = words.Tokens.Count;
                         break;
                     default:
                         var charOptions = new CharLevelTrainerOptions { VocabSize = size, MinFrequency = min ?? 1, LowerCase = lower };
-                        Tokenizers.Save(CharLevelTrainer.TrainFromFiles(files, charOptions, progress), dir, config with { SpecialTokens = charOptions.SpecialTokens });
+                        var chars = CharLevelTrainer.TrainFromFiles(files, charOptions, progress);
+                        Tokenizers.Save(chars, dir, config with { SpecialTokens = charOptions.SpecialTokens });
+                        tokens = chars.Tokens.Count;
                         break;
                 }
             }
@@ -66,8 +73,8 @@ public static class TokenizerCommand
             {
                 throw new CliException(e.Message, e);
             }
-            var saved = Tokenizers.Load(dir);
-            context.Output.WriteLine($"wrote a {parsed.GetValue(kind)} tokenizer to {dir}: {VocabularySize(saved)} tokens");
+            Tokenizers.Load(dir);   // what was written reads back
+            context.Output.WriteLine($"wrote a {parsed.GetValue(kind)} tokenizer to {dir}: {tokens:N0} tokens");
             return 0;
         }));
         return command;
@@ -101,13 +108,6 @@ public static class TokenizerCommand
         var files = TextCorpus.Files(paths);
         return files.Count > 0 ? [.. files] : throw new CliException($"--data: no files in {string.Join(", ", paths)}");
     }
-
-    static int VocabularySize(Tokenizer tokenizer) => tokenizer switch
-    {
-        LookupTokenizer lookup => lookup.Tokens.Count,
-        BpeTokenizer bpe => bpe.Vocabulary.Count,
-        _ => -1,
-    };
 
     /// <summary>Prints trainer progress at most once a second (and the last report), from whichever thread reports.</summary>
     sealed class ConsoleProgress(CliContext context) : IProgress<TokenizerTrainingProgress>, IProgress<BpeTrainerProgress>
