@@ -24,7 +24,8 @@ internal static class UnitCounter
         var partials = new ConcurrentBag<Dictionary<string, long>>();
         long read = 0, reported = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = SharpAttention.Threads.Count };
-        Parallel.ForEach(Blocks(lines), options,
+        // No buffering: a worker takes one block at a time, so a small corpus still spreads over the cores.
+        Parallel.ForEach(Partitioner.Create(Blocks(lines), EnumerablePartitionerOptions.NoBuffering), options,
             () => new Dictionary<string, long>(StringComparer.Ordinal),
             (block, _, counts) =>
             {
