@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SharpAttention.Cli.Contract;
 using SharpAttention.Cli.G2p;
 using SharpAttention.Visualization;
 
@@ -12,17 +13,17 @@ public static class AttendCommand
     {
         var model = new Option<string>("--model") { Description = "folder written by `attn train`", Required = true };
         var output = new Option<string>("--out") { Description = "PNG to write; an .html page with the same name is written beside it", Required = true };
-        var word = new Argument<string>("word") { Description = "the word to pronounce and inspect" };
-        var command = new Command("attend", "draw the cross-attention of a trained model on one word (PNG + HTML)") { model, output, word };
+        var unknown = InputText.UnknownOption();
+        var word = new Argument<string>("word") { Description = "the word to pronounce and inspect (after '--' if it starts with '-')" };
+        var command = new Command("attend", "draw the cross-attention of a trained model on one word (PNG + HTML)") { model, output, unknown, word };
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
+            string png = parsed.GetValue(output)!;
+            var given = InputText.Collect([parsed.GetValue(word)!], context.Input, "word");
+            OutputPaths.WritableFile("--out", png, ".png");
             var g2p = G2pModel.Load(parsed.GetValue(model)!);
-            string png = parsed.GetValue(output)!, text = parsed.GetValue(word)!.Trim();
-            if (text.Length == 0) throw new CliException("the word is empty");
-            if (text.Length + 1 > g2p.Recipe.MaxLen) throw new CliException($"word '{text}' is longer than the model's {g2p.Recipe.MaxLen - 1} letters");
-            if (!png.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new CliException($"--out must name a .png file, got '{png}'");
-            var folder = Path.GetDirectoryName(Path.GetFullPath(png))!;
-            if (!Directory.Exists(folder)) throw new CliException($"--out: folder '{folder}' does not exist");
+            string text = G2pWords.Prepare(g2p, given, g2p.Recipe.MaxLen, InputText.Policy(parsed.GetValue(unknown)!))[0];
+            G2pMemory.RequireDecoding([g2p], [text], g2p.Recipe.BeamWidth);
             var (phonemes, maps) = G2pAttention.Maps(g2p, text);
             AttentionHeatmapPng.Save(png, maps, columns: g2p.Recipe.NumHeads);
             var html = Path.ChangeExtension(png, ".html");

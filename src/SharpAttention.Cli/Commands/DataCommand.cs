@@ -15,7 +15,7 @@ public static class DataCommand
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
             var path = CmuDictSource.Resolve(parsed.GetValue(data), m => context.Output.WriteLine(m));
-            var split = G2pData.LoadSplit(path);
+            var split = G2pData.LoadSplit(path, m => context.Output.WriteLine(m));
             int Prons(IReadOnlyList<Data.Datasets.PronunciationEntry> part) => part.Sum(e => e.Pronunciations.Count);
             context.Output.WriteLine($"{path}");
             context.Output.WriteLine($"train {split.Train.Count} words / {Prons(split.Train)} pronunciations");

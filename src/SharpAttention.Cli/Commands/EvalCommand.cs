@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SharpAttention.Cli.Contract;
 using SharpAttention.Cli.G2p;
 
 namespace SharpAttention.Cli.Commands;
@@ -17,15 +18,11 @@ public static class EvalCommand
             Required = true,
         };
         var data = new Option<string?>("--data") { Description = "cmudict dict.txt (or its folder) instead of the cached copy" };
-        var beam = new Option<int?>("--beam") { Description = "beam width (default: the recipe's; 1 = greedy)" };
-        var part = new Option<string>("--part") { Description = "the part of the split to score", DefaultValueFactory = _ => "test" };
-        part.AcceptOnlyFromAmong("test", "dev", "train");
+        var beam = Flags.Int("--beam", "beam width (default: the recipe's; 1 = greedy)", () => G2pRecipe.RangeOf("beam_width"));
+        var part = Flags.Choice("--part", "the part of the split to score", "test", "dev", "train");
         var command = new Command("eval", "score a trained model on one part of the split, test by default (WER and PER for g2p)") { task, model, data, beam, part };
         command.SetAction(parsed => context.Guard(parsed, () =>
-        {
-            if (parsed.GetValue(beam) is < 1) throw new CliException($"--beam must be at least 1, got {parsed.GetValue(beam)}");
-            return G2pCommands.Eval(context, parsed.GetValue(model)!, parsed.GetValue(data), parsed.GetValue(beam), parsed.GetValue(part)!);
-        }));
+            G2pCommands.Eval(context, parsed.GetValue(model)!, parsed.GetValue(data), parsed.GetValue(beam), parsed.GetValue(part)!)));
         return command;
     }
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
+using SharpAttention.Cli.Contract;
 using SharpAttention.Cli.G2p;
-using Spectre.Console;
 
 namespace SharpAttention.Cli.Commands;
 
@@ -15,22 +15,20 @@ public static class PredictCommand
             Description = "folder written by `attn train`; repeat it to decode several models as an ensemble (their probabilities averaged)",
             Required = true,
         };
-        var beam = new Option<int?>("--beam") { Description = "beam width (default: the recipe's; 1 = greedy)" };
-        var nBest = new Option<int>("--nbest") { Description = "pronunciations to print per word", DefaultValueFactory = _ => 1 };
-        var words = new Argument<string[]>("words") { Description = "words to pronounce (default: read lines from stdin)", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("predict", "pronounce words with a trained model") { model, beam, nBest, words };
+        var beam = Flags.Int("--beam", "beam width (default: the recipe's; 1 = greedy)", () => G2pRecipe.RangeOf("beam_width"));
+        var nBest = Flags.Int("--nbest", "pronunciations to print per word, at most the beam width (default 1)", () => G2pRecipe.RangeOf("beam_width"));
+        var unknown = InputText.UnknownOption();
+        var words = new Argument<string[]>("words") { Description = "words to pronounce (default: read lines from stdin); a word starting with '-' goes after '--'", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("predict", "pronounce words with a trained model") { model, beam, nBest, unknown, words };
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
+            var input = InputText.Collect(parsed.GetValue(words), context.Input, "word");
             var models = parsed.GetValue(model)!.Select(G2pModel.Load).ToArray();
             var g2p = models[0];
-            int width = parsed.GetValue(beam) ?? g2p.Recipe.BeamWidth, n = parsed.GetValue(nBest);
-            if (width < 1) throw new CliException($"--beam must be at least 1, got {width}");
-            if (n < 1 || n > width) throw new CliException($"--nbest must lie in 1..beam width ({width}), got {n}");
-            var input = parsed.GetValue(words) is { Length: > 0 } given ? given : ReadStdin();
-            var list = input.Select(w => w.Trim()).Where(w => w.Length > 0).ToArray();
-            int maxLen = models.Min(m => m.Recipe.MaxLen);
-            foreach (var word in list)
-                if (word.Length + 1 > maxLen) throw new CliException($"word '{word}' is longer than the model's {maxLen - 1} letters");
+            int width = parsed.GetValue(beam) ?? g2p.Recipe.BeamWidth, n = parsed.GetValue(nBest) ?? 1;
+            Check.Flag("--nbest", n, Bounds.Integers(1, width));   // at most the beam width, whichever gave it
+            var list = G2pWords.Prepare(g2p, input, models.Min(m => m.Recipe.MaxLen), InputText.Policy(parsed.GetValue(unknown)!));
+            G2pMemory.RequireDecoding(models, list, width);
             var results = G2pPredictor.Predict(models, list, width, n);
             for (int i = 0; i < list.Length; i++)
                 foreach (var p in results[i].Take(n))
@@ -38,12 +36,5 @@ public static class PredictCommand
             return 0;
         }));
         return command;
-    }
-
-    static string[] ReadStdin()
-    {
-        var lines = new List<string>();
-        for (string? line; (line = Console.In.ReadLine()) != null;) lines.Add(line);
-        return [.. lines];
     }
 }

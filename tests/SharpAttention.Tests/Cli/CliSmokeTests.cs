@@ -5,7 +5,8 @@ using SharpAttention.Tests.Kernels;
 namespace SharpAttention.Tests.Cli;
 
 /// <summary>The `attn` tool end to end on a tiny synthetic dictionary: train a few steps, eval, predict, attend,
-/// resume — plus the error paths (bad flags, missing files, malformed data), which must exit 1 with one clear line.</summary>
+/// resume — plus the error paths (bad flags, missing files, malformed data), which must exit 1 (2 for a malformed
+/// command line) with one clear line; CliContractTests covers the error contract class by class.</summary>
 [Collection(nameof(ThreadCountCollection))]
 public class CliSmokeTests
 {
@@ -15,7 +16,7 @@ public class CliSmokeTests
     };
 
     /// <summary>300 words over 8 letters, each pronounced letter by letter: a task a tiny model can start to learn.</summary>
-    static string WriteDictionary(string folder)
+    internal static string WriteDictionary(string folder)
     {
         var random = new Random(7);
         var words = new SortedSet<string>(StringComparer.Ordinal);
@@ -27,7 +28,7 @@ public class CliSmokeTests
         return path;
     }
 
-    static (int Code, string Output, string Error) Run(params string[] args)
+    internal static (int Code, string Output, string Error) Run(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -153,7 +154,7 @@ public class CliSmokeTests
         File.WriteAllText(config, "{\"positions\": \"rotary\"}");
         var invalid = Run("train", "g2p", "--config", config, "--data", dict, "--out", Path.Combine(dir, "r2"));
         Assert.Equal(1, invalid.Code);
-        Assert.Contains("positions = rotary", invalid.Error);
+        Assert.Contains("positions = 'rotary'", invalid.Error);
         File.WriteAllText(config, "{\"ema_decay\": 1.5}");
         invalid = Run("train", "g2p", "--config", config, "--data", dict, "--out", Path.Combine(dir, "r3"));
         Assert.Equal(1, invalid.Code);
@@ -200,7 +201,7 @@ public class CliSmokeTests
         File.WriteAllText(config, "{\"replicas\": 3}");
         var invalid = Run("train", "g2p", "--preset", "tiny", "--config", config, "--data", dict, "--out", Path.Combine(dir, "r3"));
         Assert.Equal(1, invalid.Code);
-        Assert.Contains("replicas = 3 is invalid (must be positive and divide batch_size 16)", invalid.Error);
+        Assert.Contains("replicas = 3 must divide batch_size = 16", invalid.Error);
     }
 
     [Fact]
@@ -235,13 +236,13 @@ public class CliSmokeTests
         Assert.Contains("num_heads = 5", invalid.Error);
 
         var flag = Run("train", "g2p", "--no-such-flag");
-        Assert.Equal(1, flag.Code);
+        Assert.Equal(2, flag.Code);
         Assert.Contains("--no-such-flag", flag.Error);
 
-        Assert.Equal(1, Run("train", "speech").Code);
+        Assert.Equal(2, Run("train", "speech").Code);
 
         var part = Run("eval", "g2p", "--model", Path.Combine(dir, "r"), "--part", "validation");
-        Assert.Equal(1, part.Code);
+        Assert.Equal(2, part.Code);
         Assert.Contains("validation", part.Error);
 
         // No cached copy and no npm on PATH: say what to do instead of failing inside Process.Start.

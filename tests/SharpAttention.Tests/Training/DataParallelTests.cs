@@ -186,7 +186,7 @@ public class DataParallelTests
         var loader = new DataLoader<long[], (Tensor X, Tensor Y)>(data, new BatchSampler(data.Length, 16, shuffle: false), Collate);
         var trainer = new Trainer(new TrainerOptions { Epochs = 1, GradientAccumulation = 2 });
         // The second replica's loss is NaN on the first step: the trainer's message, from the worker thread.
-        var e = Assert.Throws<InvalidOperationException>(() => trainer.Fit(parallel, optimizer, null, loader.Epoch,
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(parallel, optimizer, null, loader.Epoch,
             (replica, b) => ReferenceEquals(replica, model) ? Loss(replica, b) : new BatchLoss(Loss(replica, b).Loss * double.NaN, 1)));
         Assert.Contains("the loss is NaN at step 1", e.Message);
         Assert.All(model.Parameters(), p => Assert.Null(p.Grad));

@@ -303,7 +303,7 @@ public class TrainerTests
         var s = Make();
         Assert.Contains("GradientAccumulation", Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(new TrainerOptions { GradientAccumulation = 0 })).Message);
         Assert.Contains("no checkpoint", Assert.Throws<FileNotFoundException>(() => new Trainer(new TrainerOptions { ResumeFrom = "/nonexistent/x.safetensors" })).Message);
-        var e = Assert.Throws<InvalidOperationException>(() => new Trainer(new TrainerOptions()).Fit(s.Model, s.Optimizer, null, s.Loader.Epoch,
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(new TrainerOptions()).Fit(s.Model, s.Optimizer, null, s.Loader.Epoch,
             b => new BatchLoss(s.Loss(b).Loss * double.NaN, 1)));
         Assert.Contains("loss is NaN at step 1", e.Message);
         var m = Assert.Throws<InvalidOperationException>(() => new Trainer(new TrainerOptions { MaxSteps = 1 }).Fit(s.Model, s.Optimizer, null, s.Loader.Epoch, s.Loss,
