@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.ML.Tokenizers;
+using SharpAttention.Cli.Contract;
 using SharpAttention.Text;
 
 namespace SharpAttention.Cli.Commands;
@@ -15,10 +16,12 @@ public static class TokenizerCommand
     {
         var kind = new Option<string>("--kind") { Description = "bpe | wordpiece | word | char", Required = true };
         kind.AcceptOnlyFromAmong("bpe", "wordpiece", "word", "char");
-        var vocabSize = new Option<int?>("--vocab-size") { Description = "vocabulary size, special tokens included (required for bpe and wordpiece; word and char keep every unit otherwise)" };
+        var vocabSize = Flags.Int("--vocab-size", "vocabulary size, special tokens included (required for bpe and wordpiece; word and char keep every unit otherwise)",
+            () => Bounds.Integers(1, int.MaxValue));
         var data = new Option<string[]>("--data") { Description = "UTF-8 text file or folder (every file below it); repeatable", Required = true, AllowMultipleArgumentsPerToken = true };
         var output = new Option<string>("--out") { Description = "folder to write the tokenizer into", Required = true };
-        var minFrequency = new Option<int?>("--min-frequency") { Description = "fewest sightings for a merge (bpe, wordpiece; default 2) or a unit's own id (word, char; default 1)" };
+        var minFrequency = Flags.Int("--min-frequency", "fewest sightings for a merge (bpe, wordpiece; default 2) or a unit's own id (word, char; default 1)",
+            () => Bounds.Integers(1, int.MaxValue));
         var lowerCase = new Option<bool>("--lowercase") { Description = "lower-case the text first (wordpiece, word, char)" };
         var pattern = new Option<string?>("--pattern") { Description = $"word: the regular expression a word matches (default {WordLevelTokenizer.DefaultPattern})" };
         var command = new Command("train", "train a tokenizer on text and save it in the Hugging Face layout") { kind, vocabSize, data, output, minFrequency, lowerCase, pattern };
@@ -28,50 +31,55 @@ public static class TokenizerCommand
             int? size = parsed.GetValue(vocabSize), min = parsed.GetValue(minFrequency);
             bool lower = parsed.GetValue(lowerCase);
             string dir = parsed.GetValue(output)!;
-            if (size is < 1) throw new CliException($"--vocab-size must be at least 1, got {size}");
-            if (min is < 1) throw new CliException($"--min-frequency must be at least 1, got {min}");
-            if (size is null && chosen is TokenizerKind.Bpe or TokenizerKind.WordPiece) throw new CliException($"--vocab-size is required for --kind {parsed.GetValue(kind)}");
-            if (lower && chosen == TokenizerKind.Bpe) throw new CliException("--lowercase does not apply to --kind bpe (byte-level BPE keeps the text as it is)");
-            if (parsed.GetValue(pattern) != null && chosen != TokenizerKind.Word) throw new CliException("--pattern applies to --kind word only");
+            var specials = chosen switch
+            {
+                TokenizerKind.Bpe => SpecialTokens.Gpt2,
+                TokenizerKind.WordPiece => SpecialTokens.Bert,
+                _ => SpecialTokens.Sequence,
+            };
+            if (size is null && chosen is TokenizerKind.Bpe or TokenizerKind.WordPiece) throw new UsageException($"--vocab-size is required for --kind {parsed.GetValue(kind)}");
+            // At least one token beyond the special tokens (for BPE beyond them and its 256 byte symbols).
+            int least = specials.Distinct().Count + (chosen == TokenizerKind.Bpe ? 256 : 1);
+            if (size is int n) Check.Flag("--vocab-size", n, Bounds.Integers(least, int.MaxValue));
+            if (lower && chosen == TokenizerKind.Bpe) throw new UsageException("--lowercase does not apply to --kind bpe (byte-level BPE keeps the text as it is)");
+            if (parsed.GetValue(pattern) is string regex)
+            {
+                if (chosen != TokenizerKind.Word) throw new UsageException("--pattern applies to --kind word only");
+                try { _ = new System.Text.RegularExpressions.Regex(regex); }
+                catch (ArgumentException e) { throw new UsageException($"--pattern {Shown.Quote(regex)} is not a regular expression: {e.Message}"); }
+            }
             var files = DataFiles(parsed.GetValue(data)!);
             var progress = new ConsoleProgress(context);
             var config = new TokenizerConfig { Kind = chosen, DoLowerCase = lower };
             int tokens;
-            try
+            switch (chosen)
             {
-                switch (chosen)
-                {
-                    case TokenizerKind.Bpe:
-                        var bpe = new BpeTrainer(new BpeTrainerOptions { VocabSize = size!.Value, MinFrequency = min ?? 2, Progress = progress }).TrainFromFiles(files);
-                        Tokenizers.Save(bpe, dir, config with { SpecialTokens = SpecialTokens.Gpt2 });
-                        tokens = bpe.Vocabulary.Count;
-                        break;
-                    case TokenizerKind.WordPiece:
-                        var options = new WordPieceTrainerOptions { VocabSize = size!.Value, MinFrequency = min ?? 2, LowerCase = lower };
-                        var vocabulary = WordPieceTrainer.TrainFromFiles(files, options, progress);
-                        Tokenizers.Save(WordPieceTrainer.CreateTokenizer(vocabulary, options), dir, config with { SpecialTokens = options.SpecialTokens });
-                        tokens = vocabulary.Count;
-                        break;
-                    case TokenizerKind.Word:
-                        var wordOptions = new WordLevelTrainerOptions
-                        {
-                            VocabSize = size, MinFrequency = min ?? 1, LowerCase = lower, Pattern = parsed.GetValue(pattern) ?? WordLevelTokenizer.DefaultPattern,
-                        };
-                        var words = WordLevelTrainer.TrainFromFiles(files, wordOptions, progress);
-                        Tokenizers.Save(words, dir, config with { SpecialTokens = wordOptions.SpecialTokens });
-                        tokens = words.Tokens.Count;
-                        break;
-                    default:
-                        var charOptions = new CharLevelTrainerOptions { VocabSize = size, MinFrequency = min ?? 1, LowerCase = lower };
-                        var chars = CharLevelTrainer.TrainFromFiles(files, charOptions, progress);
-                        Tokenizers.Save(chars, dir, config with { SpecialTokens = charOptions.SpecialTokens });
-                        tokens = chars.Tokens.Count;
-                        break;
-                }
-            }
-            catch (ArgumentException e)   // a vocabulary size too small for the special tokens, a pattern that is no regex
-            {
-                throw new CliException(e.Message, e);
+                case TokenizerKind.Bpe:
+                    var bpe = new BpeTrainer(new BpeTrainerOptions { VocabSize = size!.Value, MinFrequency = min ?? 2, Progress = progress }).TrainFromFiles(files);
+                    Tokenizers.Save(bpe, dir, config with { SpecialTokens = specials });
+                    tokens = bpe.Vocabulary.Count;
+                    break;
+                case TokenizerKind.WordPiece:
+                    var options = new WordPieceTrainerOptions { VocabSize = size!.Value, MinFrequency = min ?? 2, LowerCase = lower };
+                    var vocabulary = WordPieceTrainer.TrainFromFiles(files, options, progress);
+                    Tokenizers.Save(WordPieceTrainer.CreateTokenizer(vocabulary, options), dir, config with { SpecialTokens = options.SpecialTokens });
+                    tokens = vocabulary.Count;
+                    break;
+                case TokenizerKind.Word:
+                    var wordOptions = new WordLevelTrainerOptions
+                    {
+                        VocabSize = size, MinFrequency = min ?? 1, LowerCase = lower, Pattern = parsed.GetValue(pattern) ?? WordLevelTokenizer.DefaultPattern,
+                    };
+                    var words = WordLevelTrainer.TrainFromFiles(files, wordOptions, progress);
+                    Tokenizers.Save(words, dir, config with { SpecialTokens = wordOptions.SpecialTokens });
+                    tokens = words.Tokens.Count;
+                    break;
+                default:
+                    var charOptions = new CharLevelTrainerOptions { VocabSize = size, MinFrequency = min ?? 1, LowerCase = lower };
+                    var chars = CharLevelTrainer.TrainFromFiles(files, charOptions, progress);
+                    Tokenizers.Save(chars, dir, config with { SpecialTokens = charOptions.SpecialTokens });
+                    tokens = chars.Tokens.Count;
+                    break;
             }
             Tokenizers.Load(dir);   // what was written reads back
             context.Output.WriteLine($"wrote a {parsed.GetValue(kind)} tokenizer to {dir}: {tokens:N0} tokens");

@@ -63,16 +63,23 @@ public class TokenizerCommandTests
         Assert.Contains("--data", missing.Error);
         Assert.Single(missing.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
+        // A malformed command line is exit code 2 (the attn error contract), a failed run 1.
         var noSize = Run("tokenizer", "train", "--kind", "wordpiece", "--data", data, "--out", Path.Combine(data, "o"));
-        Assert.Equal(1, noSize.Code);
+        Assert.Equal(2, noSize.Code);
         Assert.Contains("--vocab-size is required", noSize.Error);
 
-        var tooSmall = Run("tokenizer", "train", "--kind", "char", "--vocab-size", "2", "--data", data, "--out", Path.Combine(data, "o"));
-        Assert.Equal(1, tooSmall.Code);
-        Assert.Contains("special tokens", tooSmall.Error);
+        var tooSmall = Run("tokenizer", "train", "--kind", "char", "--vocab-size", "4", "--data", data, "--out", Path.Combine(data, "o"));
+        Assert.Equal(2, tooSmall.Code);
+        Assert.Contains("--vocab-size must lie in 5..", tooSmall.Error);   // <pad> <bos> <eos> <unk> and one character
+        Assert.Contains("--vocab-size must lie in 257..", Run("tokenizer", "train", "--kind", "bpe", "--vocab-size", "100", "--data", data, "--out", Path.Combine(data, "o")).Error);
+        Assert.Equal(2, Run("tokenizer", "train", "--kind", "word", "--min-frequency", "0", "--data", data, "--out", Path.Combine(data, "o")).Code);
+
+        var badPattern = Run("tokenizer", "train", "--kind", "word", "--pattern", "(", "--data", data, "--out", Path.Combine(data, "o"));
+        Assert.Equal(2, badPattern.Code);
+        Assert.Contains("--pattern", badPattern.Error);
 
         var badKind = Run("tokenizer", "train", "--kind", "sentencepiece", "--data", data, "--out", Path.Combine(data, "o"));
-        Assert.Equal(1, badKind.Code);
+        Assert.Equal(2, badKind.Code);
 
         var noFolder = Run("tokenizer", "encode", "--tokenizer", Path.Combine(data, "none"), "text");
         Assert.Equal(1, noFolder.Code);
