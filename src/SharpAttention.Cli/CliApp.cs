@@ -41,6 +41,7 @@ public static class CliApp
             Commands.EvalCommand.Create(context),
             Commands.PredictCommand.Create(context),
             Commands.AttendCommand.Create(context),
+            Commands.TokenizerCommand.Create(context),
         };
         root.Options.Add(Threads);
         root.Options.Add(Verbose);

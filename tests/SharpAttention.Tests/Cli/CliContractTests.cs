@@ -105,7 +105,12 @@ public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixt
         var weights = File.ReadAllBytes(Path.Combine(tiny.Model, "model.safetensors"));
         var broken = Path.Combine(tiny.Folder, "broken-model");
         Directory.CreateDirectory(broken);
-        foreach (var file in Directory.GetFiles(tiny.Model)) File.Copy(file, Path.Combine(broken, Path.GetFileName(file)), overwrite: true);
+        foreach (var file in Directory.GetFiles(tiny.Model, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(broken, Path.GetRelativePath(tiny.Model, file));   // the tokenizer sub-folders too
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy, overwrite: true);
+        }
         var target = Path.Combine(broken, "model.safetensors");
         byte[] huge = [.. weights];
         BitConverter.GetBytes(1UL << 63).CopyTo(huge, 0);
@@ -115,8 +120,8 @@ public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixt
             Fails(Run("", "predict", "--model", broken, "bad"), 1, "model.safetensors");
         }
         File.WriteAllBytes(target, weights);
-        File.WriteAllText(Path.Combine(broken, "phonemes.txt"), "");
-        Fails(Run("", "predict", "--model", broken, "bad"), 1, "phonemes.txt");
+        File.WriteAllText(Path.Combine(broken, "target_tokenizer", "vocab.json"), "");
+        Fails(Run("", "predict", "--model", broken, "bad"), 1, Path.Combine("target_tokenizer", "vocab.json"));
     }
 
     [Fact]
