@@ -16,7 +16,7 @@ public static class AttendCommand
         var command = new Command("attend", "draw the cross-attention of a trained model on one word (PNG + HTML)") { model, output, word };
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
-            var g2p = G2pModel.Load(parsed.GetValue(model)!);
+            var g2p = G2pModel.Load(parsed.GetValue(model)!, context.Error);
             string png = parsed.GetValue(output)!, text = parsed.GetValue(word)!.Trim();
             if (text.Length == 0) throw new CliException("the word is empty");
             if (text.Length + 1 > g2p.Recipe.MaxLen) throw new CliException($"word '{text}' is longer than the model's {g2p.Recipe.MaxLen - 1} letters");

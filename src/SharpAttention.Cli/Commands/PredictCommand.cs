@@ -21,7 +21,7 @@ public static class PredictCommand
         var command = new Command("predict", "pronounce words with a trained model") { model, beam, nBest, words };
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
-            var models = parsed.GetValue(model)!.Select(G2pModel.Load).ToArray();
+            var models = parsed.GetValue(model)!.Select(folder => G2pModel.Load(folder, context.Error)).ToArray();
             var g2p = models[0];
             int width = parsed.GetValue(beam) ?? g2p.Recipe.BeamWidth, n = parsed.GetValue(nBest);
             if (width < 1) throw new CliException($"--beam must be at least 1, got {width}");

@@ -95,9 +95,7 @@ public sealed class Vocabulary
     /// <summary>Writes one token per line (UTF-8), through a temporary file so a crash leaves no half-written file.</summary>
     public void Save(string path)
     {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, string.Join('\n', tokens) + "\n", new UTF8Encoding(false));
-        File.Move(temp, path, overwrite: true);
+        IO.AtomicFile.WriteAllText(path, string.Join('\n', tokens) + "\n");
     }
 
     /// <summary>Reads a file written by <see cref="Save"/>; a malformed file names itself and the line.</summary>
