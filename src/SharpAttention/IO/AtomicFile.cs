@@ -27,7 +27,7 @@ public static class AtomicFile
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
             {
-                if (KillSwitch.Armed(KillSwitch.Save)) KillSwitch.FireHalfway(stream, write);
+                if (KillSwitch.Armed(KillSwitch.Save, full)) KillSwitch.FireHalfway(stream, write);
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
@@ -42,8 +42,8 @@ public static class AtomicFile
     }
 
     /// <summary>Writes <paramref name="text"/> as UTF-8 without a byte-order mark.</summary>
-    public static void WriteAllText(string path, string text) =>
-        Write(path, stream => stream.Write(new UTF8Encoding(false).GetBytes(text)));
+    public static void WriteAllText(string path, string text, string? previousPath = null) =>
+        Write(path, stream => stream.Write(new UTF8Encoding(false).GetBytes(text)), previousPath);
 
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
 
@@ -63,30 +63,38 @@ public static class AtomicFile
 }
 
 /// <summary>
-/// A test hook for kill-and-resume tests: with SHARPATTENTION_TEST_KILL=save:N (or metrics:N) the process kills itself
-/// with SIGKILL, as <c>kill -9</c> would, half-way through its N-th atomic save (or metrics row), so a test reaches
-/// those moments deterministically instead of by timing. Unset, it costs one field read per save.
+/// A test hook for kill-and-resume tests: with SHARPATTENTION_TEST_KILL=save:N (the N-th atomic save), save:NAME (the
+/// first save of a file called NAME) or metrics:N (the N-th metrics row) the process kills itself with SIGKILL, as
+/// <c>kill -9</c> would, half-way through that write, so a test reaches those moments deterministically instead of by
+/// timing. Unset, it costs one field read per save.
 /// </summary>
 internal static class KillSwitch
 {
     public const string Save = "save", Metrics = "metrics";
     const string Variable = "SHARPATTENTION_TEST_KILL";
 
-    static readonly (string Kind, int At)? Target = Parse(Environment.GetEnvironmentVariable(Variable));
+    static readonly (string Kind, int At, string? Name)? Target = Parse(Environment.GetEnvironmentVariable(Variable));
     static int saves, rows;
 
-    static (string, int)? Parse(string? value)
+    static (string, int, string?)? Parse(string? value)
     {
         if (string.IsNullOrEmpty(value)) return null;
-        var parts = value.Split(':');
-        return parts.Length == 2 && parts[0] is Save or Metrics && int.TryParse(parts[1], out int at) && at > 0
-            ? (parts[0], at)
-            : throw new InvalidOperationException($"{Variable}={value}: expected save:N or metrics:N with N ≥ 1");
+        var parts = value.Split(':', 2);
+        if (parts.Length == 2 && parts[0] is Save or Metrics)
+        {
+            if (int.TryParse(parts[1], out int at) && at > 0) return (parts[0], at, null);
+            if (parts[0] == Save && parts[1].Length > 0) return (parts[0], 0, parts[1]);
+        }
+        throw new InvalidOperationException($"{Variable}={value}: expected save:N, save:FILE-NAME or metrics:N with N ≥ 1");
     }
 
-    /// <summary>Counts one event of <paramref name="kind"/>; true when it is the one to die in.</summary>
-    public static bool Armed(string kind) =>
-        Target is { } t && t.Kind == kind && Interlocked.Increment(ref kind == Save ? ref saves : ref rows) == t.At;
+    /// <summary>Counts one write of <paramref name="kind"/> (to <paramref name="path"/>); true when it is the one to die in.</summary>
+    public static bool Armed(string kind, string? path = null)
+    {
+        if (Target is not { } t || t.Kind != kind) return false;
+        if (t.Name != null) return Path.GetFileName(path) == t.Name && Interlocked.Exchange(ref saves, 1) == 0;
+        return Interlocked.Increment(ref kind == Save ? ref saves : ref rows) == t.At;
+    }
 
     /// <summary>Writes the first half of what <paramref name="write"/> produces, flushes it to disk, and dies.</summary>
     public static void FireHalfway(Stream stream, Action<Stream> write)

@@ -136,47 +136,59 @@ public static partial class SafeTensors
 
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new SafeTensorsFormatException(path, null, $"the header must be a JSON object, not {Kind(root)}");
-
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            var layouts = new List<Layout>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var prop in root.EnumerateObject())
+            try
             {
-                if (!seen.Add(prop.Name))
-                    throw new SafeTensorsFormatException(path, prop.Name == MetadataKey ? null : prop.Name,
-                        $"'{prop.Name}' appears more than once in the header");
-                if (prop.Name == MetadataKey) ReadMetadata(prop.Value, metadata, path);
-                else layouts.Add(ReadLayout(prop.Name, prop.Value, dataLength, path));
+                return ParseEntries(doc.RootElement, dataLength, path);
             }
-
-            // Zero-length tensors sort before a tensor starting at the same offset, so they never count as overlaps.
-            layouts.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin)
-                                 : a.End != b.End ? a.End.CompareTo(b.End) : string.CompareOrdinal(a.Name, b.Name));
-            // Like the reference implementation, the tensors must tile the data section exactly: a gap or trailing
-            // bytes mean a header edited by hand or data from another file.
-            long covered = 0;
-            for (int i = 0; i < layouts.Count; i++)
+            catch (InvalidOperationException e)
             {
-                var cur = layouts[i];
-                if (i > 0 && cur.Begin < layouts[i - 1].End)
-                {
-                    var prev = layouts[i - 1];
-                    throw new SafeTensorsFormatException(path, cur.Name,
-                        $"data_offsets [{cur.Begin}, {cur.End}] overlap those of tensor '{prev.Name}' [{prev.Begin}, {prev.End}]");
-                }
-                if (cur.Begin > covered)
-                    throw new SafeTensorsFormatException(path, cur.Name,
-                        $"data_offsets [{cur.Begin}, {cur.End}] leave bytes {covered}..{cur.Begin} of the data section belonging to no tensor");
-                covered = cur.End;
+                // System.Text.Json parses "\ud800" but refuses to decode it: a name or value that is not valid UTF-16.
+                throw new SafeTensorsFormatException(path, null, $"the header holds a string that is not valid Unicode ({e.Message})", e);
             }
-            if (covered != dataLength)
-                throw new SafeTensorsFormatException(path, null,
-                    $"the tensors cover {covered} bytes of the {dataLength}-byte data section; the {dataLength - covered} bytes from offset {covered} belong to no tensor");
-            return (metadata, layouts);
         }
+    }
+
+    static (IReadOnlyDictionary<string, string> Metadata, List<Layout> Layouts) ParseEntries(JsonElement root, long dataLength, string? path)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new SafeTensorsFormatException(path, null, $"the header must be a JSON object, not {Kind(root)}");
+
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var layouts = new List<Layout>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var prop in root.EnumerateObject())
+        {
+            if (!seen.Add(prop.Name))
+                throw new SafeTensorsFormatException(path, prop.Name == MetadataKey ? null : prop.Name,
+                    $"'{prop.Name}' appears more than once in the header");
+            if (prop.Name == MetadataKey) ReadMetadata(prop.Value, metadata, path);
+            else layouts.Add(ReadLayout(prop.Name, prop.Value, dataLength, path));
+        }
+
+        // Zero-length tensors sort before a tensor starting at the same offset, so they never count as overlaps.
+        layouts.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin)
+                             : a.End != b.End ? a.End.CompareTo(b.End) : string.CompareOrdinal(a.Name, b.Name));
+        // Like the reference implementation, the tensors must tile the data section exactly: a gap or trailing
+        // bytes mean a header edited by hand or data from another file.
+        long covered = 0;
+        for (int i = 0; i < layouts.Count; i++)
+        {
+            var cur = layouts[i];
+            if (i > 0 && cur.Begin < layouts[i - 1].End)
+            {
+                var prev = layouts[i - 1];
+                throw new SafeTensorsFormatException(path, cur.Name,
+                    $"data_offsets [{cur.Begin}, {cur.End}] overlap those of tensor '{prev.Name}' [{prev.Begin}, {prev.End}]");
+            }
+            if (cur.Begin > covered)
+                throw new SafeTensorsFormatException(path, cur.Name,
+                    $"data_offsets [{cur.Begin}, {cur.End}] leave bytes {covered}..{cur.Begin} of the data section belonging to no tensor");
+            covered = cur.End;
+        }
+        if (covered != dataLength)
+            throw new SafeTensorsFormatException(path, null,
+                $"the tensors cover {covered} bytes of the {dataLength}-byte data section; the {dataLength - covered} bytes from offset {covered} belong to no tensor");
+        return (metadata, layouts);
     }
 
     static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata, string? path)

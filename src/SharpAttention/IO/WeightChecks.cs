@@ -52,7 +52,7 @@ public static class WeightChecks
         bool targetFloat = target.DType is DType.Float32 or DType.Float64, targetBool = target.DType == DType.Bool;
         if (entryFloat != targetFloat || (!entryFloat && entryBool != targetBool))
             throw new SafeTensorsFormatException(entry.File, entry.Name,
-                $"dtype {entry.DType} cannot fill a {target.DType.ToString().ToLowerInvariant()} tensor; was the dtype relabelled?");
+                $"dtype {entry.DType} cannot fill a {target.DType.TorchName()} tensor; was the dtype relabelled?");
     }
 
     static long FirstNonFinite<T>(ReadOnlySpan<T> values) where T : System.Numerics.INumberBase<T>

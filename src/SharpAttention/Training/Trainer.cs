@@ -83,7 +83,11 @@ public sealed class Trainer(TrainerOptions options)
         foreach (var folder in folders.OfType<string>().Distinct())
             foreach (var stale in AtomicFile.RemoveStale(folder))
                 Warning?.Invoke($"removed {Path.Combine(folder, stale)}, left by a save that never finished");
-        if (options.Resume) Resumed?.Invoke(run.ResumeNewest(options.CheckpointDir!));
+        if (options.Resume)
+        {
+            var resumedFrom = run.ResumeNewest(options.CheckpointDir!);   // not inside ?.Invoke: it must run without listeners
+            Resumed?.Invoke(resumedFrom);
+        }
         else if (options.ResumeFrom is { } resume)
         {
             run.Resume(resume);
@@ -149,6 +153,11 @@ public sealed class Trainer(TrainerOptions options)
                 bool OfferAndSaveBest(IReadOnlyDictionary<string, double> scores)
                 {
                     bool better = run.Offer(scores, options);
+                    // Logged before the best checkpoint is saved: a run resumed from that checkpoint does not evaluate
+                    // again, so the row must already be there; one resumed from an older checkpoint rewinds it away.
+                    log?.Write([new("kind", "eval"), new("step", run.Step), new("epoch", epoch),
+                                .. scores.Select(kv => new KeyValuePair<string, object>(kv.Key, kv.Value)),
+                                new("is_best", better), new("elapsed_s", clock.Elapsed.TotalSeconds)]);
                     if (better && options.CheckpointDir != null)
                         run.Save(options.CheckpointDir, TrainingRun.BestFile, midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
                     return better;
@@ -166,9 +175,6 @@ public sealed class Trainer(TrainerOptions options)
                 }
                 else best = OfferAndSaveBest(metrics);
                 stoppedEarly = options.EarlyStoppingPatience is { } patience && run.BadEvaluations >= patience;
-                log?.Write([new("kind", "eval"), new("step", run.Step), new("epoch", epoch),
-                            .. metrics.Select(kv => new KeyValuePair<string, object>(kv.Key, kv.Value)),
-                            new("is_best", best), new("elapsed_s", clock.Elapsed.TotalSeconds)]);
                 Evaluated?.Invoke(new EvaluationEvent(run.Step, epoch, metrics, best, clock.Elapsed));
             }
             // Where to pick up: the next epoch, or the rest of this one after a MaxSteps stop.

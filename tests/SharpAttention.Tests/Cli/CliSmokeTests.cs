@@ -15,7 +15,7 @@ public class CliSmokeTests
     };
 
     /// <summary>300 words over 8 letters, each pronounced letter by letter: a task a tiny model can start to learn.</summary>
-    static string WriteDictionary(string folder)
+    internal static string WriteDictionary(string folder)
     {
         var random = new Random(7);
         var words = new SortedSet<string>(StringComparer.Ordinal);
@@ -27,7 +27,7 @@ public class CliSmokeTests
         return path;
     }
 
-    static (int Code, string Output, string Error) Run(params string[] args)
+    internal static (int Code, string Output, string Error) Run(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
