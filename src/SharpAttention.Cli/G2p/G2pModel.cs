@@ -45,8 +45,13 @@ public sealed class G2pModel
     {
         var model = Load(folder);
         if (model.Unfinished is { } state)
+        {
+            bool resumable = Directory.Exists(Path.Combine(folder, G2pTraining.CheckpointFolder))
+                             && Directory.EnumerateFiles(Path.Combine(folder, G2pTraining.CheckpointFolder), "*.safetensors").Any();
             warnings.WriteLine($"attn: warning: the training run that wrote '{folder}' did not finish ({state.MaxSteps:N0} steps planned; see " +
-                               $"{TrainerState.FileName}), so its weights may be untrained — finish it with `attn train g2p --out {folder} --resume`");
+                               $"{TrainerState.FileName}), so its weights may be untrained — " +
+                               (resumable ? $"finish it with `attn train g2p --out {folder} --resume`" : $"train it again with `attn train g2p --out {folder}`"));
+        }
         return model;
     }
 

@@ -246,6 +246,9 @@ public class CliFileErrorTests(TrainedRunFixture trained) : IClassFixture<Traine
             var warning = result.Error.TrimEnd();
             Assert.DoesNotContain('\n', warning);
             Assert.StartsWith($"attn: warning: the training run that wrote '{run}' did not finish", warning);
+            Assert.EndsWith($"finish it with `attn train g2p --out {run} --resume`", warning);
         }
+        Directory.Delete(Path.Combine(run, "checkpoints"), recursive: true);   // killed before its first checkpoint
+        Assert.EndsWith($"train it again with `attn train g2p --out {run}`", CliSmokeTests.Run("predict", "--model", run, "bad").Error.TrimEnd());
     }
 }

@@ -159,6 +159,16 @@ public class ResumeTests
     }
 
     [Fact]
+    public void ResumeNeedsACheckpointFolderAndExcludesResumeFrom()
+    {
+        Assert.Contains("Resume needs a CheckpointDir", Assert.Throws<ArgumentException>(() => new Trainer(new TrainerOptions { Resume = true })).Message);
+        using var dir = new TempDir();
+        var file = Path.Combine(dir.Path, "c.safetensors");
+        File.WriteAllBytes(file, []);
+        Assert.Throws<ArgumentException>(() => new Trainer(new TrainerOptions { Resume = true, CheckpointDir = dir.Path, ResumeFrom = file }));
+    }
+
+    [Fact]
     public void ResumingACsvMetricsFileKeepsItsHeaderAndRowsUpToTheStep()
     {
         using var dir = new TempDir();
