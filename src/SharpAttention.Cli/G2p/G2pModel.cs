@@ -77,7 +77,7 @@ public sealed class G2pModel
             model.Unfinished = TrainerState.Load(folder) is { Finished: false } state ? state : null;
             return model;
         }
-        catch (Exception e) when (e is FormatException or InvalidDataException or StateDictException or IOException)
+        catch (Exception e) when (e is FormatException or InvalidDataException or StateDictException or IOException or UnauthorizedAccessException)
         {
             throw new CliException($"--model '{folder}': {e.Message}", e);
         }

@@ -72,7 +72,7 @@ internal sealed class TrainingRun(Module model, Optimizer optimizer, LRScheduler
                 Resume(path);
                 return new ResumeEvent(path, Step, refused);
             }
-            catch (Exception e) when (e is FormatException or InvalidDataException or IOException or StateDictException)
+            catch (Exception e) when (e is FormatException or InvalidDataException or IOException or UnauthorizedAccessException or StateDictException)
             {
                 refused.Add($"{name}: {e.Message.ReplaceLineEndings(" ")}");
             }

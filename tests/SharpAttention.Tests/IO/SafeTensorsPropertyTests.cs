@@ -126,9 +126,26 @@ public class SafeTensorsPropertyTests
 
     static readonly Gen<byte[]> RandomHeaderFile = Gen.Select(Json, Gen.Byte.Array[0, 24]).Select((json, data) => Join(json, data));
 
+    static readonly string[] Strings = ["", "-1", "3.5", "1e400", "NaN", "99999999999999999999", "abc", "F32", "\\u0000"];
+
+    /// <summary>One string value of the header (a dtype, a metadata value such as a checkpoint's step) replaced.</summary>
+    static readonly Gen<Func<byte[], byte[]>> EditString =
+        Gen.Select(Gen.Double[0, 1], Gen.Int[0, Strings.Length - 1]).Select((where, pick) => (Func<byte[], byte[]>)(file =>
+        {
+            if (Split(file) is not { Header: var header }) return file;
+            var matches = System.Text.RegularExpressions.Regex.Matches(header, "\":\"([^\"]*)\"");
+            if (matches.Count == 0) return file;
+            var g = matches[Pick(where, matches.Count)].Groups[1];
+            return Join(header[..g.Index] + Strings[pick] + header[(g.Index + g.Length)..], DataOf(file));
+        }));
+
+    /// <summary>Any one of the mutations; checkpoint tests apply them to real checkpoints.</summary>
+    internal static readonly Gen<Func<byte[], byte[]>> Mutation =
+        Gen.Frequency((3, Flip), (2, Truncate), (3, EditNumber), (2, Relabel), (2, Prefix), (3, EditString));
+
     static readonly Gen<byte[]> Hostile =
         Gen.Frequency(
-            (4, Gen.Select(ValidFile, Gen.Frequency((3, Flip), (2, Truncate), (3, EditNumber), (2, Relabel), (2, Prefix)).Array[1, 3])
+            (4, Gen.Select(ValidFile, Mutation.Array[1, 3])
                    .Select((valid, mutations) => mutations.Aggregate(Write(valid.Tensors, valid.Metadata), (file, mutate) => mutate(file)))),
             (1, RandomHeaderFile));
 

@@ -5,7 +5,9 @@ using SharpAttention.NN;
 using SharpAttention.Optim;
 using SharpAttention.Optim.Schedules;
 using SharpAttention.Tensors;
+using SharpAttention.Tests.IO;
 using SharpAttention.Tests.Support;
+using CsCheck;
 using SharpAttention.Training;
 
 namespace SharpAttention.Tests.Training;
@@ -156,6 +158,30 @@ public class ResumeTests
         Assert.Contains($"removed {staleCheckpoint}, left by a save that never finished", warnings);
         Assert.Contains($"removed {staleMetrics}, left by a save that never finished", warnings);
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    /// <summary>Mutated checkpoints (see <see cref="SafeTensorsPropertyTests"/>: flipped bytes, truncations, edited numbers,
+    /// dtypes and metadata values such as the step) are refused only with the typed errors resuming falls back on.</summary>
+    [Fact]
+    public void AMutatedCheckpointIsRefusedOnlyWithTypedErrors()
+    {
+        using var dir = new TempDir();
+        Make().Fit(new TrainerOptions { Epochs = 1, CheckpointDir = dir.Path });
+        var valid = File.ReadAllBytes(Path.Combine(dir.Path, "last.safetensors"));
+        SafeTensorsPropertyTests.Mutation.Array[1, 3].Sample(mutations =>
+        {
+            var path = Path.Combine(dir.Path, Guid.NewGuid().ToString("N") + ".safetensors");
+            File.WriteAllBytes(path, mutations.Aggregate(valid, (file, mutate) => mutate(file)));
+            var target = Make();
+            try
+            {
+                Checkpoint.Load(path, target.Model, target.Optimizer, target.Scheduler, target.Generators);
+            }
+            catch (Exception e) when (e is FormatException or InvalidDataException or StateDictException)
+            {
+            }
+            File.Delete(path);
+        }, iter: 500);
     }
 
     [Fact]
