@@ -74,10 +74,14 @@ public static class G2pTraining
         var loader = G2pData.Loader(examples, recipe.BatchSize, recipe.Seed, recipe.Replicas);
         long stepsPerEpoch = (examples.Length + recipe.BatchSize - 1) / recipe.BatchSize;
         long totalSteps = Math.Min(recipe.MaxSteps ?? long.MaxValue, stepsPerEpoch * recipe.Epochs);
-        // Until training ends and the final weights are saved, the folder says its model.safetensors is not the result.
-        Directory.CreateDirectory(outputFolder);
-        new TrainerState(false, 0, totalSteps).Save(outputFolder);
-        if (!resume) model.Save(outputFolder);   // recipe and vocabularies first, so --resume finds them
+        // Until training ends and the final weights are saved, the folder says its model.safetensors is not the result
+        // (a resumed run says so once it has a checkpoint to continue from, so a failed resume leaves the folder as it was).
+        if (!resume)
+        {
+            Directory.CreateDirectory(outputFolder);
+            new TrainerState(false, 0, totalSteps).Save(outputFolder);
+            model.Save(outputFolder);   // recipe and vocabularies first, so --resume finds them
+        }
         long parameters = model.Network.Parameters().Sum(p => (long)p.NumEl);
         reporter.Info($"model: {recipe.NumEncoderLayers}+{recipe.NumDecoderLayers} layers × {recipe.DModel}, {recipe.NumHeads} heads, " +
                       $"{parameters:N0} parameters; {examples.Length:N0} pronunciations, ~{stepsPerEpoch:N0} steps per epoch, {totalSteps:N0} steps");
@@ -99,6 +103,7 @@ public static class G2pTraining
         {
             foreach (var refused in e.Refused) reporter.Info($"warning: not resuming from {refused}");
             reporter.Info($"resuming from {e.Path} (step {e.Step:N0}) with the recipe saved in {outputFolder}");
+            new TrainerState(false, e.Step, totalSteps).Save(outputFolder);
         };
         var devSample = Sample(split.Dev, recipe.DevWords);
         // One replica per core. Fewer cores than replicas take the micro-batches in turns; more cores than replicas

@@ -179,6 +179,8 @@ public class CliFileErrorTests(TrainedRunFixture trained) : IClassFixture<Traine
         Assert.Contains("shorter than the 8-byte header length", resumed.Error);
         Assert.Contains("previous.safetensors: missing", resumed.Error);
         Assert.Contains($"best.safetensors: safetensors file '{best}'", resumed.Error);
+        // A resume that never started leaves the folder's finished model marked finished.
+        Assert.True(JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "trainer_state.json"))).RootElement.GetProperty("finished").GetBoolean());
     }
 
     [Theory]
