@@ -79,23 +79,7 @@ public sealed class Trainer(TrainerOptions options)
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(loss);
         var run = new TrainingRun(model, optimizer, scheduler, generators, options);
-        string?[] folders = [options.CheckpointDir, options.MetricsFile is { } m ? Path.GetDirectoryName(Path.GetFullPath(m)) : null];
-        foreach (var folder in folders.OfType<string>().Distinct())
-            foreach (var stale in AtomicFile.RemoveStale(folder))
-                Warning?.Invoke($"removed {Path.Combine(folder, stale)}, left by a save that never finished");
-        if (options.Resume)
-        {
-            var resumedFrom = run.ResumeNewest(options.CheckpointDir!);   // not inside ?.Invoke: it must run without listeners
-            Resumed?.Invoke(resumedFrom);
-        }
-        else if (options.ResumeFrom is { } resume)
-        {
-            run.Resume(resume);
-            Resumed?.Invoke(new ResumeEvent(resume, run.Step, []));
-        }
-        else Generator.ManualSeed(options.Seed);
-        bool resumed = options.Resume || options.ResumeFrom != null;
-        using var log = options.MetricsFile is { } file ? new MetricsLog(file, resumed ? run.Step : null, m => Warning?.Invoke(m)) : null;
+        using var log = Start(run);
         var parameters = model.Parameters().ToArray();
         var clock = Stopwatch.StartNew();
         var losses = new List<double>();
@@ -183,6 +167,29 @@ public sealed class Trainer(TrainerOptions options)
         }
         string? bestPath = options.CheckpointDir != null && run.BestValue != null ? Path.Combine(options.CheckpointDir, TrainingRun.BestFile) : null;
         return new TrainingResult(run.Step, Math.Min(options.Epochs, run.Epoch + 1), run.BestValue, bestPath, stoppedEarly, losses);
+    }
+
+    /// <summary>Before the first step: clears what killed saves left, resumes (or seeds) and opens the metrics file,
+    /// rewound to the resumed step.</summary>
+    MetricsLog? Start(TrainingRun run)
+    {
+        string?[] folders = [options.CheckpointDir, options.MetricsFile is { } m ? Path.GetDirectoryName(Path.GetFullPath(m)) : null];
+        foreach (var folder in folders.OfType<string>().Distinct())
+            foreach (var stale in AtomicFile.RemoveStale(folder))
+                Warning?.Invoke($"removed {Path.Combine(folder, stale)}, left by a save that never finished");
+        if (options.Resume)
+        {
+            var resumedFrom = run.ResumeNewest(options.CheckpointDir!);   // not inside ?.Invoke: it must run without listeners
+            Resumed?.Invoke(resumedFrom);
+        }
+        else if (options.ResumeFrom is { } resume)
+        {
+            run.Resume(resume);
+            Resumed?.Invoke(new ResumeEvent(resume, run.Step, []));
+        }
+        else Generator.ManualSeed(options.Seed);
+        bool resumed = options.Resume || options.ResumeFrom != null;
+        return options.MetricsFile is { } file ? new MetricsLog(file, resumed ? run.Step : null, message => Warning?.Invoke(message)) : null;
     }
 
     void Step(TrainingRun run, Accumulation pending, Tensor[] parameters, Stopwatch clock, MetricsLog? log, List<double> losses, int batchInEpoch)
