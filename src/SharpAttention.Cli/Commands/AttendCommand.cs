@@ -21,7 +21,7 @@ public static class AttendCommand
             string png = parsed.GetValue(output)!;
             var given = InputText.Collect([parsed.GetValue(word)!], context.Input, "word");
             OutputPaths.WritableFile("--out", png, ".png");
-            var g2p = G2pModel.Load(parsed.GetValue(model)!);
+            var g2p = G2pModel.Load(parsed.GetValue(model)!, context.Error);
             string text = G2pWords.Prepare(g2p, given, g2p.Recipe.MaxLen, InputText.Policy(parsed.GetValue(unknown)!))[0];
             G2pMemory.RequireDecoding([g2p], [text], g2p.Recipe.BeamWidth);
             var (phonemes, maps) = G2pAttention.Maps(g2p, text);

@@ -23,7 +23,7 @@ public static class PredictCommand
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
             var input = InputText.Collect(parsed.GetValue(words), context.Input, "word");
-            var models = parsed.GetValue(model)!.Select(G2pModel.Load).ToArray();
+            var models = parsed.GetValue(model)!.Select(folder => G2pModel.Load(folder, context.Error)).ToArray();
             var g2p = models[0];
             int width = parsed.GetValue(beam) ?? g2p.Recipe.BeamWidth, n = parsed.GetValue(nBest) ?? 1;
             Check.Flag("--nbest", n, Bounds.Integers(1, width));   // at most the beam width, whichever gave it

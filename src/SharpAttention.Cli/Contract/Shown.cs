@@ -57,6 +57,9 @@ public static partial class Shown
         return sb?.ToString() ?? value;
     }
 
+    static bool IsExistingPath(string value) =>
+        value.Length < 4096 && Path.IsPathFullyQualified(value) && (File.Exists(value) || Directory.Exists(value));
+
     /// <summary>
     /// A message made fit for one line of stderr: its lines joined (a library's multi-line message, such as a state
     /// dict's list of keys, reads as one sentence), quoted values longer than <see cref="MaxValue"/> shortened,
@@ -71,7 +74,10 @@ public static partial class Shown
             if (joined.Length > 0) joined.Append(joined[^1] is ':' or ';' or '.' ? " " : "; ");
             joined.Append(part);
         }
-        var shortened = LongQuoted().Replace(joined.ToString(), m => "'" + Shorten(m.Groups[1].Value, MaxValue) + "'");
+        // A path the user can open is what they need to act on, so an existing file or folder is echoed whole.
+        var shortened = LongQuoted().Replace(joined.ToString(), m => IsExistingPath(m.Groups[1].Value)
+            ? m.Value
+            : "'" + Shorten(m.Groups[1].Value, MaxValue) + "'");
         return Shorten(Escape(shortened), MaxLine);
     }
 

@@ -28,7 +28,7 @@ public static class G2pCommands
     /// <summary>Scores one model, or several (one folder each) decoding as an ensemble; the first one's recipe gives the default beam.</summary>
     public static int Eval(CliContext context, IReadOnlyList<string> modelFolders, string? data, int? beamWidth, string part = "test")
     {
-        var models = modelFolders.Select(G2pModel.Load).ToArray();
+        var models = modelFolders.Select(folder => G2pModel.Load(folder, context.Error)).ToArray();
         var model = models[0];
         void Note(string m) => context.Console.MarkupLineInterpolated($"[grey]{m}[/]");
         var dictionary = CmuDictSource.Resolve(data, Note);
@@ -86,6 +86,6 @@ public static class G2pCommands
             preset = recipe.Preset, test_words = score.Words, beam_width = recipe.BeamWidth,
             wer = score.WordErrorRate, per = score.PhonemeErrorRate, wall_seconds = wall.TotalSeconds, threads = SharpAttention.Threads.Count,
         }, new JsonSerializerOptions { WriteIndented = true });
-        File.WriteAllText(Path.Combine(folder, ResultsFile), json);
+        IO.AtomicFile.WriteAllText(Path.Combine(folder, ResultsFile), json);
     }
 }

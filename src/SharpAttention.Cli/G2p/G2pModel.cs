@@ -3,6 +3,7 @@ using SharpAttention.NN;
 using SharpAttention.Models;
 using SharpAttention.Tensors;
 using SharpAttention.Text;
+using SharpAttention.Training;
 
 namespace SharpAttention.Cli.G2p;
 
@@ -35,13 +36,33 @@ public sealed class G2pModel
     public void Save(string folder)
     {
         Directory.CreateDirectory(folder);
-        WriteAtomically(Path.Combine(folder, RecipeFile), Recipe.ToJson());
+        AtomicFile.WriteAllText(Path.Combine(folder, RecipeFile), Recipe.ToJson());
         Graphemes.SaveTokenizer(Path.Combine(folder, SourceTokenizerFolder), TokenizerKind.Char);
         Phonemes.SaveTokenizer(Path.Combine(folder, TargetTokenizerFolder), TokenizerKind.Word);
         Network.SaveSafetensors(Path.Combine(folder, WeightsFile), new Dictionary<string, string> { ["task"] = "g2p" });
     }
 
-    /// <summary>Loads a folder written by <see cref="Save"/>; anything missing or mismatched is a clear error.</summary>
+    /// <summary>Loads a folder to use it, like <see cref="Load(string)"/>, and warns in one line on
+    /// <paramref name="warnings"/> when the run that wrote it did not finish (its weights may be untrained).</summary>
+    public static G2pModel Load(string folder, TextWriter warnings)
+    {
+        var model = Load(folder);
+        if (model.Unfinished is { } state)
+        {
+            bool resumable = Directory.Exists(Path.Combine(folder, G2pTraining.CheckpointFolder))
+                             && Directory.EnumerateFiles(Path.Combine(folder, G2pTraining.CheckpointFolder), "*.safetensors").Any();
+            warnings.WriteLine($"attn: warning: the training run that wrote '{folder}' did not finish ({state.MaxSteps:N0} steps planned; see " +
+                               $"{TrainerState.FileName}), so its weights may be untrained — " +
+                               (resumable ? $"finish it with `attn train g2p --out {folder} --resume`" : $"train it again with `attn train g2p --out {folder}`"));
+        }
+        return model;
+    }
+
+    /// <summary>The folder's trainer state when its run did not finish (see <see cref="TrainerState"/>), else null.</summary>
+    public TrainerState? Unfinished { get; private set; }
+
+    /// <summary>Loads a folder written by <see cref="Save"/>; anything missing, malformed (including weights that are not
+    /// finite) or mismatched is a <see cref="CliException"/> naming the folder and file.</summary>
     public static G2pModel Load(string folder)
     {
         if (!Directory.Exists(folder)) throw new CliException($"--model: folder '{folder}' does not exist");
@@ -62,9 +83,10 @@ public sealed class G2pModel
             var model = new G2pModel(recipe, graphemes, phonemes);
             model.Network.LoadSafetensors(Need(WeightsFile));
             model.Network.Eval();
+            model.Unfinished = TrainerState.Load(folder) is { Finished: false } state ? state : null;
             return model;
         }
-        catch (Exception e) when (e is FormatException or InvalidDataException or StateDictException or IOException)
+        catch (Exception e) when (e is FormatException or InvalidDataException or StateDictException or IOException or UnauthorizedAccessException)
         {
             throw new CliException($"--model '{folder}': {e.Message}", e);
         }
@@ -75,10 +97,4 @@ public sealed class G2pModel
         Directory.Exists(Path.Combine(folder, SourceTokenizerFolder))
             ? (Vocabulary.LoadTokenizer(Path.Combine(folder, SourceTokenizerFolder)), Vocabulary.LoadTokenizer(Path.Combine(folder, TargetTokenizerFolder)))
             : (Vocabulary.Load(Path.Combine(folder, GraphemesFile)), Vocabulary.Load(Path.Combine(folder, PhonemesFile)));
-
-    static void WriteAtomically(string path, string text)
-    {
-        File.WriteAllText(path + ".tmp", text);
-        File.Move(path + ".tmp", path, overwrite: true);
-    }
 }

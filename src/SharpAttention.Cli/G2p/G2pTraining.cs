@@ -1,4 +1,5 @@
 using SharpAttention.Data.Datasets;
+using SharpAttention.IO;
 using SharpAttention.Models;
 using SharpAttention.Optim;
 using SharpAttention.Optim.Schedules;
@@ -35,11 +36,15 @@ public static class G2pTraining
         G2pData.CheckEntries([.. split.Train, .. split.Dev, .. split.Test], dictionaryPath, recipe.MaxLen);
         reporter.Info($"cmudict: {split.Train.Count:N0} train / {split.Dev.Count:N0} dev / {split.Test.Count:N0} test words ({dictionaryPath})");
         var checkpoints = Path.Combine(outputFolder, CheckpointFolder);
-        var last = Path.Combine(checkpoints, "last.safetensors");
+        foreach (var folder in new[] { outputFolder, checkpoints })
+            foreach (var stale in AtomicFile.RemoveStale(folder))
+                reporter.Info($"warning: removed {Path.Combine(folder, stale)}, left by a save that never finished");
+        string[] checkpointFiles = [.. new[] { "last", "previous", "best" }.Select(n => Path.Combine(checkpoints, n + ".safetensors"))];
+        bool anyCheckpoint = checkpointFiles.Any(File.Exists);
         Vocabulary graphemes, phonemes;
         if (resume)
         {
-            if (!File.Exists(last)) throw new CliException($"--resume: there is no checkpoint to resume from at {last}");
+            if (!anyCheckpoint) throw new CliException($"--resume: there is no checkpoint to resume from in {checkpoints} (no last, previous or best.safetensors)");
             var saved = G2pRecipe.FromJsonFile(Path.Combine(outputFolder, G2pModel.RecipeFile), G2pRecipe.SavedBase);
             if (saved.ModelConfig(1, 1) != recipe.ModelConfig(1, 1))
                 throw new CliException($"--resume: the recipe's network differs from the one saved in {outputFolder}; only the schedule (epochs, max_steps) may change");
@@ -47,12 +52,18 @@ public static class G2pTraining
                 throw new CliException($"--resume: replicas {recipe.Replicas} differs from the {saved.Replicas} the run in {outputFolder} was started with (it decides the batches)");
             if (saved.EmaDecay != recipe.EmaDecay)
                 throw new CliException($"--resume: ema_decay {Show(recipe.EmaDecay)} differs from the {Show(saved.EmaDecay)} the run in {outputFolder} was started with");
-            (graphemes, phonemes) = G2pModel.LoadVocabularies(outputFolder);
-            reporter.Info($"resuming from {last} with the recipe saved there");
+            try
+            {
+                (graphemes, phonemes) = G2pModel.LoadVocabularies(outputFolder);
+            }
+            catch (Exception e) when (e is FormatException or IOException)
+            {
+                throw new CliException($"--resume: {e.Message}", e);
+            }
         }
         else
         {
-            if (File.Exists(last)) throw new CliException($"{outputFolder} already holds a training run: add --resume to continue it, or choose another --out");
+            if (anyCheckpoint) throw new CliException($"{outputFolder} already holds a training run: add --resume to continue it, or choose another --out");
             (graphemes, phonemes) = G2pData.BuildVocabularies(split.Train);
         }
 
@@ -63,12 +74,19 @@ public static class G2pTraining
                                   split.Train.Max(e => e.Pronunciations.Max(p => p.Length)) + 1, concurrent);
         Generator.ManualSeed(recipe.Seed);
         var model = new G2pModel(recipe, graphemes, phonemes);
-        if (!resume) model.Save(outputFolder);   // recipe and vocabularies first, so --resume finds them
         var examples = G2pData.Examples(model, split.Train);
         int microBatch = recipe.BatchSize / recipe.Replicas;
         var loader = G2pData.Loader(examples, recipe.BatchSize, recipe.Seed, recipe.Replicas);
         long stepsPerEpoch = (examples.Length + recipe.BatchSize - 1) / recipe.BatchSize;
         long totalSteps = Math.Min(recipe.MaxSteps ?? long.MaxValue, stepsPerEpoch * recipe.Epochs);
+        // Until training ends and the final weights are saved, the folder says its model.safetensors is not the result
+        // (a resumed run says so once it has a checkpoint to continue from, so a failed resume leaves the folder as it was).
+        if (!resume)
+        {
+            Directory.CreateDirectory(outputFolder);
+            new TrainerState(false, 0, totalSteps).Save(outputFolder);
+            model.Save(outputFolder);   // recipe and vocabularies first, so --resume finds them
+        }
         long parameters = model.Network.Parameters().Sum(p => (long)p.NumEl);
         reporter.Info($"model: {recipe.NumEncoderLayers}+{recipe.NumDecoderLayers} layers × {recipe.DModel}, {recipe.NumHeads} heads, " +
                       $"{parameters:N0} parameters; {examples.Length:N0} pronunciations, ~{stepsPerEpoch:N0} steps per epoch, {totalSteps:N0} steps");
@@ -78,13 +96,20 @@ public static class G2pTraining
         var options = new TrainerOptions
         {
             Epochs = recipe.Epochs, MaxSteps = recipe.MaxSteps, ClipGradNorm = recipe.ClipGradNorm, Seed = recipe.Seed,
-            CheckpointDir = checkpoints, ResumeFrom = resume ? last : null, MetricsFile = Path.Combine(outputFolder, MetricsFile),
+            CheckpointDir = checkpoints, Resume = resume, MetricsFile = Path.Combine(outputFolder, MetricsFile),
             BestMetric = "dev_wer", GreaterIsBetter = false, CheckpointEvery = 500, EmaDecay = recipe.EmaDecay,
             GradientAccumulation = recipe.Replicas,
         };
         var trainer = new Trainer(options);
         trainer.StepCompleted += e => reporter.Step(e, totalSteps);
         trainer.Evaluated += reporter.Evaluated;
+        trainer.Warning += message => reporter.Info("warning: " + message);
+        trainer.Resumed += e =>
+        {
+            foreach (var refused in e.Refused) reporter.Info($"warning: not resuming from {refused}");
+            reporter.Info($"resuming from {e.Path} (step {e.Step:N0}) with the recipe saved in {outputFolder}");
+            new TrainerState(false, e.Step, totalSteps).Save(outputFolder);
+        };
         var devSample = Sample(split.Dev, recipe.DevWords);
         using var parallel = concurrent > 1
             ? new DataParallel(model.Network, generator => new Seq2SeqTransformer(model.Network.Config, generator), concurrent)
@@ -97,14 +122,31 @@ public static class G2pTraining
             var score = G2pEvaluation.Score(model, devSample, beamWidth: 1);
             return new Dictionary<string, double> { ["dev_wer"] = score.WordErrorRate, ["dev_per"] = score.PhonemeErrorRate };
         }
-        var result = parallel != null
-            ? trainer.Fit(parallel, optimizer, scheduler, loader.Epoch, (network, batch) => Loss((Seq2SeqTransformer)network, batch), Evaluate)
-            : trainer.Fit(model.Network, optimizer, scheduler, loader.Epoch, batch => Loss(model.Network, batch), Evaluate);
-
-        if (result.BestCheckpoint is { } best) Checkpoint.Load(best, model.Network, null, null);
+        TrainingResult result;
+        try
+        {
+            result = parallel != null
+                ? trainer.Fit(parallel, optimizer, scheduler, loader.Epoch, (network, batch) => Loss((Seq2SeqTransformer)network, batch), Evaluate)
+                : trainer.Fit(model.Network, optimizer, scheduler, loader.Epoch, batch => Loss(model.Network, batch), Evaluate);
+            if (result.BestCheckpoint is { } best) Checkpoint.Load(best, model.Network, null, null);
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException)
+        {
+            // Checkpoints that cannot be resumed from or reloaded: the message names each file and what is wrong.
+            throw new CliException(e.Message.ReplaceLineEndings(" "), e);
+        }
         model.Network.Eval();
         model.Save(outputFolder);
-        LossCurve.Save(Path.Combine(outputFolder, MetricsFile), Path.Combine(outputFolder, LossCurveFile));
+        new TrainerState(true, result.Steps, totalSteps).Save(outputFolder);
+        try
+        {
+            LossCurve.Save(Path.Combine(outputFolder, MetricsFile), Path.Combine(outputFolder, LossCurveFile), warn: m => reporter.Info("warning: " + m));
+        }
+        catch (Exception e)
+        {
+            // The picture is a convenience: it must never cost the test evaluation and results.json that follow.
+            reporter.Info($"warning: could not draw {LossCurveFile}: {e.Message}");
+        }
         return new G2pTrainingResult(model, split, result, outputFolder);
     }
 

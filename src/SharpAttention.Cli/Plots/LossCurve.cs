@@ -1,31 +1,35 @@
 using System.Text.Json;
+using SharpAttention.IO;
+using SharpAttention.Training;
 
 namespace SharpAttention.Cli;
 
 /// <summary>The training curve as a PNG (ScottPlot): the loss of every step, its running mean, and the dev metric of
-/// each evaluation on a second axis — read from the run's metrics.jsonl, so a resumed run draws its whole history.</summary>
+/// each evaluation on a second axis — read from the run's metrics.jsonl, so a resumed run draws its whole history.
+/// A torn or incomplete row (a run killed mid-write) is skipped with a warning; the PNG is written atomically.</summary>
 public static class LossCurve
 {
-    public static void Save(string metricsJsonl, string pngPath, string devMetric = "dev_wer")
+    public static void Save(string metricsJsonl, string pngPath, string devMetric = "dev_wer", Action<string>? warn = null)
     {
         if (!File.Exists(metricsJsonl)) throw new CliException($"no metrics file at {metricsJsonl} to draw");
         List<double> steps = [], losses = [], evalSteps = [], evalValues = [];
-        foreach (var line in File.ReadLines(metricsJsonl))
+        foreach (var (_, row) in MetricsRows.ReadJsonLines(metricsJsonl, warn))
         {
-            if (line.Length == 0) continue;
-            using var doc = JsonDocument.Parse(line);
-            var root = doc.RootElement;
-            string kind = root.GetProperty("kind").GetString() ?? "";
-            if (kind == "step")
+            string kind = row.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString()! : "";
+            if (kind == "step" && Number(row, "step") is { } step && Number(row, "loss") is { } loss)
             {
-                steps.Add(root.GetProperty("step").GetDouble());
-                losses.Add(root.GetProperty("loss").GetDouble());
+                steps.Add(step);
+                losses.Add(loss);
             }
-            else if (kind == "eval" && root.TryGetProperty(devMetric, out var value))
+            else if (kind == "eval" && Number(row, "step") is { } at)
             {
-                evalSteps.Add(root.GetProperty("step").GetDouble());
-                evalValues.Add(value.GetDouble() * 100);
+                if (Number(row, devMetric) is { } value)
+                {
+                    evalSteps.Add(at);
+                    evalValues.Add(value * 100);
+                }
             }
+            else warn?.Invoke($"{metricsJsonl}: a row without a kind, step and loss is not drawn");
         }
         var plot = new ScottPlot.Plot();
         plot.Title("Training");
@@ -54,8 +58,11 @@ public static class LossCurve
             plot.Axes.Right.Label.Text = devMetric.Replace('_', ' ') + " (%)";
         }
         plot.ShowLegend(ScottPlot.Alignment.UpperRight);
-        plot.SavePng(pngPath, 1000, 600);
+        AtomicFile.WriteAllBytes(pngPath, plot.GetImageBytes(1000, 600, ScottPlot.ImageFormat.Png));
     }
+
+    static double? Number(JsonElement row, string key) =>
+        row.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 
     static double[] RunningMean(List<double> values, int window)
     {

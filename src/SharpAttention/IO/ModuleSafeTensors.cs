@@ -24,15 +24,23 @@ public static class ModuleSafeTensors
     /// Loads a safetensors state dict into <paramref name="module"/> in place, with <see cref="Module.LoadStateDict"/>'s
     /// rules (every problem reported at once and nothing changed; non-strict returns what was skipped). The file is
     /// memory-mapped and each tensor converted (F16/BF16/F64 to the parameter's dtype) and copied on its own, so memory
-    /// peaks at the model plus its largest tensor. Returns the file's metadata beside the load result.
+    /// peaks at the model plus its largest tensor. Before anything is copied, each tensor must be of its target's kind
+    /// (float, integer, bool) and, with <paramref name="checkFinite"/> (the default), hold no NaN or infinity.
+    /// Returns the file's metadata beside the load result.
     /// </summary>
-    /// <exception cref="SafeTensorsFormatException">the file is not valid safetensors.</exception>
+    /// <exception cref="SafeTensorsFormatException">the file is not valid safetensors, or its weights are not usable.</exception>
     /// <exception cref="StateDictException">keys or shapes do not fit the module.</exception>
     public static (LoadStateDictResult Result, IReadOnlyDictionary<string, string> Metadata) LoadSafetensors(this Module module, string path,
-                                                                                                          bool strict = true)
+                                                                                                          bool strict = true, bool checkFinite = true)
     {
         ArgumentNullException.ThrowIfNull(module);
         using var file = SafeTensors.ReadMapped(path);
+        foreach (var (key, target) in module.StateDict())
+        {
+            if (!file.TryGet(key, out var entry)) continue;   // LoadStateDictLazy reports missing keys
+            WeightChecks.ThrowIfKindDiffers(entry, target);
+            if (checkFinite) WeightChecks.ThrowIfNotFinite(entry);
+        }
         var result = module.LoadStateDictLazy(file.Entries.Select(e => e.Name),
             key => file.TryGet(key, out var e) ? e.Shape : null, key => file[key].ToTensor(), strict);
         return (result, file.Metadata);

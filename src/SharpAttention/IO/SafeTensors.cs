@@ -113,9 +113,9 @@ public static partial class SafeTensors
     }
 
     /// <summary>Where one tensor's bytes sit in the data section, already checked against its dtype and shape.</summary>
-    readonly record struct Layout(string Name, string DType, int[] Shape, long NumEl, long Begin, long End)
+    readonly record struct Layout(string? File, string Name, string DType, int[] Shape, long NumEl, long Begin, long End)
     {
-        public SafeTensorEntry ToEntry(ReadOnlyMemory<byte> data) => new(Name, DType, Shape, NumEl, data);
+        public SafeTensorEntry ToEntry(ReadOnlyMemory<byte> data) => new(File, Name, DType, Shape, NumEl, data);
     }
 
     static (IReadOnlyDictionary<string, string> Metadata, List<Layout> Layouts) ParseHeader(ReadOnlyMemory<byte> header, long dataLength, string? path)
@@ -136,34 +136,59 @@ public static partial class SafeTensors
 
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new SafeTensorsFormatException(path, null, $"the header must be a JSON object, not {Kind(root)}");
-
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            var layouts = new List<Layout>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var prop in root.EnumerateObject())
+            try
             {
-                if (!seen.Add(prop.Name))
-                    throw new SafeTensorsFormatException(path, prop.Name == MetadataKey ? null : prop.Name,
-                        $"'{prop.Name}' appears more than once in the header");
-                if (prop.Name == MetadataKey) ReadMetadata(prop.Value, metadata, path);
-                else layouts.Add(ReadLayout(prop.Name, prop.Value, dataLength, path));
+                return ParseEntries(doc.RootElement, dataLength, path);
             }
-
-            // Zero-length tensors sort before a tensor starting at the same offset, so they never count as overlaps.
-            layouts.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin)
-                                 : a.End != b.End ? a.End.CompareTo(b.End) : string.CompareOrdinal(a.Name, b.Name));
-            for (int i = 1; i < layouts.Count; i++)
+            catch (InvalidOperationException e)
             {
-                var (prev, cur) = (layouts[i - 1], layouts[i]);
-                if (cur.Begin < prev.End)
-                    throw new SafeTensorsFormatException(path, cur.Name,
-                        $"data_offsets [{cur.Begin}, {cur.End}] overlap those of tensor '{prev.Name}' [{prev.Begin}, {prev.End}]");
+                // System.Text.Json parses "\ud800" but refuses to decode it: a name or value that is not valid UTF-16.
+                throw new SafeTensorsFormatException(path, null, $"the header holds a string that is not valid Unicode ({e.Message})", e);
             }
-            return (metadata, layouts);
         }
+    }
+
+    static (IReadOnlyDictionary<string, string> Metadata, List<Layout> Layouts) ParseEntries(JsonElement root, long dataLength, string? path)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new SafeTensorsFormatException(path, null, $"the header must be a JSON object, not {Kind(root)}");
+
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var layouts = new List<Layout>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var prop in root.EnumerateObject())
+        {
+            if (!seen.Add(prop.Name))
+                throw new SafeTensorsFormatException(path, prop.Name == MetadataKey ? null : prop.Name,
+                    $"'{prop.Name}' appears more than once in the header");
+            if (prop.Name == MetadataKey) ReadMetadata(prop.Value, metadata, path);
+            else layouts.Add(ReadLayout(prop.Name, prop.Value, dataLength, path));
+        }
+
+        // Zero-length tensors sort before a tensor starting at the same offset, so they never count as overlaps.
+        layouts.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin)
+                             : a.End != b.End ? a.End.CompareTo(b.End) : string.CompareOrdinal(a.Name, b.Name));
+        // Like the reference implementation, the tensors must tile the data section exactly: a gap or trailing
+        // bytes mean a header edited by hand or data from another file.
+        long covered = 0;
+        for (int i = 0; i < layouts.Count; i++)
+        {
+            var cur = layouts[i];
+            if (i > 0 && cur.Begin < layouts[i - 1].End)
+            {
+                var prev = layouts[i - 1];
+                throw new SafeTensorsFormatException(path, cur.Name,
+                    $"data_offsets [{cur.Begin}, {cur.End}] overlap those of tensor '{prev.Name}' [{prev.Begin}, {prev.End}]");
+            }
+            if (cur.Begin > covered)
+                throw new SafeTensorsFormatException(path, cur.Name,
+                    $"data_offsets [{cur.Begin}, {cur.End}] leave bytes {covered}..{cur.Begin} of the data section belonging to no tensor");
+            covered = cur.End;
+        }
+        if (covered != dataLength)
+            throw new SafeTensorsFormatException(path, null,
+                $"the tensors cover {covered} bytes of the {dataLength}-byte data section; the {dataLength - covered} bytes from offset {covered} belong to no tensor");
+        return (metadata, layouts);
     }
 
     static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata, string? path)
@@ -213,7 +238,7 @@ public static partial class SafeTensors
             throw Bad($"data_offsets [{begin}, {end}] run past the end of the data section ({dataLength} bytes); is the file truncated?");
         if (end - begin != byteSize)
             throw Bad($"data_offsets [{begin}, {end}] span {end - begin} bytes but {dtype} shape {sh.GetRawText()} needs {numel} x {elementSize} = {byteSize}");
-        return new Layout(name, dtype, shape, numel, begin, end);
+        return new Layout(path, name, dtype, shape, numel, begin, end);
     }
 
     static bool TryInt64(JsonElement e, out long value)
@@ -233,29 +258,13 @@ public static partial class SafeTensors
     };
 
     /// <summary>
-    /// Writes a safetensors file via a temporary file in the same folder and a rename, so a crash never leaves a
-    /// half-written file under <paramref name="path"/>. Output is deterministic: see <see cref="Write(Stream, IEnumerable{ValueTuple{string, string, int[], ReadOnlyMemory{byte}}}, IReadOnlyDictionary{string, string}?)"/>.
+    /// Writes a safetensors file atomically (<see cref="AtomicFile"/>), so a crash never leaves a half-written file
+    /// under <paramref name="path"/>; with <paramref name="previousPath"/> the file it replaces is kept there. Output is
+    /// deterministic: see <see cref="Write(Stream, IEnumerable{ValueTuple{string, string, int[], ReadOnlyMemory{byte}}}, IReadOnlyDictionary{string, string}?)"/>.
     /// </summary>
     public static void Write(string path, IEnumerable<(string name, string dtype, int[] shape, ReadOnlyMemory<byte> data)> tensors,
-                             IReadOnlyDictionary<string, string>? metadata = null)
-    {
-        var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
-            {
-                Write(stream, tensors, metadata);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-            throw;
-        }
-    }
+                             IReadOnlyDictionary<string, string>? metadata = null, string? previousPath = null) =>
+        AtomicFile.Write(path, stream => Write(stream, tensors, metadata), previousPath);
 
     /// <summary>
     /// Writes a safetensors file to a stream. Header keys are sorted (ordinal) and compact; data is laid out by

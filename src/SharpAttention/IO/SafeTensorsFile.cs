@@ -42,8 +42,9 @@ public sealed class SafeTensorsFile : IDisposable
 /// with converters to managed arrays.</summary>
 public sealed class SafeTensorEntry
 {
-    internal SafeTensorEntry(string name, string dtype, int[] shape, long numEl, ReadOnlyMemory<byte> data)
+    internal SafeTensorEntry(string? file, string name, string dtype, int[] shape, long numEl, ReadOnlyMemory<byte> data)
     {
+        File = file;
         Name = name;
         DType = dtype;
         _shape = shape;
@@ -52,6 +53,9 @@ public sealed class SafeTensorEntry
     }
 
     readonly int[] _shape;
+
+    /// <summary>The file this entry was read from, or null for a stream or buffer (errors about its values name it).</summary>
+    public string? File { get; }
 
     public string Name { get; }
 
@@ -66,7 +70,7 @@ public sealed class SafeTensorEntry
     /// <summary>The raw bytes, little-endian, row-major; exactly NumEl × element size long.</summary>
     public ReadOnlyMemory<byte> Data { get; }
 
-    /// <summary>F32 as is; F64 rounded; F16 and BF16 widened exactly.</summary>
+    /// <summary>F32 as is; F64 rounded; F16, BF16 and the 8-bit floats (F8_E4M3, F8_E5M2) widened exactly.</summary>
     public float[] ToFloatArray()
     {
         var src = Data.Span;
@@ -86,8 +90,14 @@ public sealed class SafeTensorEntry
             case "BF16":
                 for (int i = 0; i < dst.Length; i++) dst[i] = BFloat16ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(src[(2 * i)..]));
                 break;
+            case "F8_E5M2":
+                for (int i = 0; i < dst.Length; i++) dst[i] = Float8E5M2ToSingle(src[i]);
+                break;
+            case "F8_E4M3":
+                for (int i = 0; i < dst.Length; i++) dst[i] = Float8E4M3ToSingle(src[i]);
+                break;
             default:
-                throw Unsupported(nameof(ToFloatArray), "F32, F64, F16 or BF16");
+                throw Unsupported(nameof(ToFloatArray), "F32, F64, F16, BF16, F8_E4M3 or F8_E5M2");
         }
         return dst;
     }
@@ -118,7 +128,8 @@ public sealed class SafeTensorEntry
         return dst;
     }
 
-    /// <summary>I64 as is; narrower integer types (I32, I16, I8, U32, U16, U8) widened.</summary>
+    /// <summary>I64 as is; narrower integer types (I32, I16, I8, U32, U16, U8) widened; U64 when every value fits
+    /// (a larger one is a <see cref="SafeTensorsFormatException"/> naming the element).</summary>
     public long[] ToInt64Array()
     {
         var src = Data.Span;
@@ -147,8 +158,16 @@ public sealed class SafeTensorEntry
             case "U8":
                 for (int i = 0; i < dst.Length; i++) dst[i] = src[i];
                 break;
+            case "U64":
+                for (int i = 0; i < dst.Length; i++)
+                {
+                    ulong v = BinaryPrimitives.ReadUInt64LittleEndian(src[(8 * i)..]);
+                    dst[i] = v <= long.MaxValue ? (long)v
+                        : throw new SafeTensorsFormatException(File, Name, $"U64 element {i} is {v}, above the int64 range it loads into");
+                }
+                break;
             default:
-                throw Unsupported(nameof(ToInt64Array), "I64, I32, I16, I8, U32, U16 or U8");
+                throw Unsupported(nameof(ToInt64Array), "I64, I32, I16, I8, U64, U32, U16 or U8");
         }
         return dst;
     }
@@ -165,6 +184,20 @@ public sealed class SafeTensorEntry
 
     /// <summary>bfloat16 is the top half of a float32, so widening is a shift (NaN payloads and infinities survive).</summary>
     static float BFloat16ToSingle(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
+
+    /// <summary>float8 e5m2 is the top byte of a float16 (same exponent width and bias), so it widens through Half.</summary>
+    static float Float8E5M2ToSingle(byte bits) => (float)BitConverter.UInt16BitsToHalf((ushort)(bits << 8));
+
+    /// <summary>float8 e4m3fn (torch.float8_e4m3fn): sign, 4 exponent bits with bias 7, 3 mantissa bits; no
+    /// infinities, and S.1111.111 is NaN. Normal values are (8 + m)·2^(e − 10), subnormals m·2^−9.</summary>
+    static float Float8E4M3ToSingle(byte bits)
+    {
+        int exponent = (bits >> 3) & 0xF, mantissa = bits & 7;
+        float magnitude = exponent == 0xF && mantissa == 7 ? float.NaN
+            : exponent == 0 ? MathF.ScaleB(mantissa, -9)
+            : MathF.ScaleB(8 + mantissa, exponent - 10);
+        return (bits & 0x80) != 0 ? -magnitude : magnitude;
+    }
 
     // The parser guarantees Data.Length == NumEl × element size, and Data lives in one managed array, so NumEl fits an int.
     int Count() => checked((int)NumEl);

@@ -1,8 +1,9 @@
 namespace SharpAttention.IO;
 
-/// <summary>A safetensors file (or buffer) breaks the format: the message names the file (when known), the tensor
-/// (when one is at fault) and what is wrong.</summary>
-public sealed class SafeTensorsFormatException : Exception
+/// <summary>A safetensors file (or buffer) breaks the format, or holds weights that cannot be used (not finite, a dtype
+/// that does not fit): the message names the file (when known), the tensor (when one is at fault) and what is wrong.
+/// A <see cref="FormatException"/>, so a caller that reports bad input catches it with the other format errors.</summary>
+public sealed class SafeTensorsFormatException : FormatException
 {
     /// <summary>The file being read, or null when parsing a stream or buffer.</summary>
     public string? FilePath { get; }

@@ -3,8 +3,9 @@ using SharpAttention.Tensors;
 
 namespace SharpAttention.IO;
 
-/// <summary>Bridges safetensors entries and tensors: F32/F16/BF16 load as float32, F64 as float64, integer types as
-/// int64 and BOOL/U8 as bool; float32, float64, int64 and bool tensors save as F32, F64, I64 and BOOL.</summary>
+/// <summary>Bridges safetensors entries and tensors: every dtype the format defines loads — F32, F16, BF16 and the 8-bit
+/// floats as float32, F64 as float64, the integer types as int64 (U64 when its values fit), BOOL and U8 as bool;
+/// float32, float64, int64 and bool tensors save as F32, F64, I64 and BOOL.</summary>
 public static class SafeTensorsTensor
 {
     public static Tensor ToTensor(this SafeTensorEntry entry)
@@ -15,12 +16,14 @@ public static class SafeTensorsTensor
 
     static Tensor Load(SafeTensorEntry entry) => entry.DType switch
     {
-        "F32" or "F16" or "BF16" => Tensor.FromArray(entry.ToFloatArray(), entry.Shape),
         "F64" => Tensor.FromArray(entry.ToDoubleArray(), entry.Shape),
-        "I64" or "I32" => Tensor.FromArray(entry.ToInt64Array(), entry.Shape),
         "BOOL" or "U8" => Tensor.FromArray(entry.ToBoolArray(), entry.Shape),
-        _ => throw new NotSupportedException($"safetensors: tensor '{entry.Name}' has dtype {entry.DType}, which has no tensor equivalent"),
+        _ when IsFloat(entry.DType) => Tensor.FromArray(entry.ToFloatArray(), entry.Shape),
+        _ => Tensor.FromArray(entry.ToInt64Array(), entry.Shape),   // the parser admits only the format's dtypes
     };
+
+    /// <summary>True for the floating-point dtypes of the format (F64, F32, F16, BF16, F8_E4M3, F8_E5M2).</summary>
+    public static bool IsFloat(string dtype) => dtype is "F64" or "F32" or "F16" or "BF16" or "F8_E4M3" or "F8_E5M2";
 
     /// <summary>Every tensor of a file, by name, in file order.</summary>
     public static Dictionary<string, Tensor> ToTensors(this SafeTensorsFile file)
@@ -54,10 +57,12 @@ public static class SafeTensorsTensor
     }
 
     /// <summary>Writes named tensors (and string metadata) to <paramref name="path"/> atomically: a temporary file
-    /// in the same folder is renamed over the target, so a crash mid-write leaves any previous file intact.</summary>
-    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// in the same folder is renamed over the target, so a crash mid-write leaves any previous file intact (and, with
+    /// <paramref name="previousPath"/>, moved there).</summary>
+    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+                            string? previousPath = null)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        SafeTensors.Write(path, tensors.Select(kv => ToRecord(kv.Key, kv.Value)), metadata);
+        SafeTensors.Write(path, tensors.Select(kv => ToRecord(kv.Key, kv.Value)), metadata, previousPath);
     }
 }

@@ -96,9 +96,7 @@ public sealed class Vocabulary
     /// <summary>Writes one token per line (UTF-8), through a temporary file so a crash leaves no half-written file.</summary>
     public void Save(string path)
     {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, string.Join('\n', tokens) + "\n", new UTF8Encoding(false));
-        File.Move(temp, path, overwrite: true);
+        IO.AtomicFile.WriteAllText(path, string.Join('\n', tokens) + "\n");
     }
 
     /// <summary>Saves the vocabulary as a tokenizer folder (<see cref="Tokenizers.Save(Tokenizer, string, TokenizerConfig)"/>), ids unchanged: a

@@ -27,10 +27,11 @@ public static class Checkpoint
     const string Format = "sharpattention.checkpoint/1";
 
     /// <summary>Writes a checkpoint. <paramref name="generators"/> names every generator whose state the run depends
-    /// on (dropout, data order); <see cref="Generator.Default"/> is always included as "default".</summary>
+    /// on (dropout, data order); <see cref="Generator.Default"/> is always included as "default". With
+    /// <paramref name="previousPath"/>, the checkpoint being replaced is moved there once the new one is on disk.</summary>
     public static void Save(string path, Module model, Optimizer? optimizer, LRScheduler? scheduler, TrainingProgress progress,
                             IReadOnlyDictionary<string, Generator>? generators = null,
-                            IEnumerable<KeyValuePair<string, Tensor>>? extraTensors = null)
+                            IEnumerable<KeyValuePair<string, Tensor>>? extraTensors = null, string? previousPath = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(progress);
@@ -43,7 +44,7 @@ public static class Checkpoint
         };
         if (scheduler != null) metadata["scheduler_last_step"] = scheduler.LastStep.ToString(CultureInfo.InvariantCulture);
         foreach (var (k, v) in progress.Metadata) metadata["user." + k] = v;
-        SafeTensorsTensor.Save(path, Entries(model, optimizer, generators, extraTensors), metadata);
+        SafeTensorsTensor.Save(path, Entries(model, optimizer, generators, extraTensors), metadata, previousPath);
     }
 
     static IEnumerable<KeyValuePair<string, Tensor>> Entries(Module model, Optimizer? optimizer,
@@ -60,8 +61,9 @@ public static class Checkpoint
 
     /// <summary>
     /// Restores a checkpoint into <paramref name="model"/> (strictly: every key must match), the optimizer, the
-    /// schedule and the generators, and returns the progress it recorded. Any problem — a missing file, another
-    /// format, mismatched keys or shapes, a missing generator — throws before the model, optimizer, schedule or
+    /// schedule and the generators, and returns the progress it recorded. Any problem — a missing file, a malformed
+    /// file (<see cref="SafeTensorsFormatException"/>), another format, a NaN or infinity, mismatched keys or shapes,
+    /// a missing generator (<see cref="InvalidDataException"/>) — throws before the model, optimizer, schedule or
     /// generators change.
     /// </summary>
     public static TrainingProgress Load(string path, Module model, Optimizer? optimizer, LRScheduler? scheduler,
@@ -72,10 +74,18 @@ public static class Checkpoint
         var file = SafeTensors.Read(path);
         if (!file.Metadata.TryGetValue("format", out var format) || format != Format)
             throw new InvalidDataException($"checkpoint '{path}': not a SharpAttention checkpoint (format '{format ?? "none"}', expected '{Format}')");
+        var targets = model.StateDict();
+        foreach (var entry in file.Entries)
+        {
+            WeightChecks.ThrowIfNotFinite(entry);
+            if (entry.Name.StartsWith("model.", StringComparison.Ordinal) && targets.TryGetValue(entry.Name[6..], out var target))
+                WeightChecks.ThrowIfKindDiffers(entry, target);
+        }
         var tensors = file.ToTensors();
         Dictionary<string, Tensor> Section(string prefix) => tensors.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
                                                                     .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal);
-        var progress = new TrainingProgress(Long(file, path, "step"), (int)Long(file, path, "epoch"), (int)Long(file, path, "batch_in_epoch"))
+        var progress = new TrainingProgress(Long(file, path, "step"), (int)Long(file, path, "epoch", int.MaxValue),
+                                            (int)Long(file, path, "batch_in_epoch", int.MaxValue))
         {
             Metadata = file.Metadata.Where(kv => kv.Key.StartsWith("user.", StringComparison.Ordinal))
                                     .ToDictionary(kv => kv.Key[5..], kv => kv.Value, StringComparer.Ordinal),
@@ -157,10 +167,10 @@ public static class Checkpoint
         return Tensor.FromArray(Array.ConvertAll(state, v => unchecked((long)v)), state.Length);
     }
 
-    static long Long(SafeTensorsFile file, string path, string key)
+    static long Long(SafeTensorsFile file, string path, string key, long max = long.MaxValue)
     {
-        if (!file.Metadata.TryGetValue(key, out var text) || !long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v))
-            throw new InvalidDataException($"checkpoint '{path}': metadata '{key}' is missing or not an integer");
+        if (!file.Metadata.TryGetValue(key, out var text) || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) || v > max)
+            throw new InvalidDataException($"checkpoint '{path}': metadata '{key}' is missing or not an integer in 0..{max}");
         return v;
     }
 }

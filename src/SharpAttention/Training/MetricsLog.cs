@@ -5,14 +5,17 @@ using System.Text.Json;
 namespace SharpAttention.Training;
 
 /// <summary>Appends step and evaluation records to a JSON-lines or CSV file, flushing each line so a crashed run
-/// keeps everything logged before it. CSV gets the union of columns known when the first row is written.</summary>
+/// keeps everything logged before it. CSV gets the union of columns known when the first row is written. A resumed
+/// run first rewinds the file to the step it resumed at: rows after it (which the run will write again) and torn lines
+/// go, through an atomic rewrite, so any number of kill/resume cycles leaves exactly one row per step.</summary>
 internal sealed class MetricsLog : IDisposable
 {
     readonly StreamWriter writer;
     readonly bool csv;
     string[]? columns;
 
-    public MetricsLog(string path, bool append)
+    /// <summary>Starts a fresh file, or with <paramref name="resumedStep"/> keeps the rows up to that step.</summary>
+    public MetricsLog(string path, long? resumedStep, Action<string>? warn)
     {
         string ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext is not (".jsonl" or ".csv"))
@@ -20,13 +23,39 @@ internal sealed class MetricsLog : IDisposable
         csv = ext == ".csv";
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir != null) Directory.CreateDirectory(dir);
-        bool existed = append && File.Exists(path) && new FileInfo(path).Length > 0;
+        bool append = resumedStep is { } step && File.Exists(path) && Rewind(path, step, warn);
         writer = new StreamWriter(path, append, new UTF8Encoding(false));
-        if (csv && existed) columns = ReadHeader(path);
+    }
+
+    /// <summary>Rewrites <paramref name="path"/> with its whole rows up to <paramref name="step"/>; false when none remain.</summary>
+    bool Rewind(string path, long step, Action<string>? warn)
+    {
+        List<string> kept;
+        if (csv)
+        {
+            var lines = File.ReadAllLines(path);
+            if (lines.Length == 0) return false;
+            columns = lines[0].Split(',');
+            int at = Array.IndexOf(columns, "step");
+            kept = [lines[0]];
+            for (int i = 1; i < lines.Length; i++)
+            {
+                var cells = lines[i].Split(',');
+                if (at >= 0 && cells.Length == columns.Length && long.TryParse(cells[at], NumberStyles.None, CultureInfo.InvariantCulture, out long s))
+                {
+                    if (s <= step) kept.Add(lines[i]);
+                }
+                else if (lines[i].Length > 0) warn?.Invoke($"{path}: line {i + 1} does not have the header's {columns.Length} columns and a step (a write cut short by a kill?); skipped");
+            }
+        }
+        else kept = [.. MetricsRows.ReadJsonLines(path, warn).Where(r => MetricsRows.Step(r.Row) is { } s && s <= step).Select(r => r.Line)];
+        IO.AtomicFile.WriteAllText(path, string.Concat(kept.Select(l => l + "\n")));
+        return kept.Count > 0;
     }
 
     public void Write(IReadOnlyList<KeyValuePair<string, object>> row)
     {
+        string line;
         if (!csv)
         {
             var buffer = new MemoryStream();
@@ -36,7 +65,7 @@ internal sealed class MetricsLog : IDisposable
                 foreach (var (k, v) in row) WriteValue(json, k, v);
                 json.WriteEndObject();
             }
-            writer.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+            line = Encoding.UTF8.GetString(buffer.ToArray());
         }
         else
         {
@@ -47,8 +76,15 @@ internal sealed class MetricsLog : IDisposable
                 writer.WriteLine(string.Join(",", columns));
             }
             var values = row.ToDictionary(kv => kv.Key, kv => kv.Value);
-            writer.WriteLine(string.Join(",", columns.Select(c => values.TryGetValue(c, out var v) ? Format(v) : "")));
+            line = string.Join(",", columns.Select(c => values.TryGetValue(c, out var v) ? Format(v) : ""));
         }
+        if (IO.KillSwitch.Armed(IO.KillSwitch.Metrics))
+        {
+            writer.Write(line[..(line.Length / 2)]);   // a torn row, as a kill mid-write leaves
+            writer.Flush();
+            IO.KillSwitch.Die(writer.BaseStream);
+        }
+        writer.WriteLine(line);
         writer.Flush();
     }
 
@@ -73,12 +109,6 @@ internal sealed class MetricsLog : IDisposable
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "",
     };
-
-    static string[] ReadHeader(string path)
-    {
-        using var reader = new StreamReader(path);
-        return (reader.ReadLine() ?? "").Split(',');
-    }
 
     public void Dispose() => writer.Dispose();
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SharpAttention.Autograd;
+using SharpAttention.IO;
 using SharpAttention.NN;
 using SharpAttention.Optim;
 using SharpAttention.Optim.Schedules;
@@ -25,6 +26,12 @@ public sealed class Trainer(TrainerOptions options)
 
     /// <summary>Before each epoch's first batch (also a resumed epoch).</summary>
     public event Action<int>? EpochStarted;
+
+    /// <summary>When a run resumes from a checkpoint, before its first step.</summary>
+    public event Action<ResumeEvent>? Resumed;
+
+    /// <summary>Something was repaired rather than refused: a stale temporary file removed, a torn metrics line skipped.</summary>
+    public event Action<string>? Warning;
 
     /// <summary>
     /// Trains <paramref name="model"/>. <paramref name="batches"/> gives an epoch's batches and must give the same
@@ -72,9 +79,7 @@ public sealed class Trainer(TrainerOptions options)
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(loss);
         var run = new TrainingRun(model, optimizer, scheduler, generators, options);
-        if (options.ResumeFrom is { } resume) run.Resume(resume);
-        else Generator.ManualSeed(options.Seed);
-        using var log = options.MetricsFile is { } file ? new MetricsLog(file, append: options.ResumeFrom != null) : null;
+        using var log = Start(run);
         var parameters = model.Parameters().ToArray();
         var clock = Stopwatch.StartNew();
         var losses = new List<double>();
@@ -132,8 +137,13 @@ public sealed class Trainer(TrainerOptions options)
                 bool OfferAndSaveBest(IReadOnlyDictionary<string, double> scores)
                 {
                     bool better = run.Offer(scores, options);
+                    // Logged before the best checkpoint is saved: a run resumed from that checkpoint does not evaluate
+                    // again, so the row must already be there; one resumed from an older checkpoint rewinds it away.
+                    log?.Write([new("kind", "eval"), new("step", run.Step), new("epoch", epoch),
+                                .. scores.Select(kv => new KeyValuePair<string, object>(kv.Key, kv.Value)),
+                                new("is_best", better), new("elapsed_s", clock.Elapsed.TotalSeconds)]);
                     if (better && options.CheckpointDir != null)
-                        run.Save(Path.Combine(options.CheckpointDir, "best.safetensors"), midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
+                        run.Save(options.CheckpointDir, TrainingRun.BestFile, midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
                     return better;
                 }
                 bool best;
@@ -149,17 +159,37 @@ public sealed class Trainer(TrainerOptions options)
                 }
                 else best = OfferAndSaveBest(metrics);
                 stoppedEarly = options.EarlyStoppingPatience is { } patience && run.BadEvaluations >= patience;
-                log?.Write([new("kind", "eval"), new("step", run.Step), new("epoch", epoch),
-                            .. metrics.Select(kv => new KeyValuePair<string, object>(kv.Key, kv.Value)),
-                            new("is_best", best), new("elapsed_s", clock.Elapsed.TotalSeconds)]);
                 Evaluated?.Invoke(new EvaluationEvent(run.Step, epoch, metrics, best, clock.Elapsed));
             }
             // Where to pick up: the next epoch, or the rest of this one after a MaxSteps stop.
             if (options.CheckpointDir != null)
-                run.Save(Path.Combine(options.CheckpointDir, "last.safetensors"), midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
+                run.Save(options.CheckpointDir, TrainingRun.LastFile, midEpoch ? epoch : epoch + 1, midEpoch ? index : 0);
         }
-        string? bestPath = options.CheckpointDir != null && run.BestValue != null ? Path.Combine(options.CheckpointDir, "best.safetensors") : null;
+        string? bestPath = options.CheckpointDir != null && run.BestValue != null ? Path.Combine(options.CheckpointDir, TrainingRun.BestFile) : null;
         return new TrainingResult(run.Step, Math.Min(options.Epochs, run.Epoch + 1), run.BestValue, bestPath, stoppedEarly, losses);
+    }
+
+    /// <summary>Before the first step: clears what killed saves left, resumes (or seeds) and opens the metrics file,
+    /// rewound to the resumed step.</summary>
+    MetricsLog? Start(TrainingRun run)
+    {
+        string?[] folders = [options.CheckpointDir, options.MetricsFile is { } m ? Path.GetDirectoryName(Path.GetFullPath(m)) : null];
+        foreach (var folder in folders.OfType<string>().Distinct())
+            foreach (var stale in AtomicFile.RemoveStale(folder))
+                Warning?.Invoke($"removed {Path.Combine(folder, stale)}, left by a save that never finished");
+        if (options.Resume)
+        {
+            var resumedFrom = run.ResumeNewest(options.CheckpointDir!);   // not inside ?.Invoke: it must run without listeners
+            Resumed?.Invoke(resumedFrom);
+        }
+        else if (options.ResumeFrom is { } resume)
+        {
+            run.Resume(resume);
+            Resumed?.Invoke(new ResumeEvent(resume, run.Step, []));
+        }
+        else Generator.ManualSeed(options.Seed);
+        bool resumed = options.Resume || options.ResumeFrom != null;
+        return options.MetricsFile is { } file ? new MetricsLog(file, resumed ? run.Step : null, message => Warning?.Invoke(message)) : null;
     }
 
     void Step(TrainingRun run, Accumulation pending, Tensor[] parameters, Stopwatch clock, MetricsLog? log, List<double> losses, int batchInEpoch)
@@ -187,7 +217,7 @@ public sealed class Trainer(TrainerOptions options)
             StepCompleted?.Invoke(e);
         }
         if (options.CheckpointDir != null && options.CheckpointEvery is { } every && run.Step % every == 0)
-            run.Save(Path.Combine(options.CheckpointDir, "last.safetensors"), run.Epoch, batchInEpoch);
+            run.Save(options.CheckpointDir, TrainingRun.LastFile, run.Epoch, batchInEpoch);
         if (options.MaxSteps is { } maxSteps && run.Step >= maxSteps) run.Done = true;
     }
 
@@ -231,6 +261,8 @@ public sealed class Trainer(TrainerOptions options)
         if (o.CheckpointEvery is <= 0) throw new ArgumentOutOfRangeException(nameof(o), $"trainer: CheckpointEvery must be positive, got {o.CheckpointEvery}");
         if (o.MaxSteps is < 0) throw new ArgumentOutOfRangeException(nameof(o), $"trainer: MaxSteps must be ≥ 0, got {o.MaxSteps}");
         if (o.ResumeFrom != null && !File.Exists(o.ResumeFrom)) throw new FileNotFoundException($"trainer: no checkpoint to resume from at '{o.ResumeFrom}'", o.ResumeFrom);
+        if (o.Resume && (o.CheckpointDir == null || o.ResumeFrom != null))
+            throw new ArgumentException("trainer: Resume needs a CheckpointDir to resume from, and excludes ResumeFrom", nameof(o));
         return o;
     }
 

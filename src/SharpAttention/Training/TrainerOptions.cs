@@ -34,8 +34,9 @@ public sealed record TrainerOptions
     /// <summary>Stop when this many evaluations in a row did not improve the best metric (null: never).</summary>
     public int? EarlyStoppingPatience { get; init; }
 
-    /// <summary>Folder for <c>last.safetensors</c> (every <see cref="CheckpointEvery"/> steps and at each epoch end) and
-    /// <c>best.safetensors</c>; null: no checkpoints.</summary>
+    /// <summary>Folder for <c>last.safetensors</c> (every <see cref="CheckpointEvery"/> steps and at each epoch end; the one
+    /// it replaces becomes <c>previous.safetensors</c>) and <c>best.safetensors</c>; null: no checkpoints. Every save is
+    /// atomic, and temporary files of saves a kill interrupted are removed when a run starts.</summary>
     public string? CheckpointDir { get; init; }
 
     /// <summary>Steps between <c>last.safetensors</c> saves (null: only at epoch ends).</summary>
@@ -43,6 +44,11 @@ public sealed record TrainerOptions
 
     /// <summary>A checkpoint to resume from (bit-exact: same parameters as an uninterrupted run).</summary>
     public string? ResumeFrom { get; init; }
+
+    /// <summary>Resume from the newest checkpoint in <see cref="CheckpointDir"/> that loads: <c>last.safetensors</c>, else
+    /// <c>previous.safetensors</c> (the one it replaced), else <c>best.safetensors</c>; <see cref="Trainer.Resumed"/> says
+    /// which and why the others were refused. Use instead of <see cref="ResumeFrom"/>.</summary>
+    public bool Resume { get; init; }
 
     /// <summary>Run each optimizer step (its micro-batches, backward and update) in a <see cref="Tensors.TensorScope"/>, so
     /// its activations and gradients return to the storage pool at once. A module that caches a tensor it made during
@@ -55,6 +61,7 @@ public sealed record TrainerOptions
     /// <c>last.safetensors</c> carries the average so a resumed run continues it.</summary>
     public double? EmaDecay { get; init; }
 
-    /// <summary>Per-step and per-evaluation records as JSON lines (<c>.jsonl</c>) or CSV (<c>.csv</c>); null: none.</summary>
+    /// <summary>Per-step and per-evaluation records as JSON lines (<c>.jsonl</c>) or CSV (<c>.csv</c>); null: none. A resumed
+    /// run first drops the rows after the step it resumed at (and any torn line), so the file holds one row per step.</summary>
     public string? MetricsFile { get; init; }
 }

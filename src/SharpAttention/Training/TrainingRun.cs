@@ -36,13 +36,48 @@ internal sealed class TrainingRun(Module model, Optimizer optimizer, LRScheduler
         return better;
     }
 
-    public void Save(string path, int epoch, int batchInEpoch)
+    /// <summary>The checkpoints a run keeps in its folder: the latest, the one it replaced, and the best so far.</summary>
+    public const string LastFile = "last.safetensors", PreviousFile = "previous.safetensors", BestFile = "best.safetensors";
+
+    /// <summary>Writes <see cref="LastFile"/> (keeping the one it replaces as <see cref="PreviousFile"/>) or <see cref="BestFile"/>.</summary>
+    public void Save(string folder, string name, int epoch, int batchInEpoch)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        Directory.CreateDirectory(folder);
         var meta = new Dictionary<string, string> { ["bad_evaluations"] = BadEvaluations.ToString(CultureInfo.InvariantCulture) };
         if (BestValue is { } b) meta["best_metric"] = b.ToString("R", CultureInfo.InvariantCulture);
-        Checkpoint.Save(path, model, Optimizer, Scheduler, new TrainingProgress(Step, epoch, batchInEpoch) { Metadata = meta }, generators,
-                        Ema?.StateDict().Select(kv => new KeyValuePair<string, Tensor>(EmaPrefix + kv.Key, kv.Value)));
+        Checkpoint.Save(Path.Combine(folder, name), model, Optimizer, Scheduler, new TrainingProgress(Step, epoch, batchInEpoch) { Metadata = meta },
+                        generators, Ema?.StateDict().Select(kv => new KeyValuePair<string, Tensor>(EmaPrefix + kv.Key, kv.Value)),
+                        previousPath: name == LastFile ? Path.Combine(folder, PreviousFile) : null);
+    }
+
+    /// <summary>
+    /// Resumes from the newest checkpoint of <paramref name="folder"/> that loads — last, then previous, then best —
+    /// so a torn, truncated or hostile last checkpoint costs the steps since the one before, not the run. Each refused
+    /// file is named with its reason; when none loads the error lists them all. (With a weight average, best holds the
+    /// averaged weights: resuming from it continues from those.)
+    /// </summary>
+    public ResumeEvent ResumeNewest(string folder)
+    {
+        var refused = new List<string>();
+        foreach (var name in new[] { LastFile, PreviousFile, BestFile })
+        {
+            var path = Path.Combine(folder, name);
+            if (!File.Exists(path))
+            {
+                refused.Add($"{name}: missing");
+                continue;
+            }
+            try
+            {
+                Resume(path);
+                return new ResumeEvent(path, Step, refused);
+            }
+            catch (Exception e) when (e is FormatException or InvalidDataException or IOException or UnauthorizedAccessException or StateDictException)
+            {
+                refused.Add($"{name}: {e.Message.ReplaceLineEndings(" ")}");
+            }
+        }
+        throw new InvalidDataException($"trainer: no checkpoint in '{folder}' can be resumed from — {string.Join("; ", refused)}");
     }
 
     const string EmaPrefix = "ema.";
@@ -61,8 +96,12 @@ internal sealed class TrainingRun(Module model, Optimizer optimizer, LRScheduler
         var p = Checkpoint.Load(path, model, Optimizer, Scheduler, generators);
         if (ema != null) Ema!.LoadStateDict(ema);
         (Step, Epoch, SkipBatches) = (p.Step, p.Epoch, p.BatchInEpoch);
-        if (p.Metadata.TryGetValue("best_metric", out var best)) BestValue = double.Parse(best, CultureInfo.InvariantCulture);
-        if (p.Metadata.TryGetValue("bad_evaluations", out var bad)) BadEvaluations = int.Parse(bad, CultureInfo.InvariantCulture);
+        if (p.Metadata.TryGetValue("best_metric", out var best))
+            BestValue = double.TryParse(best, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v
+                : throw new InvalidDataException($"checkpoint '{path}': metadata 'user.best_metric' = '{best}' is not a number");
+        if (p.Metadata.TryGetValue("bad_evaluations", out var bad))
+            BadEvaluations = int.TryParse(bad, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n
+                : throw new InvalidDataException($"checkpoint '{path}': metadata 'user.bad_evaluations' = '{bad}' is not a count");
         if (options.MaxSteps is { } max && Step >= max) Done = true;
     }
 }

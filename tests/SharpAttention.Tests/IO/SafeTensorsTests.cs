@@ -372,6 +372,38 @@ public sealed class SafeTensorsTests : IDisposable
         AssertRejected(Build("""{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}""", 2), "appears more than once", "a");
 
     [Fact]
+    public void RejectsBytesBetweenTensorsThatNoTensorOwns() =>
+        AssertRejected(Build("""{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[4,6]}}""", 6),
+                       "data_offsets [4, 6] leave bytes 2..4 of the data section belonging to no tensor", "b");
+
+    [Fact]
+    public void RejectsDataAfterTheLastTensor() =>
+        AssertRejected(Build("""{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}""", 5),
+                       "the tensors cover 2 bytes of the 5-byte data section; the 3 bytes from offset 2 belong to no tensor");
+
+    [Fact]
+    public void RejectsHeaderLengthTenInATinyFile() => AssertRejected(Build("{}", declaredLength: 10), "header length 10 runs past the end of the file (10 bytes)");
+
+    [Fact]
+    public void RejectsFractionalOffsets() =>
+        AssertRejected(Build("""{"w":{"dtype":"U8","shape":[2],"data_offsets":[0,2.0]}}""", 2), "must be two integers", "w");
+
+    [Fact]
+    public void RejectsAStringDtypeFromAnotherLibrary() =>
+        AssertRejected(Build("""{"w":{"dtype":"float32","shape":[1],"data_offsets":[0,4]}}""", 4), "unknown dtype 'float32'", "w");
+
+    [Fact]
+    public void RejectsAnUnpairedSurrogateEscape() =>
+        AssertRejected(Build("""{"__metadata__":{"k":"\ud800"}}"""), "the header holds a string that is not valid Unicode");
+
+    [Fact]
+    public void TheFormatErrorIsAFormatException()
+    {
+        var e = AssertRejected(Build("[]"), "must be a JSON object");
+        Assert.IsAssignableFrom<FormatException>(e);
+    }
+
+    [Fact]
     public void RejectsNonStringMetadataValue() =>
         AssertRejected(Build("""{"__metadata__":{"ok":"yes","epoch":3}}"""), "__metadata__ value for key 'epoch' is a number; metadata values must be strings");
 
