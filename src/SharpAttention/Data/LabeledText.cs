@@ -1,4 +1,4 @@
-namespace SharpAttention.Tasks.Classification;
+namespace SharpAttention.Data;
 
 /// <summary>One example: a text, its class label as the user wrote it, and where it came from — the file and the
 /// 1-based line its record starts on (null when the whole file is the text, as in a folder per class).</summary>
@@ -10,9 +10,3 @@ public sealed record LabeledText(string Text, string Label, string Source, int? 
 
 /// <summary>The parts of a data set; Valid may be empty (no early stopping, no model selection).</summary>
 public sealed record ClassificationSplit(IReadOnlyList<LabeledText> Train, IReadOnlyList<LabeledText> Valid, IReadOnlyList<LabeledText> Test);
-
-/// <summary>Which columns (CSV/TSV) or fields (JSON Lines) hold the text and the label.</summary>
-public sealed record TextColumns(string Text = "text", string Label = "label")
-{
-    public static TextColumns Default { get; } = new();
-}
