@@ -21,7 +21,9 @@ public sealed partial class TextClassifier
     /// <summary>
     /// Trains a classifier on <see cref="TextClassifierOptions.Data"/> and writes its folder: the data is checked
     /// (<see cref="ClassificationData.Check"/>), a byte-level BPE is trained on the training texts, the encoder is
-    /// trained with AdamW for the given epochs, and results.json gets the metrics on the validation and test parts.
+    /// trained with AdamW for the given epochs (with validation data, the epoch of the best validation macro F1 is
+    /// kept), and results.json gets the metrics on the validation and test parts. Checkpoints go to
+    /// OutputDir/checkpoints, from which <see cref="TextClassifierOptions.Resume"/> continues.
     /// </summary>
     public static TextClassifier Train(TextClassifierOptions options)
     {
@@ -49,7 +51,8 @@ public sealed partial class TextClassifier
         {
             VocabSize = bpe.Vocabulary.Count, PadId = specials.Pad, MaxLen = options.MaxLength, Pooling = options.Pooling,
         };
-        var model = new EncoderClassifier(config, labels.Length, new Generator(options.Seed));
+        var generator = new Generator(options.Seed);   // initialisation, then dropout: checkpointed for resuming
+        var model = new EncoderClassifier(config, labels.Length, generator);
         var classifier = new TextClassifier(model, tokenizer, specials, labels, options.MaxLength, options.Truncation);
 
         // 3. Every training text encoded once; batches pad to their own longest row.
@@ -58,16 +61,28 @@ public sealed partial class TextClassifier
         var targets = data.Train.Select(e => (long)index[e.Label]).ToArray();
         var weights = options.BalanceClasses ? ClassWeights.Balanced(ClassificationData.Counts(data.Train, labels)) : null;
         var sampler = new BatchSampler(rows.Length, options.BatchSize, shuffle: true, seed: options.Seed);
-        var trainer = new Trainer(new TrainerOptions { Epochs = options.Epochs, Seed = options.Seed, LogEvery = int.MaxValue });
+        string checkpoints = Path.Combine(dir, "checkpoints"), last = Path.Combine(checkpoints, "last.safetensors");
+        if (options.Resume && !File.Exists(last)) throw new FileNotFoundException($"resume: no checkpoint at {last}", last);
+        bool validate = data.Valid.Count > 0;
+        var trainer = new Trainer(new TrainerOptions
+        {
+            Epochs = options.Epochs, Seed = options.Seed, LogEvery = int.MaxValue, CheckpointDir = checkpoints,
+            ResumeFrom = options.Resume ? last : null, BestMetric = validate ? "macro_f1" : "loss", GreaterIsBetter = validate,
+            EarlyStoppingPatience = validate ? options.EarlyStoppingPatience : null,
+        });
         trainer.EpochStarted += epoch => log($"epoch {epoch + 1}/{options.Epochs} ({clock.Elapsed.TotalSeconds:F0} s)");
+        trainer.Evaluated += e => log($"validation: {string.Join(", ", e.Metrics.Select(m => $"{m.Key} {m.Value:F4}"))}");
         model.Train();
-        trainer.Fit(model, new AdamW(model.Parameters(), lr: options.LearningRate, weightDecay: options.WeightDecay), null,
+        var result = trainer.Fit(model, new AdamW(model.Parameters(), lr: options.LearningRate, weightDecay: options.WeightDecay), null,
             epoch => sampler.Batches(epoch), batch =>
             {
                 var padded = Padding.PadSequences([.. batch.Select(i => rows[i])], specials.Pad!.Value);
                 var y = Tensor.FromArray(batch.Select(i => targets[i]).ToArray(), batch.Length);
                 return new BatchLoss(model.Loss(padded.Ids, y, padded.PaddingMask, classWeights: weights), batch.Length);
-            });
+            },
+            validate ? () => ValidationMetrics(classifier.Evaluate(data.Valid)) : null,
+            new Dictionary<string, Generator> { ["model"] = generator });
+        if (validate && result.BestCheckpoint is { } best) Checkpoint.Load(best, model, null, null);
         model.Eval();
 
         // 4. The folder: weights, config, results.
@@ -84,6 +99,11 @@ public sealed partial class TextClassifier
         File.WriteAllText(Path.Combine(dir, ClassifierFolder.ResultsFile), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         return classifier;
     }
+
+    static Dictionary<string, double> ValidationMetrics(ClassificationMetrics m) => new()
+    {
+        ["accuracy"] = m.Accuracy, ["macro_f1"] = m.MacroF1,
+    };
 
     /// <summary>Each text's token ids, wrapped and truncated as the classifier encodes them, without padding.</summary>
     int[][] EncodeRows(IReadOnlyList<string> texts)

@@ -34,6 +34,14 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
     /// <summary>Weight each class's loss by sklearn's "balanced" weights (<see cref="ClassWeights.Balanced"/>).</summary>
     public bool BalanceClasses { get; init; }
 
+    /// <summary>With validation data: stop after this many epochs without a better validation macro F1 (null: never).
+    /// The weights of the best epoch are the ones kept either way.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+
+    /// <summary>Continue an interrupted run from OutputDir/checkpoints/last.safetensors (bit-exact: the same weights as
+    /// a run never interrupted); the data and options must be those of the first run.</summary>
+    public bool Resume { get; init; }
+
     /// <summary>Seeds initialisation, dropout and the batch order.</summary>
     public ulong Seed { get; init; } = 42;
 

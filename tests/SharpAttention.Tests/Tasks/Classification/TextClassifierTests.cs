@@ -64,6 +64,40 @@ public class TextClassifierTests
     }
 
     [Fact]
+    public void AResumedRunEndsWithTheWeightsOfAnUninterruptedOne()
+    {
+        using var straight = new TempDir();
+        using var interrupted = new TempDir();
+        var split = new ClassificationSplit(KeywordTask(60, 4), KeywordTask(20, 5), KeywordTask(20, 6));
+        TextClassifierOptions Run(string dir, int epochs, bool resume) => Options(dir) with
+        {
+            Data = split, Epochs = epochs, Resume = resume,
+            Encoder = v => EncoderConfig.Tiny(v) with { DModel = 32, NumHeads = 2, NumLayers = 1, DimFeedforward = 64, Dropout = 0.1 },
+        };
+        string[] probe = ["zebra river", "apple stone quiet", "dance"];
+        var expected = TextClassifier.Train(Run(straight.Path, 3, false)).Predict(probe);
+        TextClassifier.Train(Run(interrupted.Path, 1, false));
+        var lines = new List<string>();
+        var resumed = TextClassifier.Train(Run(interrupted.Path, 3, true) with { Log = lines.Add }).Predict(probe);
+        // It did resume: the first epoch was not run again.
+        Assert.DoesNotContain(lines, l => l.StartsWith("epoch 1/3", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("epoch 2/3", StringComparison.Ordinal));
+        for (int i = 0; i < probe.Length; i++) Assert.Equal(expected[i].Probabilities["yes"], resumed[i].Probabilities["yes"]);
+        Assert.Throws<FileNotFoundException>(() => TextClassifier.Train(Run(Path.Combine(straight.Path, "fresh"), 1, true)));
+    }
+
+    [Fact]
+    public void AMalformedConfigIsNamed()
+    {
+        using var tmp = new TempDir();
+        File.WriteAllText(Path.Combine(tmp.Path, "config.json"), "{\"vocab_size\": 10, \"d_model\": \"wide\"}");
+        var e = Assert.Throws<DataFormatException>(() => TextClassifier.Load(tmp.Path));
+        Assert.Contains("field 'd_model' is not a Int32", e.Message);
+        File.WriteAllText(Path.Combine(tmp.Path, "config.json"), "[1, 2]");
+        Assert.Contains("not a JSON object", Assert.Throws<DataFormatException>(() => TextClassifier.Load(tmp.Path)).Message);
+    }
+
+    [Fact]
     public void AFolderWithoutConfigIsNamed()
     {
         using var tmp = new TempDir();
