@@ -62,14 +62,16 @@ def cached_logits(torch, model, ids, cache, causal):
 
 
 def greedy(torch, tokens, step):
-    """Greedy decoding from the prompt [1]: step(ids, new) gives the next logits; returns the generated ids (1, tokens + 1)."""
+    """Greedy decoding from the prompt [1]: step(ids, new) gives the next logits; returns the ids (1, tokens + 1) and
+    the logits that chose the last one (1, V)."""
     ids = torch.tensor([[1]])
     new = ids
     for _ in range(tokens):
-        new = step(ids, new).argmax(-1, keepdim=True)  # (1, 1)
+        logits = step(ids, new)
+        new = logits.argmax(-1, keepdim=True)  # (1, 1)
         ids = torch.cat([ids, new], 1)
     assert ids.shape[1] == tokens + 1
-    return ids
+    return ids, logits
 
 
 def decode_greedy(torch, plan, best_seconds, quick):
@@ -89,19 +91,24 @@ def decode_greedy(torch, plan, best_seconds, quick):
         with torch.no_grad():
             return greedy(torch, tokens, lambda ids, new: next_logits(model, ids))
 
-    check_same_tokens(torch, model, generate_cached(), generate_uncached())
+    check_same(torch, model, generate_cached(), generate_uncached())
     seconds = best_seconds(generate_cached, plan)
     print(f"decode_greedy_torch_cached {tokens / seconds:.1f} tok/s", flush=True)
     seconds = best_seconds(generate_uncached, plan)
     print(f"decode_greedy_torch {tokens / seconds:.1f} tok/s", flush=True)
 
 
-def check_same_tokens(torch, model, cached, uncached):
-    """The cached model must generate what the cache-less one does. Rounding differs between the two (other matmul
-    shapes), so a near tie may break the other way: a first difference is accepted only where the cache-less logits of
-    the two candidates lie within 1e-4, and the check stops there (the sequences part ways after it)."""
+def check_same(torch, model, cached, uncached):
+    """The cached model must generate what the cache-less one does, and (as an untrained model may repeat one token)
+    compute the same last logits, over every position. Rounding differs between the two (other matmul shapes), so a
+    near tie may break the other way: a first difference is accepted only where the cache-less logits of the two
+    candidates lie within 1e-4, and the check stops there (the sequences part ways after it)."""
+    (cached, cached_last), (uncached, uncached_last) = cached, uncached
     differ = (cached != uncached).nonzero()
     if len(differ) == 0:
+        if not torch.allclose(cached_last, uncached_last, rtol=1e-4, atol=1e-4):
+            raise AssertionError("torch_decode: the KV-cached model's last logits differ from the cache-less model's by "
+                                 f"{(cached_last - uncached_last).abs().max().item():.3g}")
         return
     i = differ[0, 1].item()
     with torch.no_grad():
