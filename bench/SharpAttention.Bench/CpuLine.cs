@@ -31,6 +31,7 @@ internal static class CpuLine
         if (Avx512F.IsSupported) on.Add("AVX-512F");
         if (Avx2.IsSupported) on.Add("AVX2");
         if (Fma.IsSupported) on.Add("FMA");
+        if (!Avx2.IsSupported && Sse42.IsSupported) on.Add("SSE4.2"); // the 128-bit paths (DOTNET_EnableAVX2=0)
         if (AdvSimd.IsSupported) on.Add("AdvSimd");
         if (Avx512F.IsSupported && !Vector512.IsHardwareAccelerated) on.Add("Vector512 not accelerated");
         return on.Count == 0 ? "no SIMD extension" : string.Join(", ", on);
