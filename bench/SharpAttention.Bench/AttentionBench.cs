@@ -6,7 +6,9 @@ namespace SharpAttention.Bench;
 /// <c>attn_mem_n16384</c>. Beside them, shape by shape so each ratio is taken within the same minutes: ONNX Runtime's
 /// fused MultiHeadAttention forward (<c>_ort</c>, <c>_vs_ort</c>; timed runs alternating with ours) and unfused
 /// PyTorch + OpenBLAS forward and forward + backward (<c>_torch</c>, <c>_vs_torch</c>; a subprocess right after
-/// ours). No anchor runs at the same moment as ours: each uses every core.
+/// ours). No anchor runs at the same moment as ours: each uses every core. Last, <c>attn_fwd_n2048_avx2</c> and
+/// <c>attn_fwdbwd_n2048_avx2</c>: ours again with AVX-512 switched off (<see cref="Avx2Rerun"/>), beside torch's
+/// n2048 figures of this run (quick mode: the n512 shape it ran).
 /// </summary>
 internal static class AttentionBench
 {
@@ -22,8 +24,12 @@ internal static class AttentionBench
     const int LongN = 8192;
     static readonly RunPlan LongPlan = RunPlan.Full with { Warmups = 1, Runs = 3 };
 
+    /// <summary>The shape the AVX2 rerun measures (BENCHMARKS.md's `attn_*_n2048_avx2`).</summary>
+    const int Avx2N = 2048;
+
     public static void Run(RunPlan plan)
     {
+        var torchFigures = new Dictionary<string, double?>();
         using var ort = OrtAnchor.TryCreate();
         foreach (var (n, causal) in plan.IsQuick ? Shapes[..1] : Shapes)
         {
@@ -54,24 +60,25 @@ internal static class AttentionBench
 
             ReleaseMemory(); // unfused torch at N = 8192 needs ~7 GB of its own
             var torch = TorchAnchor.Run("attention", plan, "--shape", problem.Suffix);
-            TorchFigure(torch, forward, oursForward);
-            TorchFigure(torch, forwardBackward, oursForwardBackward);
+            torchFigures[forward] = TorchAnchor.Beside(torch, forward + "_torch", forward + "_vs_torch", oursForward, "GFLOPS");
+            torchFigures[forwardBackward] = TorchAnchor.Beside(torch, forwardBackward + "_torch", forwardBackward + "_vs_torch", oursForwardBackward, "GFLOPS");
         }
+
+        int avx2N = plan.IsQuick ? Shapes[0].N : Avx2N;
+        ReleaseMemory();
+        var avx2 = Avx2Rerun.Run(plan, "attention", avx2N.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (string name in (string[])[$"attn_fwd_n{avx2N}", $"attn_fwdbwd_n{avx2N}"])
+            Avx2Rerun.ReportBeside(avx2, name, "GFLOPS", torchFigures[name]);
+
         if (!plan.IsQuick) AttentionMemory.Run();
     }
 
-    static void TorchFigure(Dictionary<string, double>? anchor, string name, double ours)
+    /// <summary>Ours alone on one shape, forward then forward + backward (the AVX2 rerun's child).</summary>
+    public static void MeasureOurs(AttentionProblem problem, RunPlan plan)
     {
-        if (anchor is null)
-        {
-            Report.Unavailable(name + "_torch");
-            Report.Unavailable(name + "_vs_torch");
-            return;
-        }
-        if (!anchor.TryGetValue(name + "_torch", out double theirs))
-            throw new InvalidOperationException($"torch_anchor.py printed no {name}_torch");
-        Report.Figure(name + "_torch", theirs, "GFLOPS");
-        Report.Figure(name + "_vs_torch", ours / theirs, "x", decimals: 2);
+        Report.Figure("attn_fwd_" + problem.Suffix, problem.ForwardFlops / Timing.BestSeconds(AttentionTarget.Forward(problem), plan) / 1e9, "GFLOPS");
+        Report.Figure("attn_fwdbwd_" + problem.Suffix,
+            problem.ForwardBackwardFlops / Timing.BestSeconds(AttentionTarget.ForwardBackward(problem), plan) / 1e9, "GFLOPS");
     }
 
     static void ReleaseMemory()

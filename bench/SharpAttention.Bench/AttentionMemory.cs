@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using SharpAttention.NN;
 using SharpAttention.Tensors;
 
@@ -68,13 +67,7 @@ internal static class AttentionMemory
     /// <summary>Runs the child; null (reason on stderr) when it fails.</summary>
     static (long Allocated, long Resident)? Probe(int n)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
-        // Under `dotnet SharpAttention.Bench.dll` the process is the host; the entry assembly comes first then.
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        start.ArgumentList.Add(ProbeFlag);
-        start.ArgumentList.Add(n.ToString(CultureInfo.InvariantCulture));
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(SelfProcess.StartInfo([ProbeFlag, n.ToString(CultureInfo.InvariantCulture)]))!;
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         string[] words = output.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

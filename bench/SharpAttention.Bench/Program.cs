@@ -12,9 +12,11 @@ using SharpAttention.Bench;
     ("tokenizer", TokenizerBench.Run),
 ];
 
-// The attention memory figure measures in a fresh child process of this program (AttentionMemory.cs).
+// The attention memory figure and the AVX2 reruns measure in fresh child processes of this program.
 if (args.Length == 2 && args[0] == AttentionMemory.ProbeFlag)
     return AttentionMemory.RunProbe(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
+if (args.Length > 0 && args[0] == Avx2Rerun.ChildFlag)
+    return Avx2Rerun.RunChild(args[1..]);
 
 bool quick = args.Contains("--quick");
 string[] rest = [.. args.Where(a => a != "--quick")];
@@ -24,6 +26,8 @@ if (rest.Length != 1 || (rest[0] != "all" && !groups.Any(g => g.Name == rest[0])
     return 2;
 }
 
+// First line of every output: which CPU and vector widths the figures come from (they compare only on the same kind).
+Console.WriteLine(CpuLine.Describe());
 var plan = quick ? RunPlan.Quick : RunPlan.Full;
 foreach (var group in groups.Where(g => rest[0] == "all" || g.Name == rest[0]))
     group.Run(plan);

@@ -5,7 +5,9 @@ namespace SharpAttention.Bench;
 
 /// <summary>
 /// Runs bench/anchors/torch_anchor.py (Debian's torch 1.13 calling OpenBLAS) as a subprocess and reads its
-/// `&lt;name&gt; &lt;value&gt; &lt;unit&gt;` lines. A machine without /usr/bin/python3 or torch gets no anchor figures rather
+/// `&lt;name&gt; &lt;value&gt; &lt;unit&gt;` lines. The script picks OpenBLAS's strongest kernel for the CPU itself (so an AVX2
+/// rerun of ours still meets torch at its best) and first prints a `# torch anchor: …` line naming the kernel that
+/// ran, which is passed on once per run. A machine without /usr/bin/python3 or torch gets no anchor figures rather
 /// than a failed run; any other failure of the script is a bug and throws.
 /// </summary>
 internal static class TorchAnchor
@@ -43,35 +45,33 @@ internal static class TorchAnchor
         return Parse(output);
     }
 
-    /// <summary>Runs the anchor's <paramref name="group"/> and prints `&lt;name&gt;_torch` and `&lt;name&gt;_vs_torch` (ours over
-    /// theirs, for a higher-is-better figure) beside our <paramref name="ours"/>, or both as unavailable.</summary>
-    public static void ReportBeside(string group, RunPlan plan, string name, double ours, string unit)
+    /// <summary>Runs the anchor's <paramref name="group"/> and prints `&lt;name&gt;_torch` and `&lt;name&gt;_vs_torch` beside our
+    /// <paramref name="ours"/> (see <see cref="Beside"/>); returns torch's figure, or null when it is unavailable.</summary>
+    public static double? ReportBeside(string group, RunPlan plan, string name, double ours, string unit) =>
+        Beside(Run(group, plan), name + "_torch", name + "_vs_torch", ours, unit);
+
+    /// <summary>Prints the anchor's figure <paramref name="theirs"/> and <paramref name="ratio"/> = ours over theirs (for a
+    /// higher-is-better figure), or both as unavailable when <paramref name="anchor"/> is null; returns the anchor's figure.</summary>
+    public static double? Beside(Dictionary<string, double>? anchor, string theirs, string ratio, double ours, string unit)
     {
-        var anchor = Run(group, plan);
         if (anchor is null)
         {
-            Report.Unavailable($"{name}_torch");
-            Report.Unavailable($"{name}_vs_torch");
-            return;
+            Report.Unavailable(theirs);
+            Report.Unavailable(ratio);
+            return null;
         }
-        if (!anchor.TryGetValue($"{name}_torch", out double theirs))
-            throw new InvalidOperationException($"torch_anchor.py printed no {name}_torch");
-        Report.Figure($"{name}_torch", theirs, unit);
-        Report.Figure($"{name}_vs_torch", ours / theirs, "x", decimals: 2);
+        if (!anchor.TryGetValue(theirs, out double figure))
+            throw new InvalidOperationException($"torch_anchor.py printed no {theirs}");
+        Report.Figure(theirs, figure, unit);
+        Report.Figure(ratio, ours / figure, "x", decimals: 2);
+        return figure;
     }
 
-    static Dictionary<string, double> Parse(string output)
-    {
-        var figures = new Dictionary<string, double>();
-        foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (words.Length != 3 || !double.TryParse(words[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
-                throw new InvalidOperationException($"torch anchor: expected `<name> <value> <unit>`, got `{line}`");
-            figures[words[0]] = value;
-        }
-        return figures;
-    }
+    /// <summary>The script's `#` lines already passed on in this run.</summary>
+    static readonly HashSet<string> Described = [];
+
+    static Dictionary<string, double> Parse(string output) =>
+        Report.Parse(output, "torch anchor", line => { if (Described.Add(line)) Console.WriteLine(line); });
 
     /// <summary>The script sits in the source tree; the program runs from bench/SharpAttention.Bench/bin/..., so look upwards.</summary>
     static string ScriptPath()

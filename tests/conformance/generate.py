@@ -2,8 +2,9 @@
 
 Run with Debian's python3 (it has torch 1.13):  /usr/bin/python3 tests/conformance/generate.py
 Writes tests/conformance/fixtures/<group>.safetensors; the format is described in tests/conformance/README.md.
-Re-running reproduces every file byte for byte: each case reseeds torch from a hash of its id, torch runs on
-one thread, and the safetensors writer below sorts everything it writes.
+Re-running reproduces every file byte for byte, on any x86-64 machine: each case reseeds torch from a hash of its id,
+torch runs on one thread with its BLAS and vector kernels pinned (pin_kernels.py), and the safetensors writer below
+sorts everything it writes.
 """
 
 import json
@@ -12,6 +13,7 @@ import struct
 import sys
 import zlib
 
+import pin_kernels  # noqa: F401  (before torch: it fixes the kernels torch loads with)
 import torch
 import torch.nn.functional as F
 

@@ -19,6 +19,8 @@ import os
 import struct
 import sys
 
+import pin_kernels  # noqa: F401  (before torch: the same kernels as the fixtures)
+
 try:
     import numpy as np
     import torch
