@@ -15,6 +15,7 @@ public static class CliApp
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        if (VersionInfo.TryRun(args, output)) return 0;
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         // Logs and pipes have no width; Spectre's 80-column default would wrap every progress line.
         if (output != Console.Out || Console.IsOutputRedirected) console.Profile.Width = 200;

@@ -26,7 +26,8 @@ public static class KernelInfo
             $"cpu: {Environment.ProcessorCount} logical cores, {RuntimeArchitecture()}, vectors accelerated: {Accelerated()}",
             $"gemm: {GemmName(gemm)} micro-kernel, {GemmPackName(gemm)} transposing pack",
             $"attention: {attention}-bit tiles ({lanes} lanes a vector; forward tiles of {lanes}-{4 * lanes} query rows, "
-                + $"backward blocks of {4 * lanes} keys; micro-kernel 6 rows x {(attention == 512 ? 4 : 2)} vectors a pass)",
+                + $"backward blocks of {4 * lanes} keys; micro-kernel 6 rows x {(attention == 512 ? 4 : 2)} vectors a pass)"
+                + (attention == 128 && !W128.Fused ? " (unfused multiply-add)" : ""),
             $"transpose: {TileWidthSelect.TransposeName(attention)}",
             $"elementwise: {(simd == 0 ? "scalar" : simd + "-bit")}",
             $"threads: {Threads.Count}",

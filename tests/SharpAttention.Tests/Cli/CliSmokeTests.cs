@@ -1,12 +1,13 @@
 using System.Text.Json;
 using SharpAttention.Cli;
 using SharpAttention.Tests.Kernels;
+using SharpAttention.Tests.Support;
 
 namespace SharpAttention.Tests.Cli;
 
 /// <summary>The `attn` tool end to end on a tiny synthetic dictionary: train a few steps, eval, predict, attend,
 /// resume — plus the error paths (bad flags, missing files, malformed data), which must exit 1 with one clear line.</summary>
-[Collection(nameof(ThreadCountCollection))]
+[Collection(GlobalKernelStateCollection.Name)]
 public class CliSmokeTests
 {
     static readonly Dictionary<char, string> Sounds = new()

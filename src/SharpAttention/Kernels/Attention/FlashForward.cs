@@ -186,8 +186,8 @@ internal static unsafe class FlashForward
                     ApplyMasks<TV, TW, TN>(a, st, bias, b, h, t.I0, t.Rows, j0, jn);
 
                 // 6. Online softmax: new max, rescale factor, probabilities (dropout applied after they are summed).
-                if (p.HasDropout) Softmax<TV, TW, TN, WithDropout>(st, t.M, t.L, t.Alpha, t.RowKeys, j0, jn, p);
-                else Softmax<TV, TW, TN, NoDropout>(st, t.M, t.L, t.Alpha, t.RowKeys, j0, jn, p);
+                if (p.HasDropout) Softmax<TV, TW, TN, WithDropout>(st, br, t.M, t.L, t.Alpha, t.RowKeys, j0, jn, p);
+                else Softmax<TV, TW, TN, NoDropout>(st, br, t.M, t.L, t.Alpha, t.RowKeys, j0, jn, p);
 
                 // 7. Oᵀ = Oᵀ∘alpha + Vᵀ·Pᵀ, 6 value columns per micro-kernel call.
                 for (int e0 = 0; e0 < p.Ev; e0 += MR)
@@ -312,14 +312,31 @@ internal static unsafe class FlashForward
         }
     }
 
-    /// <summary>One block of the online softmax on Sᵀ (log2 units), in place to Pᵀ; updates m, l and alpha. The up to
-    /// 4 lane vectors of a key row go through max and exp2 side by side, so the exp2 polynomial chains overlap. Too
-    /// large to inline, so fully optimised from its first call rather than tiered up after many slow ones.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Softmax<TV, TW, TN, TD>(float* st, float* m, float* l, float* alpha, uint* rowKeys, int j0, int jn, in AttentionProblem p)
+    /// <summary>One block of the online softmax on Sᵀ (rows br floats apart), in lane groups that fit the registers:
+    /// all TN vectors at once with 32 registers, two at a time with 16 (lanes are independent rows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Softmax<TV, TW, TN, TD>(float* st, int br, float* m, float* l, float* alpha, uint* rowKeys, int j0, int jn, in AttentionProblem p)
         where TV : unmanaged where TW : struct, ITileWidth<TV> where TN : struct, IVecCount where TD : struct, IDropoutMode
     {
-        int w = TW.Count, br = TN.N * w;
+        if (TN.N <= TW.PassVectors)
+        {
+            SoftmaxLanes<TV, TW, TN, TD>(st, br, m, l, alpha, rowKeys, j0, jn, p);
+            return;
+        }
+        int x = 2 * TW.Count;
+        SoftmaxLanes<TV, TW, Vec2, TD>(st, br, m, l, alpha, rowKeys, j0, jn, p);
+        if (TN.N == 3) SoftmaxLanes<TV, TW, Vec1, TD>(st + x, br, m + x, l + x, alpha + x, rowKeys + x, j0, jn, p);
+        else SoftmaxLanes<TV, TW, Vec2, TD>(st + x, br, m + x, l + x, alpha + x, rowKeys + x, j0, jn, p);
+    }
+
+    /// <summary>The online softmax of TN lane vectors of Sᵀ (log2 units), in place to Pᵀ; updates m, l and alpha. The
+    /// up to 4 lane vectors of a key row go through max and exp2 side by side, so the exp2 polynomial chains overlap.
+    /// Too large to inline, so fully optimised from its first call rather than tiered up after many slow ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void SoftmaxLanes<TV, TW, TN, TD>(float* st, int br, float* m, float* l, float* alpha, uint* rowKeys, int j0, int jn, in AttentionProblem p)
+        where TV : unmanaged where TW : struct, ITileWidth<TV> where TN : struct, IVecCount where TD : struct, IDropoutMode
+    {
+        int w = TW.Count;
         var ninf = TW.Splat(float.NegativeInfinity);
         var zero = TW.Zero;
 
