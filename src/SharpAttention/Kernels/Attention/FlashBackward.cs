@@ -42,7 +42,9 @@ internal static unsafe class FlashBackward
     /// busy, else enough ranges for about two items per thread (each range then adds its own partial dQ).</summary>
     public static int KeySplits(in AttentionProblem p)
     {
-        int items = p.B * p.Hkv, threads = Threads.Count, blocks = (p.S + BlockKeys - 1) / BlockKeys;
+        // Counted in blocks of 64 keys whatever the width (64 is the widest block, so a range always holds a block):
+        // the caller sizes DqPartials from this before Run, so it must not depend on a width a test may change between.
+        int items = p.B * p.Hkv, threads = Threads.Count, blocks = (p.S + 63) / 64;
         if (items == 0 || threads <= 1 || items >= 2 * threads) return 1;
         return Math.Max(1, Math.Min(blocks, (2 * threads + items - 1) / items));
     }
