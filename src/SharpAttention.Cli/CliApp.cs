@@ -30,6 +30,7 @@ public static class CliApp
     /// <summary>Runs `attn` with <paramref name="args"/>; <paramref name="input"/> is stdin (default: the console's).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error, TextReader? input = null)
     {
+        if (VersionInfo.TryRun(args, output)) return 0;
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         // Logs and pipes have no width; Spectre's 80-column default would wrap every progress line.
         if (output != Console.Out || Console.IsOutputRedirected) console.Profile.Width = 200;

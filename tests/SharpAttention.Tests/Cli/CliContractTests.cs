@@ -1,3 +1,4 @@
+using SharpAttention.Tests.Support;
 using SharpAttention.Cli;
 using SharpAttention.Cli.Contract;
 using SharpAttention.Cli.G2p;
@@ -9,7 +10,7 @@ namespace SharpAttention.Tests.Cli;
 /// The `attn` error contract (issue 18, "What failed"), one test per class of failure: every failure is exactly one
 /// line on stderr naming the input, exit code 1 (2 for a malformed command line), and no stack trace.
 /// </summary>
-[Collection(nameof(ThreadCountCollection))]
+[Collection(GlobalKernelStateCollection.Name)]
 public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixture<TrainedTinyModel>
 {
     static (int Code, string Output, string Error) Run(string stdin, params string[] args)

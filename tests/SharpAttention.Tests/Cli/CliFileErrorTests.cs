@@ -1,3 +1,4 @@
+using SharpAttention.Tests.Support;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
@@ -43,7 +44,7 @@ public sealed class TrainedRunFixture : IDisposable
 /// line naming every checkpoint; a torn metrics.jsonl or a failing plot costs a warning, never results.json; an
 /// unfinished folder is used with a one-line warning.
 /// </summary>
-[Collection(nameof(ThreadCountCollection))]
+[Collection(GlobalKernelStateCollection.Name)]
 public class CliFileErrorTests(TrainedRunFixture trained) : IClassFixture<TrainedRunFixture>
 {
     static byte[] WithHeader(byte[] file, Func<string, string> edit)

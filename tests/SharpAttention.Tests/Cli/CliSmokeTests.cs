@@ -1,13 +1,14 @@
 using System.Text.Json;
 using SharpAttention.Cli;
 using SharpAttention.Tests.Kernels;
+using SharpAttention.Tests.Support;
 
 namespace SharpAttention.Tests.Cli;
 
 /// <summary>The `attn` tool end to end on a tiny synthetic dictionary: train a few steps, eval, predict, attend,
 /// resume — plus the error paths (bad flags, missing files, malformed data), which must exit 1 (2 for a malformed
 /// command line) with one clear line; CliContractTests covers the error contract class by class.</summary>
-[Collection(nameof(ThreadCountCollection))]
+[Collection(GlobalKernelStateCollection.Name)]
 public class CliSmokeTests
 {
     static readonly Dictionary<char, string> Sounds = new()

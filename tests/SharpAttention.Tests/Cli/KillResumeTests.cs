@@ -1,3 +1,4 @@
+using SharpAttention.Tests.Support;
 using System.Diagnostics;
 using System.Text.Json;
 using SharpAttention.Tests.Kernels;
@@ -11,7 +12,7 @@ namespace SharpAttention.Tests.Cli;
 /// the SHARPATTENTION_TEST_KILL hook makes exact, and once by a kill -9 from outside — and resumed each time, ends
 /// with the bit-identical model of an uninterrupted run, no .tmp file, and one metrics row per step.
 /// </summary>
-[Collection(nameof(ThreadCountCollection))]
+[Collection(GlobalKernelStateCollection.Name)]
 public class KillResumeTests(ITestOutputHelper output)
 {
     const int MaxSteps = 24;   // two epochs of the 300-word dictionary cut short: saves at step 17 and 24

@@ -1,10 +1,16 @@
+using System.Runtime.Intrinsics;
 using SharpAttention.Kernels.Attention;
 using SharpAttention.Kernels.Reference;
+using SharpAttention.Kernels.Simd;
+using SharpAttention.Tests.Support;
 
 namespace SharpAttention.Tests.Kernels;
 
 /// <summary>The fused attention kernel against its naive double-precision twin, called directly (pointers, strides,
-/// bottom-right causal alignment, both micro-kernel paths), plus determinism and workspace bounds.</summary>
+/// bottom-right causal alignment), at every SIMD width this machine runs (512, 256 and 128 bits: each check forces
+/// each width in turn), plus determinism and workspace bounds. Forcing a width and setting the thread count are
+/// process-wide, hence the serial collection.</summary>
+[Collection(GlobalKernelStateCollection.Name)]
 public unsafe class FlashAttentionKernelTests
 {
     /// <summary>Inputs of one problem, contiguous except that q and dO rows are padded by `pad` floats (strided rows).</summary>
@@ -123,15 +129,43 @@ public unsafe class FlashAttentionKernelTests
         }
     }
 
+    /// <summary>Attention widths this machine runs, widest first (the scalar setting runs the 128-bit code).</summary>
+    static int[] Widths => KernelPaths.Widths.Where(w => w != 0).ToArray();
+
+    /// <summary>Whether a width's multiply-add rounds once (128 bits on x86 without FMA does not).</summary>
+    static bool Fused(int width) => width != 128 || W128.Fused;
+
+    /// <summary>The fused kernel at every width against the reference; O and lse also bit for bit against the widest
+    /// width (each query row's sums run in the same order at every width). The backward's sums are grouped by its key
+    /// block, whose size follows the width, so its gradients agree within the tolerance only.</summary>
     static void Check(Problem x)
     {
-        var f = x.Fused();
         var r = x.Reference();
-        Close(r.O, f.O, "O");
-        Close(r.Lse, f.Lse, "lse");
-        Close(r.Dq, f.Dq, "dq");
-        Close(r.Dk, f.Dk, "dk");
-        Close(r.Dv, f.Dv, "dv");
+        (float[] O, float[] Lse, float[] Dq, float[] Dk, float[] Dv)? widest = null;
+        foreach (int width in Widths)
+            using (SimdWidth.Force(width))
+            {
+                var f = x.Fused();
+                string at = $"{width}-bit ";
+                Close(r.O, f.O, at + "O");
+                Close(r.Lse, f.Lse, at + "lse");
+                Close(r.Dq, f.Dq, at + "dq");
+                Close(r.Dk, f.Dk, at + "dk");
+                Close(r.Dv, f.Dv, at + "dv");
+                if (widest is { } w && Fused(width))
+                {
+                    SameBits(w.O, f.O, at + "O");
+                    SameBits(w.Lse, f.Lse, at + "lse");
+                }
+                widest ??= f;
+            }
+    }
+
+    static void SameBits(float[] expected, float[] actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+            if (!expected[i].Equals(actual[i]))
+                Assert.Fail($"{what}[{i}]: {actual[i]:R} differs from the widest width's {expected[i]:R}");
     }
 
     public static TheoryData<int, int, int, int, int, int, int, bool, int> Shapes() => new()
@@ -214,19 +248,8 @@ public unsafe class FlashAttentionKernelTests
                              lengths: true, mask: true, pad: 3));
 
     [Fact]
-    public void Vector256PathMatchesReference()
-    {
-        bool saved = TileMath.Use512;
-        TileMath.Use512 = false;
-        try
-        {
-            Check(Problem.Random(new AttentionProblem(1, 2, 1, 70, 90, 80, 24, 0.1, true, 0, 0.1, 3), 9, lengths: true, mask: true));
-        }
-        finally
-        {
-            TileMath.Use512 = saved;
-        }
-    }
+    public void OddHeadDimsWithDropoutMasksAndLengths() =>
+        Check(Problem.Random(new AttentionProblem(1, 2, 1, 70, 90, 80, 24, 0.1, true, 0, 0.1, 3), 9, lengths: true, mask: true));
 
     [Fact]
     public void BitIdenticalForAFixedThreadCountAndAcrossRuns()
@@ -279,18 +302,60 @@ public unsafe class FlashAttentionKernelTests
     }
 
     [Fact]
-    public void AddTransposed16AddsTheTranspose()
+    public void AddTransposedAddsTheTransposeAtEveryWidth()
     {
-        if (!TileMath.CanTranspose) return;
-        var rows = stackalloc System.Runtime.Intrinsics.Vector512<float>[16];
-        var dst = new float[16 * 20];
+        AddTransposed<Vector512<float>, W512>();
+        AddTransposed<Vector256<float>, W256>();
+        AddTransposed<Vector128<float>, W128>();
+    }
+
+    static void AddTransposed<TV, TW>() where TV : unmanaged where TW : struct, ITileWidth<TV>
+    {
+        int n = TW.Count, ld = n + 4;
+        var rows = new float[n * n];
+        for (int r = 0; r < n; r++)
+            for (int c = 0; c < n; c++) rows[r * n + c] = 1000f * r + c;
+        var dst = new float[n * ld];
         for (int k = 0; k < dst.Length; k++) dst[k] = k;
-        for (int r = 0; r < 16; r++)
-            rows[r] = System.Runtime.Intrinsics.Vector512.Create(Enumerable.Range(0, 16).Select(c => 1000f * r + c).ToArray());
-        fixed (float* d = dst) TileMath.AddTransposed16(rows, d, 20);
-        for (int k = 0; k < 16; k++)
-            for (int c = 0; c < 20; c++)
-                Assert.Equal(k * 20 + c + (c < 16 ? 1000f * c + k : 0), dst[k * 20 + c]);
+        fixed (float* pr = rows)
+        fixed (float* d = dst) TileMath.AddTransposed<TV, TW>((TV*)pr, d, ld);
+        for (int k = 0; k < n; k++)
+            for (int c = 0; c < ld; c++)
+                Assert.Equal(k * ld + c + (c < n ? 1000f * c + k : 0), dst[k * ld + c]);
+    }
+
+    /// <summary>Each width's bool-mask widening and dropout keep bits against the scalar rules.</summary>
+    [Fact]
+    public void MaskBiasAndDropoutBitsMatchTheScalarRulesAtEveryWidth()
+    {
+        MaskAndDropout<Vector512<float>, W512>();
+        MaskAndDropout<Vector256<float>, W256>();
+        MaskAndDropout<Vector128<float>, W128>();
+    }
+
+    static void MaskAndDropout<TV, TW>() where TV : unmanaged where TW : struct, ITileWidth<TV>
+    {
+        int n = TW.Count;
+        var rng = new Random(n);
+        var mask = Enumerable.Range(0, n + 3).Select(_ => rng.Next(2) == 1).ToArray();
+        var got = new float[n];
+        uint threshold = AttentionDropout.Threshold(0.3), rowKey = AttentionDropout.RowKey(AttentionDropout.HeadKey(7, 3), 11);
+        var rowKeys = Enumerable.Range(0, n).Select(i => AttentionDropout.RowKey(12345, i)).ToArray();
+        fixed (bool* m = mask)
+        fixed (float* g = got)
+        fixed (uint* rk = rowKeys)
+            for (int offset = 0; offset < 3; offset++)
+            {
+                TW.Store(TW.BoolBias(m + offset), g);
+                for (int k = 0; k < n; k++) Assert.Equal(mask[offset + k] ? 0f : float.NegativeInfinity, got[k]);
+                // Keys vary along the lanes (backward) or rows do (forward).
+                TW.Store(TW.KeepMask(TW.SplatBits(rowKey), TW.IndexBits((uint)(40 + offset)), threshold), g);
+                for (int k = 0; k < n; k++)
+                    Assert.Equal(AttentionDropout.Keep(rowKey, 40 + offset + k, threshold), BitConverter.SingleToUInt32Bits(got[k]) == uint.MaxValue);
+                TW.Store(TW.KeepMask(TW.Load((float*)rk), TW.SplatBits((uint)offset), threshold), g);
+                for (int k = 0; k < n; k++)
+                    Assert.Equal(AttentionDropout.Keep(rowKeys[k], offset, threshold), BitConverter.SingleToUInt32Bits(got[k]) == uint.MaxValue);
+            }
     }
 
     [Fact]
@@ -300,12 +365,16 @@ public unsafe class FlashAttentionKernelTests
         var x = Problem.Random(p, 4);
         x.Q[10 * 16 + 3] = float.NaN;   // query row 10
         x.K[50 * 16 + 7] = float.NaN;   // key 50: seen by causal rows ≥ 50
-        var (o, _, _, _, _) = x.Fused();
-        for (int i = 0; i < 100; i++)
-        {
-            bool nan = i == 10 || i >= 50;
-            for (int e = 0; e < 16; e++) Assert.Equal(nan, float.IsNaN(o[i * 16 + e]));
-        }
+        foreach (int width in Widths)
+            using (SimdWidth.Force(width))
+            {
+                var (o, _, _, _, _) = x.Fused();
+                for (int i = 0; i < 100; i++)
+                {
+                    bool nan = i == 10 || i >= 50;
+                    for (int e = 0; e < 16; e++) Assert.True(nan == float.IsNaN(o[i * 16 + e]), $"{width}-bit O[{i}, {e}] = {o[i * 16 + e]}");
+                }
+            }
     }
 
     [Fact]
@@ -320,6 +389,38 @@ public unsafe class FlashAttentionKernelTests
         Assert.Equal(0f, TileMath.Exp2(-1000f));
         Assert.Equal(0f, TileMath.Exp2(float.NegativeInfinity));
         Assert.Equal(1f, TileMath.Exp2(0f));
+        Assert.True(float.IsNaN(TileMath.Exp2(float.NaN)));
+    }
+
+    /// <summary>The vector exp2 of every width gives, lane by lane, the bits of the scalar form (the same operation
+    /// sequence), NaN included.</summary>
+    [Fact]
+    public void Exp2IsTheSameAtEveryWidth()
+    {
+        var xs = Enumerable.Range(0, 4000).Select(i => -130f + i * 0.0331f).Concat([float.NaN, float.NegativeInfinity, 0f, -0f]).ToArray();
+        Exp2Lanes<Vector512<float>, W512>(xs);
+        Exp2Lanes<Vector256<float>, W256>(xs);
+        Exp2Lanes<Vector128<float>, W128>(xs);
+    }
+
+    static void Exp2Lanes<TV, TW>(float[] xs) where TV : unmanaged where TW : struct, ITileWidth<TV>
+    {
+        if (!TW.Fused || !W128.Fused) return;   // unfused multiply-adds round differently
+        int n = TW.Count;
+        var got = new float[4 * n];
+        for (int i = 0; i + 4 * n <= xs.Length; i += 4 * n)
+            fixed (float* x = &xs[i])
+            fixed (float* g = got)
+            {
+                TV x0 = TW.Load(x), x1 = TW.Load(x + n), x2 = TW.Load(x + 2 * n), x3 = TW.Load(x + 3 * n);
+                TileMath.Exp2<TV, TW, Vec4>(ref x0, ref x1, ref x2, ref x3);
+                TW.Store(x0, g);
+                TW.Store(x1, g + n);
+                TW.Store(x2, g + 2 * n);
+                TW.Store(x3, g + 3 * n);
+                for (int k = 0; k < 4 * n; k++)
+                    Assert.True(TileMath.Exp2(xs[i + k]).Equals(got[k]), $"{n * 32}-bit exp2({xs[i + k]:R}) = {got[k]:R}");
+            }
     }
 
     [Fact]

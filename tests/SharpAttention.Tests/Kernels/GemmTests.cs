@@ -1,6 +1,7 @@
 using System.Numerics;
 using SharpAttention.Kernels.Gemm;
 using SharpAttention.Kernels.Reference;
+using SharpAttention.Tests.Support;
 
 namespace SharpAttention.Tests.Kernels;
 
@@ -10,7 +11,7 @@ namespace SharpAttention.Tests.Kernels;
 /// bit-identical results for any split over threads, and no allocation per call.</summary>
 public class GemmTests
 {
-    static readonly (bool A, bool B)[] Combos = [(false, false), (false, true), (true, false), (true, true)];
+    internal static readonly (bool A, bool B)[] Combos = [(false, false), (false, true), (true, false), (true, true)];
 
     /// <summary>Every fp32 path this CPU can run, widest first (by name: theory arguments must be public types).</summary>
     public static readonly TheoryData<string> Isas =
@@ -64,7 +65,7 @@ public class GemmTests
             }
     }
 
-    static T[] Random<T>(Random rng, int length) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static T[] Random<T>(Random rng, int length) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var x = new T[length];
         for (int i = 0; i < length; i++) x[i] = T.CreateTruncating(rng.NextDouble() * 2 - 1);
@@ -184,36 +185,6 @@ public class GemmTests
                     }
                 }
     });
-
-    /// <summary>The public entry point under Threads.Count = 1, 2 and 3 (3 oversubscribes two cores): the same
-    /// bits for plain, transposed and batched products.</summary>
-    [Fact]
-    public void ResultsDoNotDependOnThreadsCount()
-    {
-        int m = 301, n = 257, k = 530, batch = 3;
-        var rng = new Random(11);
-        var a = Random<float>(rng, batch * m * k);
-        var b = Random<float>(rng, batch * k * n);
-        var results = new List<float[]>();
-        int saved = Threads.Count;
-        try
-        {
-            foreach (int threads in new[] { 1, 2, 3 })
-            {
-                Threads.Count = threads;
-                foreach (var (ta, tb) in Combos)
-                {
-                    var c = new float[batch * m * n];
-                    Gemm.Run(ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 0f, c, n);
-                    Gemm.RunBatched(ta, tb, batch, m, n, k, 1f, a, ta ? m : k, m * k, b, tb ? k : n, k * n, 1f, c, n, m * n);
-                    results.Add(c);
-                }
-            }
-        }
-        finally { Threads.Count = saved; }
-        for (int i = Combos.Length; i < results.Count; i++)
-            Assert.True(results[i % Combos.Length].AsSpan().SequenceEqual(results[i]), $"Threads.Count {1 + i / Combos.Length}, combo {i % Combos.Length}");
-    }
 
     [Fact]
     public void Float64ResultsDoNotDependOnTheSplit()
@@ -352,5 +323,40 @@ public class GemmTests
         Assert.Contains("leading dimension of B is 3", e.Message);
         e = Assert.Throws<ArgumentException>(() => Gemm.RunBatched(false, false, 2, 2, 3, 4, 1f, new float[8], 4, 0, new float[12], 3, 0, 0f, new float[12], 3, 3));
         Assert.Contains("overlap", e.Message);
+    }
+}
+
+/// <summary>GEMM results under different <see cref="Threads.Count"/> settings: process-wide, so in the serial collection.</summary>
+[Collection(GlobalKernelStateCollection.Name)]
+public class GemmThreadCountTests
+{
+    /// <summary>The public entry point under Threads.Count = 1, 2 and 3 (3 oversubscribes two cores): the same
+    /// bits for plain, transposed and batched products.</summary>
+    [Fact]
+    public void ResultsDoNotDependOnThreadsCount()
+    {
+        int m = 301, n = 257, k = 530, batch = 3;
+        var rng = new Random(11);
+        var a = GemmTests.Random<float>(rng, batch * m * k);
+        var b = GemmTests.Random<float>(rng, batch * k * n);
+        var results = new List<float[]>();
+        int saved = Threads.Count;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                Threads.Count = threads;
+                foreach (var (ta, tb) in GemmTests.Combos)
+                {
+                    var c = new float[batch * m * n];
+                    Gemm.Run(ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 0f, c, n);
+                    Gemm.RunBatched(ta, tb, batch, m, n, k, 1f, a, ta ? m : k, m * k, b, tb ? k : n, k * n, 1f, c, n, m * n);
+                    results.Add(c);
+                }
+            }
+        }
+        finally { Threads.Count = saved; }
+        for (int i = GemmTests.Combos.Length; i < results.Count; i++)
+            Assert.True(results[i % GemmTests.Combos.Length].AsSpan().SequenceEqual(results[i]), $"Threads.Count {1 + i / GemmTests.Combos.Length}, combo {i % GemmTests.Combos.Length}");
     }
 }

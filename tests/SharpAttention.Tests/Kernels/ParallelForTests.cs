@@ -1,10 +1,11 @@
 using SharpAttention.Kernels.Threading;
+using SharpAttention.Tests.Support;
 
 namespace SharpAttention.Tests.Kernels;
 
 /// <summary>Changes the process-wide <see cref="Threads.Count"/>, so it runs alone: other tests compare results
 /// computed at one thread count.</summary>
-[Collection(nameof(ThreadCountCollection))]
+[Collection(GlobalKernelStateCollection.Name)]
 public unsafe class ParallelForTests
 {
     /// <summary>Adds 1 to hits[i] for every item, so a missed or repeated item shows up as a count ≠ 1.</summary>
@@ -189,6 +190,3 @@ public unsafe class ParallelForTests
         Assert.Contains("at least 1", e.Message);
     }
 }
-
-[CollectionDefinition(nameof(ThreadCountCollection), DisableParallelization = true)]
-public sealed class ThreadCountCollection;

@@ -2,8 +2,11 @@ using SharpAttention.Kernels.Simd;
 
 namespace SharpAttention.Tests.Support;
 
-/// <summary>Tests that change process-wide kernel settings (<see cref="SimdWidth.Max"/>, <see cref="Threads.Count"/>)
-/// join this collection: xunit runs it alone, after the parallel ones, so no other test sees the forced paths.</summary>
+/// <summary>The one collection for tests that change process-wide settings — the SIMD width (<see cref="SimdWidth.Max"/>,
+/// which attention and GEMM follow too), <see cref="Threads.Count"/> (directly or through the CLI's --threads), the
+/// default generator's seed (<see cref="Generator.ManualSeed"/>) — or that measure process-wide state (allocations, the
+/// storage pool): xunit runs it alone, after the parallel collections, one test at a time, so no parallel test sees
+/// another test's setting.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class GlobalKernelStateCollection
 {

@@ -1,12 +1,10 @@
 using SharpAttention.Tensors;
+using SharpAttention.Tests.Support;
 
 namespace SharpAttention.Tests.Tensors;
 
 /// <summary>Tests that reseed <see cref="Generator.Default"/> run alone, so no other test draws from it meanwhile.</summary>
-[CollectionDefinition(nameof(DefaultGeneratorCollection), DisableParallelization = true)]
-public class DefaultGeneratorCollection;
-
-[Collection(nameof(DefaultGeneratorCollection))]
+[Collection(GlobalKernelStateCollection.Name)]
 public class GeneratorTests
 {
     /// <summary>A generator whose next 64-bit output is <paramref name="output"/>: xoshiro256** returns

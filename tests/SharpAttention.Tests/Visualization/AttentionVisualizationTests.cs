@@ -1,10 +1,12 @@
 using SharpAttention.Autograd;
 using SharpAttention.Models;
 using SharpAttention.Tensors;
+using SharpAttention.Tests.Support;
 using SharpAttention.Visualization;
 
 namespace SharpAttention.Tests.Visualization;
 
+[Collection(GlobalKernelStateCollection.Name)]   // reseeds the default generator
 public class AttentionVisualizationTests
 {
     [Fact]

@@ -43,6 +43,16 @@ internal static class AttentionDropout
     public static Vector512<float> KeepMask(Vector512<uint> rowKeys, Vector512<uint> keyIndices, uint threshold) =>
         Vector512.LessThan(Mix(rowKeys ^ (keyIndices * KeyMul)), Vector512.Create(threshold)).AsSingle();
 
+    /// <summary>Keep bits for 8 pairs (the 256-bit kernels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> KeepMask(Vector256<uint> rowKeys, Vector256<uint> keyIndices, uint threshold) =>
+        Vector256.LessThan(Mix(rowKeys ^ (keyIndices * KeyMul)), Vector256.Create(threshold)).AsSingle();
+
+    /// <summary>Keep bits for 4 pairs (the 128-bit kernels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> KeepMask(Vector128<uint> rowKeys, Vector128<uint> keyIndices, uint threshold) =>
+        Vector128.LessThan(Mix(rowKeys ^ (keyIndices * KeyMul)), Vector128.Create(threshold)).AsSingle();
+
     /// <summary>Fills keep[b, h, i, j] (contiguous (B, H, L, S)) with the mask the fused kernel uses.</summary>
     public static void FillKeepMask(Span<bool> keep, ulong seed, int batch, int heads, int queries, int keys, double p)
     {

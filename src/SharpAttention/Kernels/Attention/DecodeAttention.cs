@@ -6,8 +6,8 @@ namespace SharpAttention.Kernels.Attention;
 /// <summary>
 /// The forward of attention for a few query rows — a decoding step against a KV cache (FlashDecoding's regime,
 /// where the query is one row and the keys are many): each (batch, head, row) computes its visible scores as dot
-/// products, their softmax and the weighted sum of value rows, directly. <see cref="FlashForward"/>'s 16-row tiles
-/// would compute 16 rows to use one. Same problem, visibility (key lengths, masks, causal offset), grouped-query heads
+/// products, their softmax and the weighted sum of value rows, directly. <see cref="FlashForward"/>'s tiles (a vector of rows)
+/// would compute 4 to 16 rows to use one. Same problem, visibility (key lengths, masks, causal offset), grouped-query heads
 /// and outputs as FlashForward — O, and lse in natural log; O = 0 and lse = +∞ for a row that sees no key — so the
 /// fused backward runs on its results unchanged; no dropout (FlashForward keeps that). Items are rows, each summed
 /// by one thread in a fixed order: bit-identical for any thread count. Reference twin: AttentionReference.Forward.

@@ -11,30 +11,40 @@ namespace SharpAttention.Kernels.Attention;
 /// L·S is stored. One work item is one kv head (b, g): for each block of 64 keys, Kᵀ and Vᵀ are packed once, dKᵀ and
 /// dVᵀ accumulate in the workspace over every query tile of the kv head's query heads, and dQ accumulates in place —
 /// the item owns all three, so there are no races and the result is the same for any thread count.
-/// <para>Layout: keys in SIMD lanes ([i, j] tiles of 48 query rows × 64 keys), so the mask rows load directly and
-/// the row statistics lse and D are scalars broadcast per row. S = Q·Kᵀ and dP = dO·Vᵀ broadcast Q and dO elements;
+/// Widths: one source for 512, 256 and 128 bits (<see cref="ITileWidth{TV}"/>), chosen per call by
+/// <see cref="TileWidthSelect.Current"/>; dK and dV are bit-identical across widths whose FMA is fused (their sums
+/// run over query tiles of 48 rows at every width), dQ sums key blocks of the width's size.
+/// <para>Layout: keys in SIMD lanes ([i, j] tiles of 48 query rows × a block of 4 vectors of keys: 64 at 512 bits, 32
+/// at 256, 16 at 128), so the mask rows load directly and the row statistics lse and D are scalars broadcast per row. S = Q·Kᵀ and dP = dO·Vᵀ broadcast Q and dO elements;
 /// dVᵀ += dOᵀ·P̃ and dKᵀ += Qᵀ·dS broadcast dO and Q columns; dQ += dS·K broadcasts dS with the head dim in lanes.</para>
 /// </summary>
 internal static unsafe class FlashBackward
 {
-    const int Bk = 64;   // keys per block = lanes of a tile row
     const int Bq = 48;   // query rows per tile, a multiple of the micro-kernel's 6
+
+    /// <summary>Keys per block = lanes of a tile row: 4 vectors of the width a call takes now.</summary>
+    static int BlockKeys => 4 * (TileWidthSelect.Current / 32);
 
     [ThreadStatic] static float[]? workspace;
 
     static int RoundUp(int x, int m) => (x + m - 1) / m * m;
 
-    /// <summary>Floats of per-thread workspace: Kᵀ, Vᵀ, dKᵀ, dVᵀ (64 lanes each), K padded to 16-lane rows, two
-    /// tiles, and a dQ accumulator (the rows of a kv head's query heads, only when E is not a multiple of 16).</summary>
-    public static long WorkspaceFloats(in AttentionProblem p) =>
-        Bk * (2L * RoundUp(p.E, TileMath.MR) + 2L * RoundUp(p.Ev, TileMath.MR)) + (long)Bk * RoundUp(p.E, 16)
-        + 2L * (Bq + TileMath.MR) * Bk + (p.E % 16 == 0 ? 0 : (long)p.Group * p.L * RoundUp(p.E, 16)) + 64;
+    /// <summary>Floats of per-thread workspace at the current width: Kᵀ, Vᵀ, dKᵀ, dVᵀ (a block of lanes each), K
+    /// padded to whole vectors, two tiles, and a dQ accumulator (the rows of a kv head's query heads, only when E is
+    /// not whole vectors).</summary>
+    public static long WorkspaceFloats(in AttentionProblem p) => WorkspaceFloats(p, BlockKeys, BlockKeys / 4);
+
+    static long WorkspaceFloats(in AttentionProblem p, int bk, int w) =>
+        bk * (2L * RoundUp(p.E, TileMath.MR) + 2L * RoundUp(p.Ev, TileMath.MR)) + (long)bk * RoundUp(p.E, w)
+        + 2L * (Bq + TileMath.MR) * bk + (p.E % w == 0 ? 0 : (long)p.Group * p.L * RoundUp(p.E, w)) + 64;
 
     /// <summary>Key ranges each kv head's work is split into: 1 when there are enough kv heads to keep every thread
     /// busy, else enough ranges for about two items per thread (each range then adds its own partial dQ).</summary>
     public static int KeySplits(in AttentionProblem p)
     {
-        int items = p.B * p.Hkv, threads = Threads.Count, blocks = (p.S + Bk - 1) / Bk;
+        // Counted in blocks of 64 keys whatever the width (64 is the widest block, so a range always holds a block):
+        // the caller sizes DqPartials from this before Run, so it must not depend on a width a test may change between.
+        int items = p.B * p.Hkv, threads = Threads.Count, blocks = (p.S + 63) / 64;
         if (items == 0 || threads <= 1 || items >= 2 * threads) return 1;
         return Math.Max(1, Math.Min(blocks, (2 * threads + items - 1) / items));
     }
@@ -44,7 +54,19 @@ internal static unsafe class FlashBackward
 
     public static void Run(in FlashArgs args)
     {
+        // The width is chosen here, on the caller's thread; the workers run the instantiation it picks.
+        switch (TileWidthSelect.Current)
+        {
+            case 512: Run<Vector512<float>, W512>(args); break;
+            case 256: Run<Vector256<float>, W256>(args); break;
+            default: Run<Vector128<float>, W128>(args); break;
+        }
+    }
+
+    static void Run<TV, TW>(in FlashArgs args) where TV : unmanaged where TW : struct, ITileWidth<TV>
+    {
         var p = args.P;
+        int bk = 4 * TW.Count;
         if (p.B == 0 || p.Hkv == 0) return;
         if (p.S == 0)
         {
@@ -57,39 +79,39 @@ internal static unsafe class FlashBackward
         int splits = KeySplits(p);
         // Key-block boundaries of the ranges, balanced by work: under a causal mask later key blocks are seen by
         // fewer query rows.
-        int blocks = (p.S + Bk - 1) / Bk;
+        int blocks = (p.S + bk - 1) / bk;
         var bounds = stackalloc int[splits + 1];
-        Balance(p, blocks, splits, bounds);
+        Balance(p, bk, blocks, splits, bounds);
         fixed (FlashArgs* a = &args)
         {
             // 1. D = rowsum(dO∘O) per query row; zero dQ and the partial dQs, which the items accumulate into.
             ParallelFor.For(p.B * p.H, (long)p.L * (p.Ev + p.E * splits), new DeltaBody(a, splits));
             // 2. One item per kv head and key range; it owns dK and dV of its keys and its (partial) dQ.
             long cost = (long)p.Group * p.L * p.S / splits * (3 * p.E + 2 * p.Ev) * (p.Causal ? 1 : 2);
-            ParallelFor.ForDynamic(p.B * p.Hkv * splits, 1, cost, new KvHeadBody(a, splits, bounds));
+            ParallelFor.ForDynamic(p.B * p.Hkv * splits, 1, cost, new KvHeadBody<TV, TW>(a, splits, bounds));
             // 3. dQ = scale·Σ partial dQs, in range order.
             ParallelFor.For(p.B * p.H, (long)p.L * p.E * splits, new FinishBody(a, splits));
         }
     }
 
-    static void Balance(in AttentionProblem p, int blocks, int splits, int* bounds)
+    static void Balance(in AttentionProblem p, int bk, int blocks, int splits, int* bounds)
     {
         double total = 0;
-        for (int k = 0; k < blocks; k++) total += BlockWork(p, k);
+        for (int k = 0; k < blocks; k++) total += BlockWork(p, bk, k);
         bounds[0] = 0;
         double run = 0;
         int r = 1;
         for (int k = 0; k < blocks && r < splits; k++)
         {
-            run += BlockWork(p, k);
+            run += BlockWork(p, bk, k);
             if (run >= total * r / splits) bounds[r++] = k + 1;
         }
         while (r <= splits) bounds[r++] = blocks;
     }
 
     /// <summary>Query rows that see key block k (the work of the block up to a constant).</summary>
-    static double BlockWork(in AttentionProblem p, int k) =>
-        p.Causal ? p.L - Math.Clamp((long)k * Bk - p.CausalOffset, 0, p.L) + 1 : p.L;
+    static double BlockWork(in AttentionProblem p, int bk, int k) =>
+        p.Causal ? p.L - Math.Clamp((long)k * bk - p.CausalOffset, 0, p.L) + 1 : p.L;
 
     /// <summary>Partial dQ rows of key range r: range 0 accumulates in dQ itself.</summary>
     static StridedRows DqRows(FlashArgs* a, int r)
@@ -116,15 +138,17 @@ internal static unsafe class FlashBackward
         }
     }
 
-    readonly struct KvHeadBody(FlashArgs* a, int splits, int* bounds) : IRangeBody
+    readonly struct KvHeadBody<TV, TW>(FlashArgs* a, int splits, int* bounds) : IRangeBody
+        where TV : unmanaged where TW : struct, ITileWidth<TV>
     {
         public void Run(int start, int end)
         {
-            float* ws = TileMath.Aligned(ref workspace, WorkspaceFloats(a->P));
+            int bk = 4 * TW.Count;
+            float* ws = TileMath.Aligned(ref workspace, WorkspaceFloats(a->P, bk, TW.Count));
             for (int t = start; t < end; t++)
             {
                 int bg = t / splits, r = t % splits;
-                KvHead(a, ws, bg / a->P.Hkv, bg % a->P.Hkv, bounds[r] * Bk, Math.Min(a->P.S, bounds[r + 1] * Bk), DqRows(a, r));
+                KvHead<TV, TW>(a, ws, bg / a->P.Hkv, bg % a->P.Hkv, bounds[r] * bk, Math.Min(a->P.S, bounds[r + 1] * bk), DqRows(a, r));
             }
         }
     }
@@ -146,73 +170,79 @@ internal static unsafe class FlashBackward
         }
     }
 
-    /// <summary>Packs keys [j0, j0 + jn) of kv head (b, g), lanes past jn zero: kt = Kᵀ·kScale and vt = Vᵀ (64-lane
-    /// rows) by 16×16 transposes, kp = K rows. Needs E and Ev multiples of 16 (then eLanes = E).</summary>
-    static void PackBlock(FlashArgs* a, int b, int g, int j0, int jn, int lanes, float kScale, float* kt, float* vt, float* kp)
+    /// <summary>Packs keys [j0, j0 + jn) of kv head (b, g), lanes past jn zero: kt = Kᵀ·kScale and vt = Vᵀ (block-wide
+    /// rows) by W×W transposes, kp = K rows. Needs E and Ev whole vectors (then eLanes = E).</summary>
+    static void PackBlock<TV, TW>(FlashArgs* a, int b, int g, int j0, int jn, int lanes, float kScale, float* kt, float* vt, float* kp)
+        where TV : unmanaged where TW : struct, ITileWidth<TV>
     {
         ref readonly var p = ref a->P;
-        var rows = stackalloc Vector512<float>[32];
-        var ks = Vector512.Create(kScale);
-        for (int jg = 0; jg < lanes; jg += 16)
+        int w = TW.Count, bk = 4 * w;
+        var rows = stackalloc TV[2 * w];
+        var ks = TW.Splat(kScale);
+        for (int jg = 0; jg < lanes; jg += w)
         {
-            for (int d0 = 0; d0 < p.E; d0 += 16)
+            for (int d0 = 0; d0 < p.E; d0 += w)
             {
-                for (int r = 0; r < 16; r++)
-                    rows[r] = jg + r < jn ? Vector512.Load(a->K.Row(b, g, j0 + jg + r) + d0) : Vector512<float>.Zero;
-                for (int r = 0; r < 16; r++) rows[r].Store(kp + (jg + r) * p.E + d0);
-                for (int r = 0; r < 16; r++) rows[r] *= ks;
-                TileMath.Transpose16(rows, rows + 16);
-                for (int x = 0; x < 16; x++) rows[16 + x].Store(kt + (d0 + x) * Bk + jg);
+                for (int r = 0; r < w; r++)
+                    rows[r] = jg + r < jn ? TW.Load(a->K.Row(b, g, j0 + jg + r) + d0) : TW.Zero;
+                for (int r = 0; r < w; r++) TW.Store(rows[r], kp + (jg + r) * p.E + d0);
+                for (int r = 0; r < w; r++) rows[r] = TW.Mul(rows[r], ks);
+                TW.Transpose(rows, rows + w);
+                for (int x = 0; x < w; x++) TW.Store(rows[w + x], kt + (d0 + x) * bk + jg);
             }
-            for (int e0 = 0; e0 < p.Ev; e0 += 16)
+            for (int e0 = 0; e0 < p.Ev; e0 += w)
             {
-                for (int r = 0; r < 16; r++)
-                    rows[r] = jg + r < jn ? Vector512.Load(a->V.Row(b, g, j0 + jg + r) + e0) : Vector512<float>.Zero;
-                TileMath.Transpose16(rows, rows + 16);
-                for (int x = 0; x < 16; x++) rows[16 + x].Store(vt + (e0 + x) * Bk + jg);
+                for (int r = 0; r < w; r++)
+                    rows[r] = jg + r < jn ? TW.Load(a->V.Row(b, g, j0 + jg + r) + e0) : TW.Zero;
+                TW.Transpose(rows, rows + w);
+                for (int x = 0; x < w; x++) TW.Store(rows[w + x], vt + (e0 + x) * bk + jg);
             }
         }
     }
 
     /// <summary>Rows j0 … j0 + jn − 1 of <paramref name="dst"/> (kv head (b, g)) = scale · columns of the transposed
-    /// accumulator <paramref name="acc"/> (width rows of 64 lanes), by 16×16 transposes.</summary>
-    static void UnpackBlock(StridedRows dst, int b, int g, int j0, int jn, int lanes, int width, float* acc, float scale)
+    /// accumulator <paramref name="acc"/> (width rows of a block of lanes), by W×W transposes.</summary>
+    static void UnpackBlock<TV, TW>(StridedRows dst, int b, int g, int j0, int jn, int lanes, int width, float* acc, float scale)
+        where TV : unmanaged where TW : struct, ITileWidth<TV>
     {
-        var rows = stackalloc Vector512<float>[32];
-        var sc = Vector512.Create(scale);
-        for (int jg = 0; jg < lanes; jg += 16)
-            for (int d0 = 0; d0 < width; d0 += 16)
+        int w = TW.Count, bk = 4 * w;
+        var rows = stackalloc TV[2 * w];
+        var sc = TW.Splat(scale);
+        for (int jg = 0; jg < lanes; jg += w)
+            for (int d0 = 0; d0 < width; d0 += w)
             {
-                for (int x = 0; x < 16; x++) rows[x] = Vector512.Load(acc + (d0 + x) * Bk + jg);
-                TileMath.Transpose16(rows, rows + 16);
-                for (int r = 0; r < 16 && jg + r < jn; r++) (rows[16 + r] * sc).Store(dst.Row(b, g, j0 + jg + r) + d0);
+                for (int x = 0; x < w; x++) rows[x] = TW.Load(acc + (d0 + x) * bk + jg);
+                TW.Transpose(rows, rows + w);
+                for (int r = 0; r < w && jg + r < jn; r++) TW.Store(TW.Mul(rows[w + r], sc), dst.Row(b, g, j0 + jg + r) + d0);
             }
     }
 
     /// <summary>Keys [jBegin, jEnd) of kv head (b, g): their dK and dV, and their share of dQ added into dqRows.</summary>
-    static void KvHead(FlashArgs* a, float* ws, int b, int g, int jBegin, int jEnd, StridedRows dqRows)
+    static void KvHead<TV, TW>(FlashArgs* a, float* ws, int b, int g, int jBegin, int jEnd, StridedRows dqRows)
+        where TV : unmanaged where TW : struct, ITileWidth<TV>
     {
         ref readonly var p = ref a->P;
         const int MR = TileMath.MR;
-        int ePad = RoundUp(p.E, MR), evPad = RoundUp(p.Ev, MR), eLanes = RoundUp(p.E, 16);
-        float* kt = ws;                          // (ePad, 64)  Kᵀ·scale·log2 e
-        float* vt = kt + ePad * Bk;              // (evPad, 64) Vᵀ
-        float* dkt = vt + evPad * Bk;            // (ePad, 64)  Σ Qᵀ·dS
-        float* dvt = dkt + ePad * Bk;            // (evPad, 64) Σ dOᵀ·P̃
-        float* kp = dvt + evPad * Bk;            // (64, eLanes) K rows padded to whole vectors
-        float* pTile = kp + Bk * eLanes;         // (Bq + MR, 64) P̃
-        float* dsTile = pTile + (Bq + MR) * Bk;  // (Bq + MR, 64) dP, then dS
-        float* dqAcc = dsTile + (Bq + MR) * Bk;  // (Group, L, eLanes) when dQ rows are not whole vectors
-        bool dqInPlace = p.E % 16 == 0;
+        int w = TW.Count, bk = 4 * w;
+        int ePad = RoundUp(p.E, MR), evPad = RoundUp(p.Ev, MR), eLanes = RoundUp(p.E, w);
+        float* kt = ws;                          // (ePad, bk)  Kᵀ·scale·log2 e
+        float* vt = kt + ePad * bk;              // (evPad, bk) Vᵀ
+        float* dkt = vt + evPad * bk;            // (ePad, bk)  Σ Qᵀ·dS
+        float* dvt = dkt + ePad * bk;            // (evPad, bk) Σ dOᵀ·P̃
+        float* kp = dvt + evPad * bk;            // (bk, eLanes) K rows padded to whole vectors
+        float* pTile = kp + bk * eLanes;         // (Bq + MR, bk) P̃
+        float* dsTile = pTile + (Bq + MR) * bk;  // (Bq + MR, bk) dP, then dS
+        float* dqAcc = dsTile + (Bq + MR) * bk;  // (Group, L, eLanes) when dQ rows are not whole vectors
+        bool dqInPlace = p.E % w == 0;
         if (!dqInPlace) new Span<float>(dqAcc, p.Group * p.L * eLanes).Clear();
         float kScale = (float)(p.Scale * FlashArgs.Log2E);
         int len = a->KeyLength(b);
-        // Head dims of whole vectors: the block is packed and written back by 16×16 in-register transposes.
-        bool whole = TileMath.CanTranspose && p.E % 16 == 0 && p.Ev % 16 == 0;
+        // Head dims of whole vectors: the block is packed and written back by W×W in-register transposes.
+        bool whole = p.E % w == 0 && p.Ev % w == 0;
 
-        for (int j0 = jBegin; j0 < jEnd; j0 += Bk)
+        for (int j0 = jBegin; j0 < jEnd; j0 += bk)
         {
-            int jn = Math.Min(Bk, jEnd - j0);
+            int jn = Math.Min(bk, jEnd - j0);
             if (j0 >= len)
             {
                 // a. Keys past the length get no gradient.
@@ -225,20 +255,20 @@ internal static unsafe class FlashBackward
             }
 
             // b. Pack the block: Kᵀ (scaled), Vᵀ, K rows padded to eLanes; lanes past the block are 0. Only the
-            //    vectors holding keys are packed and multiplied (a block of 12 keys is one vector, not four).
-            int lanes = RoundUp(jn, 16);
-            if (whole) PackBlock(a, b, g, j0, jn, lanes, kScale, kt, vt, kp);
+            //    vectors holding keys are packed and multiplied (a block of 12 keys at 512 bits is one vector, not four).
+            int lanes = RoundUp(jn, w);
+            if (whole) PackBlock<TV, TW>(a, b, g, j0, jn, lanes, kScale, kt, vt, kp);
             else
                 for (int jj = 0; jj < lanes; jj++)
                 {
                     float* k = jj < jn ? a->K.Row(b, g, j0 + jj) : null, v = jj < jn ? a->V.Row(b, g, j0 + jj) : null;
-                    for (int d = 0; d < p.E; d++) kt[d * Bk + jj] = k == null ? 0 : k[d] * kScale;
-                    for (int e = 0; e < p.Ev; e++) vt[e * Bk + jj] = v == null ? 0 : v[e];
+                    for (int d = 0; d < p.E; d++) kt[d * bk + jj] = k == null ? 0 : k[d] * kScale;
+                    for (int e = 0; e < p.Ev; e++) vt[e * bk + jj] = v == null ? 0 : v[e];
                     for (int d = 0; d < eLanes; d++) kp[jj * eLanes + d] = k != null && d < p.E ? k[d] : 0;
                 }
             // Only the block's lanes are accumulated (and read back): short blocks clear a quarter of the rows.
-            for (int d = 0; d < ePad; d++) new Span<float>(dkt + d * Bk, lanes).Clear();
-            for (int e = 0; e < evPad; e++) new Span<float>(dvt + e * Bk, lanes).Clear();
+            for (int d = 0; d < ePad; d++) new Span<float>(dkt + d * bk, lanes).Clear();
+            for (int e = 0; e < evPad; e++) new Span<float>(dvt + e * bk, lanes).Clear();
 
             for (int h = g * p.Group; h < (g + 1) * p.Group; h++)
             {
@@ -250,12 +280,12 @@ internal static unsafe class FlashBackward
                     int rows = Math.Min(Bq, p.L - i0);
                     float* dq = dqInPlace ? dqRows.Row(b, h, i0) : acc + (long)i0 * eLanes;
                     long ldq = dqInPlace ? dqRows.SL : eLanes;
-                    switch (lanes / 16)
+                    switch (lanes / w)
                     {
-                        case 1: QueryTile<Vec1>(a, b, h, i0, rows, j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile, dq, ldq); break;
-                        case 2: QueryTile<Vec2>(a, b, h, i0, rows, j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile, dq, ldq); break;
-                        case 3: QueryTile<Vec3>(a, b, h, i0, rows, j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile, dq, ldq); break;
-                        default: QueryTile<Vec4>(a, b, h, i0, rows, j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile, dq, ldq); break;
+                        case 1: QueryTile<TV, TW, Vec1>(a, b, h, i0, rows, j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile, dq, ldq); break;
+                        case 2: QueryTile<TV, TW, Vec2>(a, b, h, i0, rows, j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile, dq, ldq); break;
+                        case 3: QueryTile<TV, TW, Vec3>(a, b, h, i0, rows, j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile, dq, ldq); break;
+                        default: QueryTile<TV, TW, Vec4>(a, b, h, i0, rows, j0, jn, len, kt, vt, dkt, dvt, kp, eLanes, pTile, dsTile, dq, ldq); break;
                     }
                 }
             }
@@ -264,15 +294,15 @@ internal static unsafe class FlashBackward
             float scale = (float)p.Scale;
             if (whole)
             {
-                UnpackBlock(a->DK, b, g, j0, jn, lanes, p.E, dkt, scale);
-                UnpackBlock(a->DV, b, g, j0, jn, lanes, p.Ev, dvt, 1);
+                UnpackBlock<TV, TW>(a->DK, b, g, j0, jn, lanes, p.E, dkt, scale);
+                UnpackBlock<TV, TW>(a->DV, b, g, j0, jn, lanes, p.Ev, dvt, 1);
             }
             else
                 for (int jj = 0; jj < jn; jj++)
                 {
                     float* dk = a->DK.Row(b, g, j0 + jj), dv = a->DV.Row(b, g, j0 + jj);
-                    for (int d = 0; d < p.E; d++) dk[d] = dkt[d * Bk + jj] * scale;
-                    for (int e = 0; e < p.Ev; e++) dv[e] = dvt[e * Bk + jj];
+                    for (int d = 0; d < p.E; d++) dk[d] = dkt[d * bk + jj] * scale;
+                    for (int e = 0; e < p.Ev; e++) dv[e] = dvt[e * bk + jj];
                 }
         }
 
@@ -287,46 +317,49 @@ internal static unsafe class FlashBackward
     }
 
     /// <summary>One tile of query rows against the packed key block; the S, dP, dVᵀ and dKᵀ products span the
-    /// block's first 16·TN key lanes (lanes past them are never read, so whatever Probabilities leaves there is unused).</summary>
+    /// block's first TN vectors of key lanes (lanes past them are never read, so whatever Probabilities leaves there
+    /// is unused).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void QueryTile<TN>(FlashArgs* a, int b, int h, int i0, int rows, int j0, int jn, int len, float* kt, float* vt,
-        float* dkt, float* dvt, float* kp, int eLanes, float* pTile, float* dsTile, float* dq0, long ldq) where TN : struct, IVecCount
+    static void QueryTile<TV, TW, TN>(FlashArgs* a, int b, int h, int i0, int rows, int j0, int jn, int len, float* kt, float* vt,
+        float* dkt, float* dvt, float* kp, int eLanes, float* pTile, float* dsTile, float* dq0, long ldq)
+        where TV : unmanaged where TW : struct, ITileWidth<TV> where TN : struct, IVecCount
     {
         ref readonly var p = ref a->P;
         const int MR = TileMath.MR;
+        int w = TW.Count, bk = 4 * w;
         float* q0 = a->Q.Row(b, h, i0), dO0 = a->DO.Row(b, h, i0);
 
         // 6. S = Q·Kᵀ (log2 units) and dP = dO·Vᵀ, 6 query rows per micro-kernel call.
         for (int r0 = 0; r0 < rows; r0 += MR)
         {
             int n = Math.Min(MR, rows - r0);
-            TileMath.Mma<TN>(pTile + r0 * Bk, Bk, n, Rows6.Strided(q0 + r0 * a->Q.SL, a->Q.SL, rows - r0), 1, kt, Bk, p.E);
-            TileMath.Mma<TN>(dsTile + r0 * Bk, Bk, n, Rows6.Strided(dO0 + r0 * a->DO.SL, a->DO.SL, rows - r0), 1, vt, Bk, p.Ev);
+            TileMath.Mma<TV, TW, TN>(pTile + r0 * bk, bk, n, Rows6.Strided(q0 + r0 * a->Q.SL, a->Q.SL, rows - r0), 1, kt, bk, p.E);
+            TileMath.Mma<TV, TW, TN>(dsTile + r0 * bk, bk, n, Rows6.Strided(dO0 + r0 * a->DO.SL, a->DO.SL, rows - r0), 1, vt, bk, p.Ev);
         }
 
         // 7. P = 2^(S + mask − lse·log2 e), P̃ = P∘dropout, dS = P∘(dP∘dropout − D).
-        Probabilities(a, b, h, i0, rows, j0, jn, len, pTile, dsTile);
+        Probabilities<TV, TW>(a, b, h, i0, rows, j0, jn, len, pTile, dsTile);
 
         // 8. dVᵀ += dOᵀ·P̃ and dKᵀ += Qᵀ·dS: sums over the tile's query rows, 6 value/key columns per call.
         for (int e0 = 0; e0 < p.Ev; e0 += MR)
-            TileMath.Mma<TN>(dvt + e0 * Bk, Bk, Math.Min(MR, p.Ev - e0), Rows6.Strided(dO0 + e0, 1, p.Ev - e0), a->DO.SL, pTile, Bk, rows, accumulate: true);
+            TileMath.Mma<TV, TW, TN>(dvt + e0 * bk, bk, Math.Min(MR, p.Ev - e0), Rows6.Strided(dO0 + e0, 1, p.Ev - e0), a->DO.SL, pTile, bk, rows, accumulate: true);
         for (int d0 = 0; d0 < p.E; d0 += MR)
-            TileMath.Mma<TN>(dkt + d0 * Bk, Bk, Math.Min(MR, p.E - d0), Rows6.Strided(q0 + d0, 1, p.E - d0), a->Q.SL, dsTile, Bk, rows, accumulate: true);
+            TileMath.Mma<TV, TW, TN>(dkt + d0 * bk, bk, Math.Min(MR, p.E - d0), Rows6.Strided(q0 + d0, 1, p.E - d0), a->Q.SL, dsTile, bk, rows, accumulate: true);
 
         // 9. dQ += dS·K with the head dim in lanes: in place when E is whole vectors, else in the padded accumulator.
         for (int r0 = 0; r0 < rows; r0 += MR)
         {
-            var ds = Rows6.Strided(dsTile + r0 * Bk, Bk, rows - r0);
+            var ds = Rows6.Strided(dsTile + r0 * bk, bk, rows - r0);
             int n = Math.Min(MR, rows - r0);
-            for (int c0 = 0; c0 < eLanes; c0 += 64)
+            for (int c0 = 0; c0 < eLanes; c0 += 4 * w)
             {
                 float* c = dq0 + r0 * ldq + c0;
-                switch (Math.Min(4, (eLanes - c0) / 16))
+                switch (Math.Min(4, (eLanes - c0) / w))
                 {
-                    case 4: TileMath.Mma<Vec4>(c, ldq, n, ds, 1, kp + c0, eLanes, jn, accumulate: true); break;
-                    case 3: TileMath.Mma<Vec3>(c, ldq, n, ds, 1, kp + c0, eLanes, jn, accumulate: true); break;
-                    case 2: TileMath.Mma<Vec2>(c, ldq, n, ds, 1, kp + c0, eLanes, jn, accumulate: true); break;
-                    default: TileMath.Mma<Vec1>(c, ldq, n, ds, 1, kp + c0, eLanes, jn, accumulate: true); break;
+                    case 4: TileMath.Mma<TV, TW, Vec4>(c, ldq, n, ds, 1, kp + c0, eLanes, jn, accumulate: true); break;
+                    case 3: TileMath.Mma<TV, TW, Vec3>(c, ldq, n, ds, 1, kp + c0, eLanes, jn, accumulate: true); break;
+                    case 2: TileMath.Mma<TV, TW, Vec2>(c, ldq, n, ds, 1, kp + c0, eLanes, jn, accumulate: true); break;
+                    default: TileMath.Mma<TV, TW, Vec1>(c, ldq, n, ds, 1, kp + c0, eLanes, jn, accumulate: true); break;
                 }
             }
         }
@@ -334,76 +367,78 @@ internal static unsafe class FlashBackward
 
     /// <summary>Turns the S and dP tiles into P̃ and dS in place, masking keys the rows cannot see.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Probabilities(FlashArgs* a, int b, int h, int i0, int rows, int j0, int jn, int len, float* pTile, float* dsTile)
+    static void Probabilities<TV, TW>(FlashArgs* a, int b, int h, int i0, int rows, int j0, int jn, int len, float* pTile, float* dsTile)
+        where TV : unmanaged where TW : struct, ITileWidth<TV>
     {
         ref readonly var p = ref a->P;
-        var ninf = Vector512.Create(float.NegativeInfinity);
-        var iota = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        int w = TW.Count, bk = 4 * w;
+        var ninf = TW.Splat(float.NegativeInfinity);
+        var iota = TW.Indices;
         int bh = b * p.H + h;
         bool dropout = p.HasDropout;
         uint threshold = dropout ? AttentionDropout.Threshold(p.DropoutP) : 0, headKey = dropout ? AttentionDropout.HeadKey(p.Seed, bh) : 0;
-        var dropScale = Vector512.Create((float)p.DropoutScale);
-        var keyIota = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + Vector512.Create((uint)j0);
+        var dropScale = TW.Splat((float)p.DropoutScale);
         var ms = a->MaskStrides;
         bool masked = a->MaskKind != AttentionMaskKind.None;
         for (int r = 0; r < rows; r++)
         {
             int i = i0 + r;
-            float* s = pTile + r * Bk, dp = dsTile + r * Bk;
-            var lse = Vector512.Create(a->Lse[(long)bh * p.L + i] * FlashArgs.Log2E);
-            var delta = Vector512.Create(a->Delta[(long)bh * p.L + i]);
+            float* s = pTile + r * bk, dp = dsTile + r * bk;
+            var lse = TW.Splat(a->Lse[(long)bh * p.L + i] * FlashArgs.Log2E);
+            var delta = TW.Splat(a->Delta[(long)bh * p.L + i]);
             // Keys [0, visible) of this row (lanes counted from j0); the rest of the block is blocked.
             int visibleKeys = Math.Min(len, p.CausalEnd(i)) - j0;
-            var visible = Vector512.Create((float)visibleKeys);
+            var visible = TW.Splat((float)visibleKeys);
             long maskAt = b * ms.B + h * ms.H + i * ms.L + j0 * ms.S;
-            var x0 = Vector512.Load(s);
-            var x1 = Vector512.Load(s + 16);
-            var x2 = Vector512.Load(s + 32);
-            var x3 = Vector512.Load(s + 48);
+            var x0 = TW.Load(s);
+            var x1 = TW.Load(s + w);
+            var x2 = TW.Load(s + 2 * w);
+            var x3 = TW.Load(s + 3 * w);
             if (masked)
             {
-                x0 += MaskVector(a, maskAt, ms.S, jn);
-                x1 += MaskVector(a, maskAt + 16 * ms.S, ms.S, jn - 16);
-                x2 += MaskVector(a, maskAt + 32 * ms.S, ms.S, jn - 32);
-                x3 += MaskVector(a, maskAt + 48 * ms.S, ms.S, jn - 48);
+                x0 = TW.Add(x0, MaskVector<TV, TW>(a, maskAt, ms.S, jn));
+                x1 = TW.Add(x1, MaskVector<TV, TW>(a, maskAt + w * ms.S, ms.S, jn - w));
+                x2 = TW.Add(x2, MaskVector<TV, TW>(a, maskAt + 2 * w * ms.S, ms.S, jn - 2 * w));
+                x3 = TW.Add(x3, MaskVector<TV, TW>(a, maskAt + 3 * w * ms.S, ms.S, jn - 3 * w));
             }
-            if (visibleKeys < Bk)
+            if (visibleKeys < bk)
             {
-                x0 = Vector512.ConditionalSelect(Vector512.LessThan(iota, visible), x0, ninf);
-                x1 = Vector512.ConditionalSelect(Vector512.LessThan(iota + Vector512.Create(16f), visible), x1, ninf);
-                x2 = Vector512.ConditionalSelect(Vector512.LessThan(iota + Vector512.Create(32f), visible), x2, ninf);
-                x3 = Vector512.ConditionalSelect(Vector512.LessThan(iota + Vector512.Create(48f), visible), x3, ninf);
+                x0 = TW.Select(TW.LessThan(iota, visible), x0, ninf);
+                x1 = TW.Select(TW.LessThan(TW.Add(iota, TW.Splat(w)), visible), x1, ninf);
+                x2 = TW.Select(TW.LessThan(TW.Add(iota, TW.Splat(2 * w)), visible), x2, ninf);
+                x3 = TW.Select(TW.LessThan(TW.Add(iota, TW.Splat(3 * w)), visible), x3, ninf);
             }
-            (x0, x1, x2, x3) = (x0 - lse, x1 - lse, x2 - lse, x3 - lse);
-            TileMath.Exp2<Vec4>(ref x0, ref x1, ref x2, ref x3);
-            var rowKey = Vector512.Create(dropout ? AttentionDropout.RowKey(headKey, i) : 0u);
+            (x0, x1, x2, x3) = (TW.Sub(x0, lse), TW.Sub(x1, lse), TW.Sub(x2, lse), TW.Sub(x3, lse));
+            TileMath.Exp2<TV, TW, Vec4>(ref x0, ref x1, ref x2, ref x3);
+            var rowKey = TW.SplatBits(dropout ? AttentionDropout.RowKey(headKey, i) : 0u);
             for (int n = 0; n < 4; n++)
             {
                 var prob = n == 0 ? x0 : n == 1 ? x1 : n == 2 ? x2 : x3;
-                var dP = Vector512.Load(dp + 16 * n);
+                var dP = TW.Load(dp + w * n);
                 if (dropout)
                 {
-                    var keep = AttentionDropout.KeepMask(rowKey, keyIota + Vector512.Create(16u * (uint)n), threshold);
-                    dP = (dP * dropScale) & keep;
-                    ((prob * dropScale) & keep).Store(s + 16 * n);
+                    var keep = TW.KeepMask(rowKey, TW.IndexBits((uint)(j0 + w * n)), threshold);
+                    dP = TW.And(TW.Mul(dP, dropScale), keep);
+                    TW.Store(TW.And(TW.Mul(prob, dropScale), keep), s + w * n);
                 }
-                else prob.Store(s + 16 * n);
-                (prob * (dP - delta)).Store(dp + 16 * n);
+                else TW.Store(prob, s + w * n);
+                TW.Store(TW.Mul(prob, TW.Sub(dP, delta)), dp + w * n);
             }
         }
     }
 
-    /// <summary>16 mask values (log2 units) of keys at offset, offset + step, … for the first `count` lanes.</summary>
+    /// <summary>W mask values (log2 units) of keys at offset, offset + step, … for the first `count` lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> MaskVector(FlashArgs* a, long offset, long step, int count)
+    static TV MaskVector<TV, TW>(FlashArgs* a, long offset, long step, int count) where TV : unmanaged where TW : struct, ITileWidth<TV>
     {
-        if (count <= 0) return Vector512<float>.Zero;
-        if (step == 1 && count >= 16)
+        int w = TW.Count;
+        if (count <= 0) return TW.Zero;
+        if (step == 1 && count >= w)
             return a->MaskKind == AttentionMaskKind.Additive
-                ? Vector512.Load((float*)a->Mask + offset) * Vector512.Create(FlashArgs.Log2E)
-                : TileMath.BoolBias((bool*)a->Mask + offset);
+                ? TW.Mul(TW.Load((float*)a->Mask + offset), TW.Splat(FlashArgs.Log2E))
+                : TW.BoolBias((bool*)a->Mask + offset);
         var buffer = stackalloc float[16];
-        for (int k = 0; k < 16; k++) buffer[k] = k < count ? a->MaskBias(offset + k * step) : 0f;
-        return Vector512.Load(buffer);
+        for (int k = 0; k < w; k++) buffer[k] = k < count ? a->MaskBias(offset + k * step) : 0f;
+        return TW.Load(buffer);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using SharpAttention.Kernels.Simd;
 
 namespace SharpAttention.Kernels.Gemm;
 
@@ -53,8 +54,17 @@ internal static class GemmIsaSelect
     /// a narrow path in one test never changes the results of another test running at the same time.</summary>
     [ThreadStatic] static GemmIsa? forced;
 
-    /// <summary>The path a call from this thread takes.</summary>
-    public static GemmIsa Current => forced ?? Best;
+    /// <summary>The path a call from this thread takes: the forced one, else <see cref="Best"/> capped at
+    /// <see cref="SimdWidth.Current"/> (so lowering the SIMD width for a test narrows the GEMM with everything else).</summary>
+    public static GemmIsa Current => forced ?? (GemmIsa)Math.Min((int)Best, (int)ForWidth(SimdWidth.Current));
+
+    static GemmIsa ForWidth(int bits) => bits switch
+    {
+        >= 512 => GemmIsa.Avx512,
+        256 => GemmIsa.Avx2,
+        128 => GemmIsa.Vector128,
+        _ => GemmIsa.Scalar,
+    };
 
     /// <summary>Whether this machine can run <paramref name="isa"/>.</summary>
     public static bool CanRun(GemmIsa isa) => isa <= Best;

@@ -22,6 +22,17 @@ internal static class Fmix32
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<uint> Mix(Vector128<uint> h)
+    {
+        h ^= Vector128.ShiftRightLogical(h, 16);
+        h *= 0x85EBCA6Bu;
+        h ^= Vector128.ShiftRightLogical(h, 13);
+        h *= 0xC2B2AE35u;
+        h ^= Vector128.ShiftRightLogical(h, 16);
+        return h;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<uint> Mix(Vector256<uint> h)
     {
         h ^= Vector256.ShiftRightLogical(h, 16);
