@@ -118,16 +118,14 @@ public static class TokenizerCommand
     }
 
     /// <summary>Prints trainer progress at most once a second (and the last report), from whichever thread reports.</summary>
-    sealed class ConsoleProgress(CliContext context) : IProgress<TokenizerTrainingProgress>, IProgress<BpeTrainerProgress>
+    sealed class ConsoleProgress(CliContext context) : IProgress<TokenizerTrainingProgress>
     {
         readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
         readonly Lock gate = new();
         TimeSpan last = TimeSpan.FromSeconds(-1);
 
-        public void Report(TokenizerTrainingProgress value) => Print(value.Phase, value.Done, value.Total);
-
-        public void Report(BpeTrainerProgress value) =>
-            Print(value.Stage == BpeTrainerStage.CountingWords ? "counting words" : "merging", value.Done, value.Total);
+        public void Report(TokenizerTrainingProgress value) =>
+            Print(value.Stage == TokenizerTrainingStage.Counting ? "counting lines" : "merging", value.Done, value.Total);
 
         void Print(string phase, long done, long? total)
         {

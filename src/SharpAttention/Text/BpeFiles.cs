@@ -130,18 +130,4 @@ internal static class BpeFiles
     }
 
     static string Quote(string s) => s.Length <= 40 ? $"'{s}'" : $"'{s[..40]}…'";
-
-    /// <summary>Turns byte offsets into 1-based line numbers, scanning forward only (offsets come in order).</summary>
-    sealed class LineCounter(byte[] bytes)
-    {
-        long scanned;
-        int line = 1;
-
-        public int At(long offset)
-        {
-            for (; scanned < offset && scanned < bytes.Length; scanned++)
-                if (bytes[scanned] == (byte)'\n') line++;
-            return line;
-        }
-    }
 }

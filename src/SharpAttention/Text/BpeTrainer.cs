@@ -20,7 +20,7 @@ public sealed class BpeTrainer(BpeTrainerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         Options.Validate();
-        return Merge(WordCounter.CountTexts(texts, ByteLevelBpe.Gpt2Regex(), ThreadCount, CountingProgress()));
+        return Merge(UnitCounter.Count(texts, CountWords, ThreadCount, Options.Progress));
     }
 
     /// <summary>Trains on UTF-8 text files; a folder stands for every file under it (recursively, in ordinal path
@@ -29,20 +29,17 @@ public sealed class BpeTrainer(BpeTrainerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         Options.Validate();
-        var files = paths.SelectMany(ExpandPath).ToList();
-        return Merge(WordCounter.CountFiles(files, ByteLevelBpe.Gpt2Regex(), ThreadCount, CountingProgress()));
+        var files = TextCorpus.Files(paths);
+        return Merge(UnitCounter.CountFileLines(files, CountWords, ThreadCount, Options.Progress));
     }
 
     int ThreadCount => Options.Threads ?? Environment.ProcessorCount;
 
-    Action<long>? CountingProgress() => Options.Progress is { } p ? n => p.Report(new(BpeTrainerStage.CountingWords, n, null)) : null;
-
-    static IEnumerable<string> ExpandPath(string path)
+    /// <summary>GPT-2's pre-tokenization: each match of its pattern is a word.</summary>
+    static void CountWords(ReadOnlySpan<char> text, Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> counts)
     {
-        if (File.Exists(path)) return [path];
-        if (Directory.Exists(path))
-            return Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
-        throw new FileNotFoundException($"training data '{path}' is neither a file nor a folder", path);
+        foreach (var match in ByteLevelBpe.Gpt2Regex().EnumerateMatches(text))
+            UnitCounter.Add(counts, text.Slice(match.Index, match.Length));
     }
 
     ByteLevelBpeModel Merge(Dictionary<string, long> wordCounts)
@@ -64,10 +61,10 @@ public sealed class BpeTrainer(BpeTrainerOptions? options = null)
             words.Add((symbols, wordCounts[word]));
         }
         var progress = Options.Progress;
-        int planned = Math.Max(0, Options.VocabSize - tokens.Count);
+        int alphabet = tokens.Count;
         var merges = new BpeMerger(tokens, words).Run(Options.VocabSize, Options.MinFrequency,
-            progress is null ? null : done => { if (done % 100 == 0) progress.Report(new(BpeTrainerStage.Merging, done, planned)); });
-        progress?.Report(new(BpeTrainerStage.Merging, merges.Count, planned));
+            progress is null ? null : done => { if (done % 100 == 0) progress.Report(new(TokenizerTrainingStage.Merging, alphabet + done, Options.VocabSize)); });
+        progress?.Report(new(TokenizerTrainingStage.Merging, alphabet + merges.Count, Options.VocabSize));
         var specials = Options.SpecialTokens.ToDictionary(s => s, s => tokens.IndexOf(s), StringComparer.Ordinal);
         return new ByteLevelBpeModel(tokens, merges, specials);
     }

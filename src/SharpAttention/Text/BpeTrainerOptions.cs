@@ -17,8 +17,9 @@ public sealed record BpeTrainerOptions
     /// <summary>Threads that pre-tokenize and count the corpus; null uses every core. The result does not depend on it.</summary>
     public int? Threads { get; init; }
 
-    /// <summary>Hears how far training got: words counted while reading, then merges done; null reports nothing.</summary>
-    public IProgress<BpeTrainerProgress>? Progress { get; init; }
+    /// <summary>Hears how far training got: lines counted while reading, then the vocabulary size reached while
+    /// merging; null reports nothing.</summary>
+    public IProgress<TokenizerTrainingProgress>? Progress { get; init; }
 
     internal void Validate()
     {
@@ -34,16 +35,3 @@ public sealed record BpeTrainerOptions
         }
     }
 }
-
-/// <summary>Stage of a <see cref="BpeTrainer"/> run.</summary>
-public enum BpeTrainerStage
-{
-    /// <summary>Reading the corpus: <see cref="BpeTrainerProgress.Done"/> counts pre-tokenized words so far.</summary>
-    CountingWords,
-    /// <summary>Learning merges: <see cref="BpeTrainerProgress.Done"/> of at most <see cref="BpeTrainerProgress.Total"/>.</summary>
-    Merging,
-}
-
-/// <summary>A progress report of <see cref="BpeTrainer"/>; <paramref name="Total"/> is null while the corpus is read
-/// (its size is unknown until the end).</summary>
-public readonly record struct BpeTrainerProgress(BpeTrainerStage Stage, long Done, long? Total);

@@ -28,13 +28,13 @@ public static class CharLevelTrainer
         options ??= new CharLevelTrainerOptions();
         var counts = UnitCounter.Count(lines, (line, into) =>
         {
-            var text = (options.LowerCase ? line.ToLowerInvariant() : line).AsSpan();
+            var text = options.LowerCase ? line.ToString().ToLowerInvariant() : line;
             for (int i = 0, n; i < text.Length; i += n)
             {
                 n = StringInfo.GetNextTextElementLength(text[i..]);
                 UnitCounter.Add(into, text.Slice(i, n));
             }
-        }, progress);
+        }, SharpAttention.Threads.Count, progress);
         var tokens = LookupTrainer.Select(counts, options.SpecialTokens, options.MinFrequency, options.VocabSize);
         return new CharLevelTokenizer(tokens, options.SpecialTokens.Unk!, options.SpecialTokens.Distinct(), options.LowerCase);
     }

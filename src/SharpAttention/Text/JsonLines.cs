@@ -18,32 +18,23 @@ internal static class JsonLines
             var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
                 throw new TokenizerFormatException(path, 1, "expected a JSON object { … }");
+            var lines = new LineCounter(bytes);
             int line = 1;
-            long counted = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                line += Newlines(bytes, counted, reader.TokenStartIndex);
-                counted = reader.TokenStartIndex;
+                line = lines.At(reader.TokenStartIndex);
                 string key = reader.GetString()!;
                 reader.Read();
                 var value = JsonElement.ParseValue(ref reader);
                 if (!entries.TryAdd(key, (value, line))) throw new TokenizerFormatException(path, line, $"key '{key}' appears twice");
             }
             if (reader.TokenType != JsonTokenType.EndObject) throw new TokenizerFormatException(path, line, "expected a key or }");
-            if (reader.Read()) throw new TokenizerFormatException(path, line + Newlines(bytes, counted, reader.TokenStartIndex), "text after the closing }");
+            if (reader.Read()) throw new TokenizerFormatException(path, lines.At(reader.TokenStartIndex), "text after the closing }");
         }
         catch (JsonException e)
         {
             throw new TokenizerFormatException(path, (int)(e.LineNumber ?? 0) + 1, $"not valid JSON ({e.Message})", e);
         }
         return entries;
-    }
-
-    static int Newlines(byte[] bytes, long from, long to)
-    {
-        int n = 0;
-        for (long i = from; i < to; i++)
-            if (bytes[i] == (byte)'\n') n++;
-        return n;
     }
 }

@@ -116,9 +116,9 @@ internal sealed class PieceMerger
                 else if (count != old) Enqueue(p, count);
             }
             if (progress != null && vocabulary.Count % ReportEveryMerges == 0)
-                progress.Report(new TokenizerTrainingProgress("merging", vocabulary.Count, target));
+                progress.Report(new TokenizerTrainingProgress(TokenizerTrainingStage.Merging, vocabulary.Count, target));
         }
-        progress?.Report(new TokenizerTrainingProgress("merging", vocabulary.Count, target));
+        progress?.Report(new TokenizerTrainingProgress(TokenizerTrainingStage.Merging, vocabulary.Count, target));
         return vocabulary;
     }
 

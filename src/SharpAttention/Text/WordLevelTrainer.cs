@@ -36,10 +36,10 @@ public static class WordLevelTrainer
         var regex = new Regex(options.Pattern, RegexOptions.CultureInvariant);
         var counts = UnitCounter.Count(lines, (line, into) =>
         {
-            var text = (options.LowerCase ? line.ToLowerInvariant() : line).AsSpan();
+            var text = options.LowerCase ? line.ToString().ToLowerInvariant() : line;
             foreach (var match in regex.EnumerateMatches(text))
                 if (match.Length > 0) UnitCounter.Add(into, text.Slice(match.Index, match.Length));
-        }, progress);
+        }, SharpAttention.Threads.Count, progress);
         var tokens = LookupTrainer.Select(counts, options.SpecialTokens, options.MinFrequency, options.VocabSize);
         return new WordLevelTokenizer(tokens, options.SpecialTokens.Unk!, options.SpecialTokens.Distinct(), options.Pattern, options.LowerCase);
     }

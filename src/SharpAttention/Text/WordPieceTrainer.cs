@@ -52,10 +52,11 @@ public static class WordPieceTrainer
         var basic = CreateTokenizer(specials, options);
         var counts = UnitCounter.Count(lines, (line, into) =>
         {
-            var text = basic.Normalizer?.Normalize(line) ?? line;
+            var text = line.ToString();
+            text = basic.Normalizer?.Normalize(text) ?? text;
             foreach (var (start, length) in basic.PreTokenizer!.PreTokenize(text))
                 UnitCounter.Add(into, text.AsSpan(start, length));
-        }, progress);
+        }, SharpAttention.Threads.Count, progress);
         return new PieceMerger(counts, specials, options, progress).Run();
     }
 

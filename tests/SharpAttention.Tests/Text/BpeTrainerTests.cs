@@ -136,15 +136,15 @@ public class BpeTrainerTests
     }
 
     [Fact]
-    public void Reports_words_counted_then_merges_done()
+    public void Reports_texts_counted_then_vocabulary_reached()
     {
-        var reports = new List<BpeTrainerProgress>();
-        var progress = new SynchronousProgress(reports);
+        var reports = new List<TokenizerTrainingProgress>();
+        var progress = new LookupTokenizerTests.SyncProgress(reports);
         var model = new BpeTrainer(new() { VocabSize = 457, MinFrequency = 1, Progress = progress, Threads = 1 }).Train(English);
-        int words = English.Sum(t => BpeReference.Pattern.Matches(t).Count);
-        Assert.Equal(new BpeTrainerProgress(BpeTrainerStage.CountingWords, words, null), reports.Last(r => r.Stage == BpeTrainerStage.CountingWords));
-        Assert.Equal(new BpeTrainerProgress(BpeTrainerStage.Merging, model.Merges.Count, 200), reports[^1]);
-        Assert.True(reports.FindIndex(r => r.Stage == BpeTrainerStage.Merging) > reports.FindLastIndex(r => r.Stage == BpeTrainerStage.CountingWords));
+        Assert.Equal(new TokenizerTrainingProgress(TokenizerTrainingStage.Counting, English.Length, English.Length),
+            reports.Last(r => r.Stage == TokenizerTrainingStage.Counting));
+        Assert.Equal(new TokenizerTrainingProgress(TokenizerTrainingStage.Merging, model.Vocabulary.Count, 457), reports[^1]);
+        Assert.True(reports.FindIndex(r => r.Stage == TokenizerTrainingStage.Merging) > reports.FindLastIndex(r => r.Stage == TokenizerTrainingStage.Counting));
     }
 
     [Fact]
@@ -154,13 +154,5 @@ public class BpeTrainerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new BpeTrainer(new() { Threads = 0 }).Train(English));
         Assert.Throws<ArgumentNullException>(() => new BpeTrainer().Train(["fine", null!]));
         Assert.Contains("listed twice", Assert.Throws<ArgumentException>(() => new BpeTrainer(new() { SpecialTokens = ["<s>", "<s>"] }).Train(English)).Message);
-    }
-
-    sealed class SynchronousProgress(List<BpeTrainerProgress> reports) : IProgress<BpeTrainerProgress>
-    {
-        public void Report(BpeTrainerProgress value)
-        {
-            lock (reports) reports.Add(value);
-        }
     }
 }

@@ -159,7 +159,7 @@ public class LookupTokenizerTests
         var tokenizer = CharLevelTrainer.Train(["aab", "ba", "c"], new CharLevelTrainerOptions { SpecialTokens = new SpecialTokens { Unk = "<unk>" } },
             new SyncProgress(reports));
         Assert.Equal(["<unk>", "a", "b", "c"], tokenizer.Tokens);
-        Assert.Equal(new TokenizerTrainingProgress("counting", 3, 3), reports[^1]);
+        Assert.Equal(new TokenizerTrainingProgress(TokenizerTrainingStage.Counting, 3, 3), reports[^1]);
     }
 
     /// <summary>Progress&lt;T&gt; posts to the thread pool; tests need the reports in order and at once.</summary>

