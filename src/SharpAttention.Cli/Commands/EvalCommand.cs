@@ -20,9 +20,11 @@ public static class EvalCommand
         var beam = new Option<int?>("--beam") { Description = "beam width (default: the recipe's; 1 = greedy)" };
         var part = new Option<string>("--part") { Description = "the part of the split to score", DefaultValueFactory = _ => "test" };
         part.AcceptOnlyFromAmong("test", "dev", "train");
-        var command = new Command("eval", "score a trained model on one part of the split, test by default (WER and PER for g2p)") { task, model, data, beam, part };
+        var poolLimit = PoolLimit.Create();
+        var command = new Command("eval", "score a trained model on one part of the split, test by default (WER and PER for g2p)") { task, model, data, beam, part, poolLimit };
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
+            PoolLimit.Apply(parsed.GetValue(poolLimit));
             if (parsed.GetValue(beam) is < 1) throw new CliException($"--beam must be at least 1, got {parsed.GetValue(beam)}");
             return G2pCommands.Eval(context, parsed.GetValue(model)!, parsed.GetValue(data), parsed.GetValue(beam), parsed.GetValue(part)!);
         }));

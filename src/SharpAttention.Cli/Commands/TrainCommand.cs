@@ -18,9 +18,11 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "continue the run in --out from its last checkpoint" };
         var epochs = new Option<int?>("--epochs") { Description = "override the recipe's epochs" };
         var maxSteps = new Option<long?>("--max-steps") { Description = "stop after this many optimizer steps" };
-        var command = new Command("train", "train a model and report its test scores") { task, preset, config, output, data, resume, epochs, maxSteps };
+        var poolLimit = PoolLimit.Create();
+        var command = new Command("train", "train a model and report its test scores") { task, preset, config, output, data, resume, epochs, maxSteps, poolLimit };
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
+            PoolLimit.Apply(parsed.GetValue(poolLimit));
             string folder = parsed.GetValue(output)!;
             bool resuming = parsed.GetValue(resume);
             // A resumed run continues with the recipe it saved; --config, --epochs and --max-steps may still extend it.
