@@ -20,9 +20,13 @@ public static class EvalCommand
         var data = new Option<string?>("--data") { Description = "cmudict dict.txt (or its folder) instead of the cached copy" };
         var beam = Flags.Int("--beam", "beam width (default: the recipe's; 1 = greedy)", () => G2pRecipe.RangeOf("beam_width"));
         var part = Flags.Choice("--part", "the part of the split to score", "test", "dev", "train");
-        var command = new Command("eval", "score a trained model on one part of the split, test by default (WER and PER for g2p)") { task, model, data, beam, part };
+        var poolLimit = PoolLimit.Create();
+        var command = new Command("eval", "score a trained model on one part of the split, test by default (WER and PER for g2p)") { task, model, data, beam, part, poolLimit };
         command.SetAction(parsed => context.Guard(parsed, () =>
-            G2pCommands.Eval(context, parsed.GetValue(model)!, parsed.GetValue(data), parsed.GetValue(beam), parsed.GetValue(part)!)));
+        {
+            PoolLimit.Apply(parsed.GetValue(poolLimit));
+            return G2pCommands.Eval(context, parsed.GetValue(model)!, parsed.GetValue(data), parsed.GetValue(beam), parsed.GetValue(part)!);
+        }));
         return command;
     }
 }

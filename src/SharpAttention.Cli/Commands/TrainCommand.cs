@@ -18,9 +18,11 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "continue the run in --out from its last checkpoint" };
         var epochs = Flags.Int("--epochs", "override the recipe's epochs", () => G2pRecipe.RangeOf("epochs"));
         var maxSteps = Flags.Long("--max-steps", "stop after this many optimizer steps", () => G2pRecipe.RangeOf("max_steps"));
-        var command = new Command("train", "train a model and report its test scores") { task, preset, config, output, data, resume, epochs, maxSteps };
+        var poolLimit = PoolLimit.Create();
+        var command = new Command("train", "train a model and report its test scores") { task, preset, config, output, data, resume, epochs, maxSteps, poolLimit };
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
+            PoolLimit.Apply(parsed.GetValue(poolLimit));
             string folder = parsed.GetValue(output)!;
             bool resuming = parsed.GetValue(resume);
             // A resumed run continues with the recipe it saved; --config, --epochs and --max-steps may still extend it.

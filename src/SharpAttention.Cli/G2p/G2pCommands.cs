@@ -19,6 +19,7 @@ public static class G2pCommands
         console.MarkupLineInterpolated($"[bold]attn train g2p[/] — preset {recipe.Preset}, {SharpAttention.Threads.Count} threads, output {output}");
         var run = G2pTraining.Run(recipe, dictionary, output, resume, new ConsoleReporter(console));
         console.MarkupLineInterpolated($"trained {run.Training.Steps:N0} steps in {ConsoleReporter.Format(clock.Elapsed)}; best dev WER (greedy) {run.Training.BestMetric * 100:F2}%");
+        SharpAttention.Tensors.StoragePool.ReturnIdleMemory();   // the training steps' buffers: decoding needs other shapes
         var score = Evaluate(context, [run.Model], run.Split.Test, run.Model.Recipe.BeamWidth, "test");
         WriteResults(output, run.Model.Recipe, score, clock.Elapsed);
         console.MarkupLineInterpolated($"model, vocabularies, recipe, checkpoints, metrics.jsonl and loss.png are in {output}; total {ConsoleReporter.Format(clock.Elapsed)}");

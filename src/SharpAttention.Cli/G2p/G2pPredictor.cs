@@ -38,9 +38,10 @@ public static class G2pPredictor
         var order = Enumerable.Range(0, words.Count).OrderByDescending(i => words[i].Length).ToArray();
         foreach (var model in models) model.Network.Eval();
         using var _ = GradMode.NoGrad();
-        for (int start = 0; start < order.Length; start += batchSize)
+        for (int start = 0, count; start < order.Length; start += count)
         {
-            var chunk = order[start..Math.Min(order.Length, start + batchSize)];
+            count = BatchWords(models, words[order[start]].Length, beamWidth, batchSize);
+            var chunk = order[start..Math.Min(order.Length, start + count)];
             using var scope = TensorScope.Begin();
             var sources = chunk.Select(i => first.EncodeWord(words[i])).ToArray();
             var src = Padding.PadSequences(sources, Vocabulary.PadId).Ids;               // (B, S)
@@ -67,6 +68,22 @@ public static class G2pPredictor
             }
         }
         return results;
+    }
+
+    /// <summary>Bytes of decoder caches one batch may hold at once. Beam search keeps, per decoder layer, the keys and
+    /// values of every live row for the output so far and for the word (cross-attention), each twice (reordering
+    /// copies into a second buffer); 256 long words at beam 5 took 1.35 GB, and the pool then kept buffers of every
+    /// size the shrinking lengths asked for.</summary>
+    public const long CacheBudgetBytes = 96L << 20;
+
+    /// <summary>How many words, the longest of <paramref name="letters"/> letters, decode together: at most
+    /// <paramref name="batchSize"/>, fewer where their caches would pass <see cref="CacheBudgetBytes"/>.</summary>
+    public static int BatchWords(IReadOnlyList<G2pModel> models, int letters, int beamWidth, int batchSize)
+    {
+        // Per row and position: keys + values, twice, per layer, of d_model floats; positions: output + source (+ BOS/EOS).
+        long perRow = models.Sum(m => (long)m.Recipe.NumDecoderLayers * 2 * 2 * m.Recipe.DModel * sizeof(float)
+                                      * (MaxOutputLength(m, letters) + 1 + letters + 2));
+        return (int)Math.Clamp(CacheBudgetBytes / Math.Max(1, perRow * beamWidth), 1, batchSize);
     }
 
     static void CheckSameVocabularies(IReadOnlyList<G2pModel> models)

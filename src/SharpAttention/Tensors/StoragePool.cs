@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Runtime;
 using System.Runtime.CompilerServices;
 
 namespace SharpAttention.Tensors;
@@ -8,7 +10,15 @@ namespace SharpAttention.Tensors;
 /// for n elements takes the smallest idle buffer of at least n and at most <see cref="MaxSlack"/>·n elements (best
 /// fit, as PyTorch's caching allocator does): steps that repeat shapes get exact matches, and steps whose shapes vary
 /// (variable-length batches) reuse the buffers of longer ones instead of faulting in fresh memory every step. Tensors
-/// use only the first n elements of a larger buffer. Idle bytes are capped at <see cref="MaxPooledBytes"/>.
+/// use only the first n elements of a larger buffer.
+/// <para>Bounded: idle bytes never exceed <see cref="MaxPooledBytes"/> (default <see cref="DefaultMaxPooledBytes"/>, a
+/// fraction of the memory the process may use; $SHARPATTENTION_POOL_LIMIT, e.g. <c>512M</c>, overrides it). A buffer
+/// coming back to a full pool pushes out the buffers idle the longest (least recently returned first), which are left
+/// to the GC and counted in <see cref="DroppedBytes"/>. Dropped buffers live in the large-object heap, which only a
+/// full collection reclaims, so once <see cref="CollectAfterDroppedBytes"/> have been dropped the pool runs one (on
+/// the next rent, never on the finalizer thread): resident memory follows the limit instead of the GC's own budgets.
+/// <see cref="ReturnIdleMemory"/> hands everything idle back to the operating system (after an epoch, an evaluation, a
+/// batch of one-off large buffers).</para>
 /// <para>A buffer handed out outside any <see cref="TensorScope"/> comes back only through a finalizer, and
 /// finalizers only run after a collection, which the GC schedules by its own budgets: code that drops its tensors
 /// without a scope (inference in a loop) would take a fresh, never-touched buffer — page faults on every write — call
@@ -19,8 +29,13 @@ namespace SharpAttention.Tensors;
 /// </summary>
 public static class StoragePool
 {
+    /// <summary>An idle buffer and when it came back (the pool's return counter: the eviction order).</summary>
+    readonly record struct Idle(Array Array, long Returned);
+
     static readonly object Gate = new();
-    static readonly Dictionary<(Type, int), Stack<Array>> Free = new();
+    // Idle buffers per (element type, length), oldest first: the newest is reused first, so the oldest stay idle and
+    // are dropped first.
+    static readonly Dictionary<(Type, int), List<Idle>> Free = new();
     // The lengths with idle buffers, per element type, for the best-fit search.
     static readonly Dictionary<Type, SortedSet<int>> Lengths = new();
 
@@ -30,19 +45,57 @@ public static class StoragePool
     static long pooledBytes;
     static long freshBytes;
     static long reusedBytes;
+    static long droppedBytes;
+    static long droppedBuffers;
+    static long returns;
+    static long droppedSinceCollect;
     static long unscopedSinceCollect;
     static int collections;
+    static int fullCollections;
 
     /// <summary>Bytes handed out without a scope between the collections the pool asks for (see the class summary): a
     /// young-generation collection costs well under a millisecond, first writes to 16 MB of fresh pages several.</summary>
     public const long CollectAfterUnscopedBytes = 16L << 20;
 
-    /// <summary>Collections the pool has asked for so far.</summary>
+    /// <summary>The environment variable that sets <see cref="MaxPooledBytes"/> at start: bytes, or a number with a
+    /// K, M or G suffix (powers of 1,024), e.g. <c>512M</c>.</summary>
+    public const string LimitVariable = "SHARPATTENTION_POOL_LIMIT";
+
+    /// <summary>The default <see cref="MaxPooledBytes"/>: 1/64 of the memory the GC may use (physical memory, or a
+    /// container's or DOTNET_GCHeapHardLimit's limit), between 64 MiB and 1 GiB: 376 MiB with 24 GB, about what the
+    /// largest training step of the 4 M-parameter G2P recipe holds at once (two replicas, 420 MB), so a step's buffers
+    /// mostly come back from the pool while the pool cannot grow with every shape it has seen (it held 800 MB there).</summary>
+    public static long DefaultMaxPooledBytes { get; } =
+        Math.Clamp(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 64, 64L << 20, 1L << 30);
+
+    // After DefaultMaxPooledBytes: static initializers run in textual order.
+    static long maxPooledBytes = LimitFromEnvironment() ?? DefaultMaxPooledBytes;
+
+    /// <summary>Collections the pool has asked for so far (young-generation ones for unscoped buffers).</summary>
     internal static int Collections => Volatile.Read(ref collections);
 
-    /// <summary>Upper bound on bytes held idle in the pool; buffers beyond it are left to the GC. Default: a quarter
-    /// of the memory the GC may use, at most 4 GiB.</summary>
-    public static long MaxPooledBytes { get; set; } = Math.Min(4L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
+    /// <summary>Full collections the pool has run to reclaim the buffers it dropped.</summary>
+    public static int FullCollections => Volatile.Read(ref fullCollections);
+
+    /// <summary>Upper bound on bytes held idle in the pool; buffers beyond it are left to the GC, the longest idle
+    /// first. Lowering it drops idle buffers at once. Set it before heavy work; 0 turns pooling off.</summary>
+    public static long MaxPooledBytes
+    {
+        get => Interlocked.Read(ref maxPooledBytes);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(MaxPooledBytes));
+            lock (Gate)
+            {
+                maxPooledBytes = value;
+                DropOldest(value);
+            }
+        }
+    }
+
+    /// <summary>The bytes after which the buffers dropped since the last full collection are reclaimed by another
+    /// one: half the limit, at least 64 MiB (a full collection of a heap of large arrays takes milliseconds).</summary>
+    public static long CollectAfterDroppedBytes => Math.Max(64L << 20, MaxPooledBytes / 2);
 
     /// <summary>Bytes of tensor storage allocated from the managed heap so far (pool misses).</summary>
     public static long FreshBytes => Interlocked.Read(ref freshBytes);
@@ -50,14 +103,24 @@ public static class StoragePool
     /// <summary>Bytes of tensor storage served from the pool so far (pool hits).</summary>
     public static long ReusedBytes => Interlocked.Read(ref reusedBytes);
 
+    /// <summary>Bytes of released buffers the pool did not keep (over <see cref="MaxPooledBytes"/>, or trimmed).</summary>
+    public static long DroppedBytes { get { lock (Gate) return droppedBytes; } }
+
+    /// <summary>Released buffers the pool did not keep (over <see cref="MaxPooledBytes"/>, or trimmed).</summary>
+    public static long DroppedBuffers { get { lock (Gate) return droppedBuffers; } }
+
     /// <summary>Bytes currently idle in the pool.</summary>
     public static long PooledBytes { get { lock (Gate) return pooledBytes; } }
+
+    /// <summary>Idle buffers currently in the pool.</summary>
+    public static int PooledBuffers { get { lock (Gate) return Free.Values.Sum(l => l.Count); } }
 
     /// <summary>A buffer of <paramref name="length"/> elements; <paramref name="scoped"/>: a scope will return it.</summary>
     internal static T[] Rent<T>(int length, bool clear, bool scoped) where T : unmanaged
     {
         if (length == 0) return [];
         long bytes = (long)length * Unsafe.SizeOf<T>();
+        if (Volatile.Read(ref droppedSinceCollect) >= CollectAfterDroppedBytes) CollectDropped();
         if (!scoped && Interlocked.Add(ref unscopedSinceCollect, bytes) > CollectAfterUnscopedBytes)
         {
             Interlocked.Exchange(ref unscopedSinceCollect, 0);
@@ -74,9 +137,10 @@ public static class StoragePool
                 if (fits.Count > 0)
                 {
                     int found = fits.Min;
-                    var stack = Free[(typeof(T), found)];
-                    var array = (T[])stack.Pop();
-                    if (stack.Count == 0) lengths.Remove(found);
+                    var list = Free[(typeof(T), found)];
+                    var array = (T[])list[^1].Array;
+                    list.RemoveAt(list.Count - 1);
+                    if (list.Count == 0) lengths.Remove(found);
                     pooledBytes -= (long)found * Unsafe.SizeOf<T>();
                     reusedBytes += bytes;
                     if (clear) Array.Clear(array, 0, length);
@@ -95,15 +159,20 @@ public static class StoragePool
         long bytes = array.LongLength * ElementSize(type);   // Buffer.ByteLength throws past 2 GiB
         lock (Gate)
         {
-            if (pooledBytes + bytes > MaxPooledBytes) return;
-            if (!Free.TryGetValue((type, array.Length), out var stack))
-                Free[(type, array.Length)] = stack = new Stack<Array>();
-            if (stack.Count == 0)
+            if (bytes > maxPooledBytes)
+            {
+                Dropped(bytes);
+                return;
+            }
+            DropOldest(maxPooledBytes - bytes);
+            if (!Free.TryGetValue((type, array.Length), out var list))
+                Free[(type, array.Length)] = list = [];
+            if (list.Count == 0)
             {
                 if (!Lengths.TryGetValue(type, out var lengths)) Lengths[type] = lengths = [];
                 lengths.Add(array.Length);
             }
-            stack.Push(array);
+            list.Add(new Idle(array, returns++));
             pooledBytes += bytes;
         }
     }
@@ -112,14 +181,99 @@ public static class StoragePool
         type == typeof(float) ? 4 : type == typeof(double) || type == typeof(long) ? 8 : type == typeof(bool) ? 1
         : System.Runtime.InteropServices.Marshal.SizeOf(type);
 
-    /// <summary>Drops every idle buffer (e.g. after a large one-off computation).</summary>
-    public static void Trim()
+    /// <summary>Drops the longest-idle buffers until at most <paramref name="keep"/> bytes are idle. Under the lock.</summary>
+    static void DropOldest(long keep)
     {
-        lock (Gate)
+        while (pooledBytes > keep)
         {
-            Free.Clear();
-            Lengths.Clear();
-            pooledBytes = 0;
+            // The oldest idle buffer is the first of some list; lists are few (one per length in use), so a scan does.
+            (Type, int) oldestKey = default;
+            long oldest = long.MaxValue;
+            foreach (var (key, list) in Free)
+                if (list.Count > 0 && list[0].Returned < oldest) (oldestKey, oldest) = (key, list[0].Returned);
+            var from = Free[oldestKey];
+            long bytes = from[0].Array.LongLength * ElementSize(oldestKey.Item1!);
+            from.RemoveAt(0);
+            if (from.Count == 0)
+            {
+                Free.Remove(oldestKey);
+                Lengths[oldestKey.Item1!].Remove(oldestKey.Item2);
+            }
+            pooledBytes -= bytes;
+            Dropped(bytes);
         }
+    }
+
+    static void Dropped(long bytes)
+    {
+        droppedBytes += bytes;
+        droppedBuffers++;
+        Interlocked.Add(ref droppedSinceCollect, bytes);
+    }
+
+    /// <summary>A full collection, so the large-object heap gives back the buffers dropped since the last one.</summary>
+    static void CollectDropped()
+    {
+        if (Interlocked.Exchange(ref droppedSinceCollect, 0) == 0) return;
+        Interlocked.Increment(ref fullCollections);
+        // Compacting: freed gaps between live large arrays are otherwise kept committed (resident) by the GC.
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
+
+    /// <summary>Drops every idle buffer (e.g. after a large one-off computation); the GC reclaims them later.</summary>
+    public static void Trim() => Trim(0);
+
+    /// <summary>Drops the longest-idle buffers until at most <paramref name="keepBytes"/> bytes are idle.</summary>
+    public static void Trim(long keepBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(keepBytes);
+        lock (Gate) DropOldest(keepBytes);
+    }
+
+    /// <summary>
+    /// Gives idle memory back to the operating system: drops every idle buffer, then runs a full, blocking collection
+    /// that compacts the large-object heap, so the pages those buffers held are released instead of lingering in
+    /// the heap. Costs a full collection and refilling the pool (first touches of fresh pages) afterwards: call it
+    /// between phases — after an epoch, an evaluation, a batch of one-off large buffers — not every step.
+    /// </summary>
+    public static void ReturnIdleMemory()
+    {
+        Trim(0);
+        Interlocked.Exchange(ref droppedSinceCollect, 0);
+        Interlocked.Increment(ref fullCollections);
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
+
+    /// <summary>Parses a byte count: digits, optionally with a fraction and a K, M or G suffix (powers of 1,024; a
+    /// trailing B or iB is allowed), e.g. <c>1073741824</c>, <c>512M</c>, <c>1.5GiB</c>. Null when it is none.</summary>
+    public static long? ParseBytes(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var s = text.Trim().ToUpperInvariant();
+        if (s.EndsWith("IB", StringComparison.Ordinal)) s = s[..^2];
+        else if (s.EndsWith('B')) s = s[..^1];
+        long unit = 1;
+        if (s.Length > 0 && "KMG".IndexOf(s[^1]) is int at and >= 0)
+        {
+            unit = 1L << (10 * (at + 1));
+            s = s[..^1];
+        }
+        if (!double.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value)) return null;
+        double bytes = value * unit;
+        return bytes is >= 0 and < long.MaxValue ? (long)bytes : null;
+    }
+
+    static long? LimitFromEnvironment()
+    {
+        var text = Environment.GetEnvironmentVariable(LimitVariable);
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var limit = ParseBytes(text);
+        // A type initializer must not throw (every tensor would fail with a TypeInitializationException): say so, go on.
+        if (limit is null)
+            Console.Error.WriteLine($"warning: {LimitVariable}='{(text.Length > 40 ? text[..40] + "…" : text)}' is not a byte count " +
+                                    "(e.g. 536870912, 512M or 1G); the storage pool keeps its default limit");
+        return limit;
     }
 }

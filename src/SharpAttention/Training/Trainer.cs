@@ -247,6 +247,9 @@ public sealed class Trainer(TrainerOptions options)
         finally
         {
             model.Train();
+            // Decoding's buffers (caches, other shapes) are of no use to the training steps that follow: give them
+            // back to the operating system rather than keep them resident (once per evaluation, a full collection).
+            StoragePool.ReturnIdleMemory();
         }
     }
 

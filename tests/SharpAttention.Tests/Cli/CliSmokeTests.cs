@@ -89,6 +89,9 @@ public class CliSmokeTests
         var mismatch = Run("eval", "g2p", "--model", run, "--model", other, "--data", dict);
         Assert.Equal(1, mismatch.Code);
         Assert.Contains("model 2 was trained with other letter or phoneme vocabularies", mismatch.Error);
+        var badLimit = Run("eval", "g2p", "--model", run, "--data", dict, "--pool-limit", "lots");
+        Assert.Equal(2, badLimit.Code);
+        Assert.Contains("--pool-limit must be a byte count such as 536870912, 512M or 1G, got 'lots'", badLimit.Error);
         var evalTrain = Run("eval", "g2p", "--model", run, "--data", dict, "--beam", "1", "--part", "train");
         Assert.True(evalTrain.Code == 0, evalTrain.Error);
         Assert.Contains("train:", evalTrain.Output);
