@@ -38,8 +38,8 @@ internal static class LayerNormKernel
             {
                 var xr = x.Slice(r * n, n);
                 // Two passes (mean, then squared deviations) rather than E[x²] − E[x]², which cancels badly when the
-                // mean is large against the spread.
-                T m = T.CreateTruncating(ReduceKernel.Sum(xr) / n);
+                // mean is large against the spread; the mean itself is corrected for the same reason (see Mean).
+                T m = NormalizationRows.Mean(xr);
                 double var = NormalizationRows.SumOfSquaredDeviations(xr, m) / n;
                 T s = T.CreateTruncating(1 / Math.Sqrt(var + eps));
                 mean[r] = m;

@@ -188,7 +188,7 @@ internal static class ReduceKernel
                     case Mode.Sum: y[r] = T.CreateTruncating(Sum(row)); break;
                     case Mode.Mean: y[r] = T.CreateTruncating(Sum(row) / n); break;
                     case Mode.Var:
-                        T m = T.CreateTruncating(Sum(row) / n);
+                        T m = NormalizationRows.Mean(row);
                         mean[r] = m;
                         y[r] = T.CreateTruncating(SumOfSquaredDeviations(row, m) / Math.Max(0, (double)n - correction));
                         break;

@@ -30,6 +30,10 @@ internal static unsafe class GemmGeneric
     {
         var job = new Job<T>(transA, transB, n, k, alpha, beta, (nint)a, lda, (nint)b, ldb, (nint)c, ldc);
         long work = (long)m * n * k;
+        // The caller's transposed-B buffer is made on its first call, whichever shares it then runs (as GemmF32 does
+        // with its workspace): on a loaded machine the workers can claim every share of a call, so a caller that only
+        // got one later would allocate long after warm-up.
+        if (transB) _ = TransposedBlock<T>.Get(BlockLength<T>());
         if (parts > 1 && batch >= parts)
         {
             // Whole products per thread: each C matrix is written by exactly one thread.
@@ -42,6 +46,16 @@ internal static unsafe class GemmGeneric
         for (int i = 0; i < batch; i++)
             ParallelFor.For(shares, work / shares, new RowsBody<T>(job, m, groups, shares, i * strideA, i * strideB, i * strideC));
     }
+
+    /// <summary>Columns of op(B) per block: whole pairs of vectors within <see cref="BBlockBytes"/>.</summary>
+    static int BlockColumns<T>() where T : unmanaged
+    {
+        int nr = 2 * Vector<T>.Count;
+        return Math.Max(nr, BBlockBytes / (KC * sizeof(T)) / nr * nr);
+    }
+
+    /// <summary>Elements of a transposed B block (KC × <see cref="BlockColumns{T}"/>), the same for every product.</summary>
+    static int BlockLength<T>() where T : unmanaged => KC * BlockColumns<T>();
 
     readonly struct BatchBody<T>(Job<T> job, int m, long strideA, long strideB, long strideC) : IRangeBody
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -75,9 +89,8 @@ internal static unsafe class GemmGeneric
             T* pa = (T*)a + offsetA, pb = (T*)b + offsetB, pc = (T*)c + offsetC;
             // A(i, p) = pa[i·ars + p·aps]: a transposed A is read with swapped strides, never copied.
             int ars = transA ? 1 : lda, aps = transA ? lda : 1;
-            int nr = 2 * Vector<T>.Count;
-            int ncMax = Math.Max(nr, BBlockBytes / (KC * sizeof(T)) / nr * nr);
-            T[]? packed = transB ? TransposedBlock<T>.Get(KC * ncMax) : null;
+            int ncMax = BlockColumns<T>();
+            T[]? packed = transB ? TransposedBlock<T>.Get(BlockLength<T>()) : null;
             {
                 fixed (T* buffer = packed)
                 {
