@@ -36,13 +36,13 @@ public sealed class TokenTagger : Module
 
     /// <param name="ids">Int64 (B, T)</param>
     /// <param name="keyPaddingMask">(B, T) true at padding; by default where ids equal the pad id</param>
-    /// <param name="chars">Int64 (B, T, L): the characters of the word that starts at each position (all 0 elsewhere);
-    /// needed with a <see cref="CharEncoder"/>, ignored without</param>
+    /// <param name="chars">Int64 (B, T, L): the characters of the word that starts at each position (all 0 elsewhere),
+    /// and (B, T, L) their kinds (<see cref="CharWordEncoder.KindOf"/>); needed with a <see cref="CharEncoder"/>, ignored without</param>
     /// <returns>logits (B, T, C)</returns>
-    public Tensor Forward(Tensor ids, Tensor? keyPaddingMask = null, Tensor? chars = null)
+    public Tensor Forward(Tensor ids, Tensor? keyPaddingMask = null, (Tensor Ids, Tensor Kinds)? chars = null)
     {
         if (CharEncoder != null && chars is null) throw new ArgumentException("TokenTagger: this tagger reads each word's characters; pass chars (B, T, L)");
-        var spelling = CharEncoder != null ? CharEncoder.Forward(chars!) : null;   // (B, T, E)
+        var spelling = CharEncoder != null ? CharEncoder.Forward(chars!.Value.Ids, chars.Value.Kinds) : null;   // (B, T, E)
         return Head.Forward(dropout.Forward(Backbone.Forward(ids, keyPaddingMask, spelling)));
     }
 
@@ -53,7 +53,7 @@ public sealed class TokenTagger : Module
     /// <param name="keyPaddingMask">(B, T) true at padding; by default where ids equal the pad id</param>
     /// <param name="ignoreIndex">a tag value that counts for nothing (Hugging Face's -100 on a word's later sub-tokens)</param>
     /// <param name="chars">Int64 (B, T, L), as for <see cref="Forward"/></param>
-    public Tensor Loss(Tensor ids, Tensor tags, Tensor? keyPaddingMask = null, long ignoreIndex = -100, Tensor? chars = null)
+    public Tensor Loss(Tensor ids, Tensor tags, Tensor? keyPaddingMask = null, long ignoreIndex = -100, (Tensor Ids, Tensor Kinds)? chars = null)
     {
         keyPaddingMask ??= Backbone.PaddingMask(ids);
         var logits = Forward(ids, keyPaddingMask, chars);                 // (B, T, C)

@@ -10,7 +10,8 @@ namespace SharpAttention.Tasks.Tagging;
 /// <param name="Ids">sub-token ids, wrapping included</param>
 /// <param name="WordStarts">per word of the row, the index in <paramref name="Ids"/> of its first sub-token</param>
 /// <param name="Chars">per word, &lt;bow&gt; character ids &lt;eow&gt;</param>
-public sealed record AlignedRow(int FirstWord, int[] Ids, int[] WordStarts, int[][] Chars)
+/// <param name="Kinds">per word, the kind of each of those characters (<see cref="CharWordEncoder.KindOf"/>)</param>
+public sealed record AlignedRow(int FirstWord, int[] Ids, int[] WordStarts, int[][] Chars, int[][] Kinds)
 {
     public int WordCount => WordStarts.Length;
 
@@ -79,15 +80,13 @@ public sealed class WordAlignment
     }
 
     /// <summary>&lt;bow&gt; character ids &lt;eow&gt;; a character outside the vocabulary is unk.</summary>
-    public int[] Chars(string word)
-    {
-        var kept = word.Length <= MaxWordChars ? word : word[..(MaxWordChars / 2)] + word[^(MaxWordChars - MaxWordChars / 2)..];
-        var ids = new int[kept.Length + 2];
-        ids[0] = CharWordEncoder.BowId;
-        for (int i = 0; i < kept.Length; i++) ids[i + 1] = charIds.GetValueOrDefault(kept[i], CharWordEncoder.UnkId);
-        ids[^1] = CharWordEncoder.EowId;
-        return ids;
-    }
+    public int[] Chars(string word) =>
+        [CharWordEncoder.BowId, .. Kept(word).Select(c => charIds.GetValueOrDefault(c, CharWordEncoder.UnkId)), CharWordEncoder.EowId];
+
+    /// <summary>The kinds of <see cref="Chars"/>' characters, the markers' kind included.</summary>
+    public int[] Kinds(string word) => [CharWordEncoder.KindOf('\0'), .. Kept(word).Select(CharWordEncoder.KindOf), CharWordEncoder.KindOf('\0')];
+
+    string Kept(string word) => word.Length <= MaxWordChars ? word : word[..(MaxWordChars / 2)] + word[^(MaxWordChars - MaxWordChars / 2)..];
 
     /// <summary>A sentence as rows of at most <paramref name="maxLength"/> tokens, cut between words.</summary>
     public IReadOnlyList<AlignedRow> Encode(IReadOnlyList<string> words, int maxLength)
@@ -98,20 +97,22 @@ public sealed class WordAlignment
         var ids = new List<int> { specials.Cls!.Value };
         var starts = new List<int>();
         var chars = new List<int[]>();
+        var kinds = new List<int[]>();
         int first = 0;
         for (int w = 0; w < words.Count; w++)
         {
             var p = Pieces(words[w]);
             if (ids.Count + p.Length + 1 > maxLength)
             {
-                rows.Add(new AlignedRow(first, [.. ids, specials.Sep!.Value], [.. starts], [.. chars]));
-                (ids, starts, chars, first) = ([specials.Cls!.Value], [], [], w);
+                rows.Add(new AlignedRow(first, [.. ids, specials.Sep!.Value], [.. starts], [.. chars], [.. kinds]));
+                (ids, starts, chars, kinds, first) = ([specials.Cls!.Value], [], [], [], w);
             }
             starts.Add(ids.Count);
             ids.AddRange(p);
             chars.Add(Chars(words[w]));
+            kinds.Add(Kinds(words[w]));
         }
-        rows.Add(new AlignedRow(first, [.. ids, specials.Sep!.Value], [.. starts], [.. chars]));
+        rows.Add(new AlignedRow(first, [.. ids, specials.Sep!.Value], [.. starts], [.. chars], [.. kinds]));
         return rows;
     }
 }
