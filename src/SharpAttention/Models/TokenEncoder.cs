@@ -49,13 +49,16 @@ public sealed class TokenEncoder : Module
 
     /// <param name="ids">Int64 (B, T), T ≤ MaxLen (unless rotary)</param>
     /// <param name="keyPaddingMask">(B, T) true at padding; by default where ids equal the pad id</param>
+    /// <param name="extraEmbedding">(B, T, E) added to the token embeddings before positions, e.g. each word's spelling
+    /// (<see cref="CharWordEncoder"/>); null: none</param>
     /// <returns>(B, T, E)</returns>
-    public Tensor Forward(Tensor ids, Tensor? keyPaddingMask = null)
+    public Tensor Forward(Tensor ids, Tensor? keyPaddingMask = null, Tensor? extraEmbedding = null)
     {
         ModelParts.CheckIds(nameof(TokenEncoder), ids, Config.MaxLen, Config.Positions != PositionEncoding.Rotary);
         keyPaddingMask ??= PaddingMask(ids);
         var x = TokenEmbedding.Forward(ids);                              // (B, T, E)
         if (Config.ScaleEmbeddings) x = x * Math.Sqrt(Config.DModel);
+        if (extraEmbedding != null) x = x + extraEmbedding;
         x = PositionalEncoding != null ? PositionalEncoding.Forward(x)    // + PE, dropout
             : dropout!.Forward(PositionEmbedding != null ? PositionEmbedding.Forward(x) : x);
         return Encoder.Forward(x, srcKeyPaddingMask: keyPaddingMask);

@@ -22,46 +22,23 @@ public static class JsonLinesReader
     {
         fields ??= TextColumns.Default;
         var rows = new List<LabeledText>();
-        int line = 0;
-        for (string? s; (s = reader.ReadLine()) != null;)
+        foreach (var (root, line) in JsonLinesObjects.Read(reader, source, $"{{\"{fields.Text}\": ..., \"{fields.Label}\": ...}}"))
         {
-            line++;
-            if (s.Trim().Length == 0) continue;
-            JsonDocument doc;
-            try
+            var text = JsonLinesObjects.Field(root, fields.Text, source, line);
+            if (text.ValueKind != JsonValueKind.String)
+                throw new DataFormatException(source, line, $"field '{fields.Text}' must be a string, got a JSON {text.ValueKind.ToString().ToLowerInvariant()}");
+            var label = JsonLinesObjects.Field(root, fields.Label, source, line);
+            string labelText = label.ValueKind switch
             {
-                doc = JsonDocument.Parse(s);
-            }
-            catch (JsonException e)
-            {
-                throw new DataFormatException(source, line, $"not valid JSON: {e.Message}", e);
-            }
-            using (doc)
-            {
-                var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object)
-                    throw new DataFormatException(source, line, $"expected an object {{\"{fields.Text}\": ..., \"{fields.Label}\": ...}}, got a JSON {root.ValueKind.ToString().ToLowerInvariant()}");
-                var text = Field(root, fields.Text, source, line);
-                if (text.ValueKind != JsonValueKind.String)
-                    throw new DataFormatException(source, line, $"field '{fields.Text}' must be a string, got a JSON {text.ValueKind.ToString().ToLowerInvariant()}");
-                var label = Field(root, fields.Label, source, line);
-                string labelText = label.ValueKind switch
-                {
-                    JsonValueKind.String => label.GetString()!.Trim(),
-                    JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => label.GetRawText(),
-                    _ => throw new DataFormatException(source, line, $"field '{fields.Label}' must be a string, number or boolean, got a JSON {label.ValueKind.ToString().ToLowerInvariant()}"),
-                };
-                string t = text.GetString()!;
-                if (t.Trim().Length == 0) throw new DataFormatException(source, line, $"empty text in field '{fields.Text}'");
-                if (labelText.Length == 0) throw new DataFormatException(source, line, $"empty label in field '{fields.Label}'");
-                rows.Add(new LabeledText(t, labelText, source, line));
-            }
+                JsonValueKind.String => label.GetString()!.Trim(),
+                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => label.GetRawText(),
+                _ => throw new DataFormatException(source, line, $"field '{fields.Label}' must be a string, number or boolean, got a JSON {label.ValueKind.ToString().ToLowerInvariant()}"),
+            };
+            string t = text.GetString()!;
+            if (t.Trim().Length == 0) throw new DataFormatException(source, line, $"empty text in field '{fields.Text}'");
+            if (labelText.Length == 0) throw new DataFormatException(source, line, $"empty label in field '{fields.Label}'");
+            rows.Add(new LabeledText(t, labelText, source, line));
         }
         return rows;
     }
-
-    static JsonElement Field(JsonElement root, string name, string source, int line) =>
-        root.TryGetProperty(name, out var value) ? value
-            : throw new DataFormatException(source, line,
-                $"no field '{name}' (fields: {string.Join(", ", root.EnumerateObject().Select(p => $"'{p.Name}'"))})");
 }

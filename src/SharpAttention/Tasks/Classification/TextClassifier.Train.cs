@@ -15,9 +15,6 @@ namespace SharpAttention.Tasks.Classification;
 // Training: reader output → BPE tokenizer → EncoderClassifier → Trainer → metrics → model folder.
 public sealed partial class TextClassifier
 {
-    /// <summary>RoBERTa's special tokens: &lt;s&gt; opens (cls) and &lt;/s&gt; closes (sep) every text.</summary>
-    static readonly SpecialTokens Specials = new() { Bos = "<s>", Pad = "<pad>", Eos = "</s>", Unk = "<unk>", Cls = "<s>", Sep = "</s>" };
-
     /// <summary>
     /// Trains a classifier on <see cref="TextClassifierOptions.Data"/> and writes its folder: the data is checked
     /// (<see cref="ClassificationData.Check"/>), a byte-level BPE is trained on the training texts, the encoder is
@@ -38,18 +35,12 @@ public sealed partial class TextClassifier
         // 1. Tokenizer: BPE on the training texts, written into the folder and read back as any folder would be.
         var labels = ClassificationData.Labels(data.Train);
         log($"{data.Train.Count} training texts, classes {string.Join(", ", labels)}; training a BPE of {options.VocabSize} tokens");
-        var bpe = new BpeTrainer(new BpeTrainerOptions { VocabSize = options.VocabSize, SpecialTokens = Specials.Distinct() })
-            .Train(data.Train.Select(e => e.Text));
-        bpe.Save(dir);
-        File.WriteAllText(Path.Combine(dir, Tokenizers.ConfigFile),
-            new TokenizerConfig { Kind = TokenizerKind.Bpe, SpecialTokens = Specials, ModelMaxLength = options.MaxLength }.ToJson());
-        var tokenizer = Tokenizers.Load(dir);
-        var specials = Specials.Resolve(tokenizer);
+        var (tokenizer, specials, vocabSize) = TaskTokenizer.TrainBpe(data.Train.Select(e => e.Text), options.VocabSize, options.MaxLength, dir);
 
         // 2. Model.
-        var config = options.Encoder(bpe.Vocabulary.Count) with
+        var config = options.Encoder(vocabSize) with
         {
-            VocabSize = bpe.Vocabulary.Count, PadId = specials.Pad, MaxLen = options.MaxLength, Pooling = options.Pooling,
+            VocabSize = vocabSize, PadId = specials.Pad, MaxLen = options.MaxLength, Pooling = options.Pooling,
         };
         var generator = new Generator(options.Seed);   // initialisation, then dropout: checkpointed for resuming
         var model = new EncoderClassifier(config, labels.Length, generator);
