@@ -8,12 +8,15 @@ namespace SharpAttention.Cli.G2p;
 
 /// <summary>
 /// A trained grapheme-to-phoneme model as a folder: recipe.json (the network's shape and how it was trained),
-/// graphemes.txt and phonemes.txt (the vocabularies, one token per line) and model.safetensors (PyTorch state_dict
-/// names). Words are spelled in upper case, as in cmudict.
+/// source_tokenizer/ (letters, char level) and target_tokenizer/ (phonemes, word level) in the Hugging Face tokenizer
+/// layout, and model.safetensors (PyTorch state_dict names). Folders written before the tokenizer layout hold
+/// graphemes.txt and phonemes.txt instead (one token per line, same ids) and still load. Words are spelled in upper
+/// case, as in cmudict.
 /// </summary>
 public sealed class G2pModel
 {
     public const string RecipeFile = "recipe.json", GraphemesFile = "graphemes.txt", PhonemesFile = "phonemes.txt", WeightsFile = "model.safetensors";
+    public const string SourceTokenizerFolder = "source_tokenizer", TargetTokenizerFolder = "target_tokenizer";
 
     public G2pRecipe Recipe { get; }
     public Vocabulary Graphemes { get; }
@@ -33,8 +36,8 @@ public sealed class G2pModel
     {
         Directory.CreateDirectory(folder);
         WriteAtomically(Path.Combine(folder, RecipeFile), Recipe.ToJson());
-        Graphemes.Save(Path.Combine(folder, GraphemesFile));
-        Phonemes.Save(Path.Combine(folder, PhonemesFile));
+        Graphemes.SaveTokenizer(Path.Combine(folder, SourceTokenizerFolder), TokenizerKind.Char);
+        Phonemes.SaveTokenizer(Path.Combine(folder, TargetTokenizerFolder), TokenizerKind.Word);
         Network.SaveSafetensors(Path.Combine(folder, WeightsFile), new Dictionary<string, string> { ["task"] = "g2p" });
     }
 
@@ -50,7 +53,13 @@ public sealed class G2pModel
         var recipe = G2pRecipe.FromJsonFile(Need(RecipeFile), G2pRecipe.SavedBase);
         try
         {
-            var model = new G2pModel(recipe, Vocabulary.Load(Need(GraphemesFile)), Vocabulary.Load(Need(PhonemesFile)));
+            if (!Directory.Exists(Path.Combine(folder, SourceTokenizerFolder)))
+            {
+                Need(GraphemesFile);   // an older folder: name the missing file
+                Need(PhonemesFile);
+            }
+            var (graphemes, phonemes) = LoadVocabularies(folder);
+            var model = new G2pModel(recipe, graphemes, phonemes);
             model.Network.LoadSafetensors(Need(WeightsFile));
             model.Network.Eval();
             return model;
@@ -60,6 +69,12 @@ public sealed class G2pModel
             throw new CliException($"--model '{folder}': {e.Message}", e);
         }
     }
+
+    /// <summary>The letter and phoneme vocabularies of a folder, in the tokenizer layout or the older text files.</summary>
+    public static (Vocabulary Graphemes, Vocabulary Phonemes) LoadVocabularies(string folder) =>
+        Directory.Exists(Path.Combine(folder, SourceTokenizerFolder))
+            ? (Vocabulary.LoadTokenizer(Path.Combine(folder, SourceTokenizerFolder)), Vocabulary.LoadTokenizer(Path.Combine(folder, TargetTokenizerFolder)))
+            : (Vocabulary.Load(Path.Combine(folder, GraphemesFile)), Vocabulary.Load(Path.Combine(folder, PhonemesFile)));
 
     static void WriteAtomically(string path, string text)
     {

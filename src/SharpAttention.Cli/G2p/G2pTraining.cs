@@ -47,8 +47,7 @@ public static class G2pTraining
                 throw new CliException($"--resume: replicas {recipe.Replicas} differs from the {saved.Replicas} the run in {outputFolder} was started with (it decides the batches)");
             if (saved.EmaDecay != recipe.EmaDecay)
                 throw new CliException($"--resume: ema_decay {Show(recipe.EmaDecay)} differs from the {Show(saved.EmaDecay)} the run in {outputFolder} was started with");
-            graphemes = Vocabulary.Load(Path.Combine(outputFolder, G2pModel.GraphemesFile));
-            phonemes = Vocabulary.Load(Path.Combine(outputFolder, G2pModel.PhonemesFile));
+            (graphemes, phonemes) = G2pModel.LoadVocabularies(outputFolder);
             reporter.Info($"resuming from {last} with the recipe saved there");
         }
         else

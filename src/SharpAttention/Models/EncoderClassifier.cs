@@ -5,23 +5,27 @@ namespace SharpAttention.Models;
 
 /// <summary>
 /// Sequence classification with a Transformer encoder (BERT-style, Devlin et al. 2019): <see cref="TokenEncoder"/>
-/// ("backbone"), pooling — the [CLS] position or the mean over non-padding positions — dropout and a linear "head".
-/// <see cref="Forward"/> gives logits (B, C); <see cref="Loss"/> the mean cross-entropy against labels (B).
+/// ("backbone"), a <see cref="SequencePooler"/> ("pooler": [CLS], mean, max or a learned attention query, by
+/// <see cref="EncoderConfig.Pooling"/>), dropout and a linear "head". <see cref="Forward"/> gives logits (B, C);
+/// <see cref="Loss"/> the mean cross-entropy against labels (B), optionally weighted per class.
 /// </summary>
 public sealed class EncoderClassifier : Module
 {
     readonly Dropout dropout;
 
     public int NumClasses { get; }
-    public Pooling Pooling { get; }
+    public Pooling Pooling => Pooler.Mode;
     public TokenEncoder Backbone { get; }
+    public SequencePooler Pooler { get; }
     public Linear Head { get; }
 
-    public EncoderClassifier(EncoderConfig config, int numClasses, Pooling pooling = Pooling.Cls, Generator? generator = null)
+    public EncoderClassifier(EncoderConfig config, int numClasses, Generator? generator = null)
     {
+        ArgumentNullException.ThrowIfNull(config);
         if (numClasses <= 0) throw new ArgumentException($"EncoderClassifier: num_classes must be positive, got {numClasses}");
-        (NumClasses, Pooling) = (numClasses, pooling);
+        NumClasses = numClasses;
         Backbone = RegisterModule("backbone", new TokenEncoder(config, generator));
+        Pooler = RegisterModule("pooler", new SequencePooler(config.Pooling, config.DModel));
         dropout = RegisterModule("dropout", new Dropout(config.Dropout, generator));
         Head = RegisterModule("head", new Linear(config.DModel, numClasses, generator: generator));
     }
@@ -33,18 +37,22 @@ public sealed class EncoderClassifier : Module
     {
         keyPaddingMask ??= Backbone.PaddingMask(ids);
         var h = Backbone.Forward(ids, keyPaddingMask);                    // (B, T, E)
-        Tensor pooled;
-        if (Pooling == Pooling.Cls) pooled = h.Select(1, 0);             // (B, E)
-        else if (keyPaddingMask is null) pooled = h.Mean(1);
-        else
-        {
-            var keep = keyPaddingMask.LogicalNot().To(h.DType).Unsqueeze(-1);   // (B, T, 1)
-            pooled = (h * keep).Sum(1) / keep.Sum(1).Clamp(min: 1);             // (B, E)
-        }
-        return Head.Forward(dropout.Forward(pooled));
+        return Head.Forward(dropout.Forward(Pooler.Forward(h, keyPaddingMask)));
     }
 
-    /// <summary>Mean cross-entropy of <see cref="Forward"/>'s logits against <paramref name="labels"/> (B) int64.</summary>
-    public Tensor Loss(Tensor ids, Tensor labels, Tensor? keyPaddingMask = null, double labelSmoothing = 0.0) =>
-        F.CrossEntropy(Forward(ids, keyPaddingMask), labels, labelSmoothing: labelSmoothing);
+    /// <summary>Logits (B, C) and each position's share in the pooled vector (B, T), for showing what a decision
+    /// rests on (see <see cref="SequencePooler.ForwardWithWeights"/>).</summary>
+    public (Tensor Logits, Tensor PoolingWeights) ForwardWithWeights(Tensor ids, Tensor? keyPaddingMask = null)
+    {
+        keyPaddingMask ??= Backbone.PaddingMask(ids);
+        var h = Backbone.Forward(ids, keyPaddingMask);                    // (B, T, E)
+        var (pooled, weights) = Pooler.ForwardWithWeights(h, keyPaddingMask);
+        return (Head.Forward(dropout.Forward(pooled)), weights);
+    }
+
+    /// <summary>Mean cross-entropy of <see cref="Forward"/>'s logits against <paramref name="labels"/> (B) int64;
+    /// <paramref name="classWeights"/> (C) weight each class's examples, e.g. inversely to their frequency for
+    /// imbalanced data (torch's cross_entropy weight: the mean divides by the summed weights of the targets).</summary>
+    public Tensor Loss(Tensor ids, Tensor labels, Tensor? keyPaddingMask = null, double labelSmoothing = 0.0, Tensor? classWeights = null) =>
+        F.CrossEntropy(Forward(ids, keyPaddingMask), labels, labelSmoothing: labelSmoothing, weight: classWeights);
 }

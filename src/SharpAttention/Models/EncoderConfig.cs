@@ -38,6 +38,10 @@ public sealed record EncoderConfig(int VocabSize)
     /// gradient; null when sequences are never padded.</summary>
     public int? PadId { get; init; } = 0;
 
+    /// <summary>How <see cref="EncoderClassifier"/> pools the token vectors into one (the tagger ignores it); by default
+    /// the [CLS] position, as BERT.</summary>
+    public Pooling Pooling { get; init; } = Pooling.Cls;
+
     /// <summary>Multiply token embeddings by √DModel before adding positions (Vaswani et al.); BERT does not.</summary>
     public bool ScaleEmbeddings { get; init; }
 

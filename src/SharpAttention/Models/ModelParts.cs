@@ -16,16 +16,6 @@ public enum PositionEncoding
     Rotary,
 }
 
-/// <summary>How an encoder classifier turns T token vectors into one.</summary>
-public enum Pooling
-{
-    /// <summary>The first position's vector: the caller puts a [CLS] id first in every sequence (BERT).</summary>
-    Cls,
-
-    /// <summary>The mean over non-padding positions.</summary>
-    Mean,
-}
-
 /// <summary>An output projection x·Wᵀ (+ b) whose weight may be another module's (weight tying, Press &amp; Wolf 2017):
 /// a tied weight is registered here as well, so the state dict carries it under both keys, as torch's does.</summary>
 internal sealed class OutputProjection : Module

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.ML.Tokenizers;
 
 namespace SharpAttention.Text;
 
@@ -98,6 +99,29 @@ public sealed class Vocabulary
         var temp = path + ".tmp";
         File.WriteAllText(temp, string.Join('\n', tokens) + "\n", new UTF8Encoding(false));
         File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>Saves the vocabulary as a tokenizer folder (<see cref="Tokenizers.Save"/>), ids unchanged: a
+    /// <see cref="CharLevelTokenizer"/> for letters, or a <see cref="WordLevelTokenizer"/> over white-space separated
+    /// symbols (phonemes); the four specials keep their roles (<see cref="SpecialTokens.Sequence"/>).</summary>
+    public void SaveTokenizer(string dir, TokenizerKind kind)
+    {
+        var specials = Specials[..3];
+        Tokenizer tokenizer = kind switch
+        {
+            TokenizerKind.Char => new CharLevelTokenizer(tokens, Unk, specials),
+            TokenizerKind.Word => new WordLevelTokenizer(tokens, Unk, specials, WordLevelTokenizer.WhitespacePattern),
+            _ => throw new ArgumentException($"a vocabulary saves as a char or word tokenizer, not {kind}", nameof(kind)),
+        };
+        Tokenizers.Save(tokenizer, dir, new TokenizerConfig { Kind = kind, SpecialTokens = SpecialTokens.Sequence });
+    }
+
+    /// <summary>Reads a word- or char-level tokenizer folder as a vocabulary; its first four tokens must be the specials.</summary>
+    public static Vocabulary LoadTokenizer(string dir)
+    {
+        if (Tokenizers.Load(dir) is not LookupTokenizer lookup)
+            throw new TokenizerFormatException(Path.Combine(dir, Tokenizers.ConfigFile), null, "holds no word or char tokenizer, which a vocabulary needs");
+        return new Vocabulary([.. lookup.Tokens], Path.Combine(dir, Tokenizers.VocabJson));
     }
 
     /// <summary>Reads a file written by <see cref="Save"/>; a malformed file names itself and the line.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SharpAttention.Tensors;
 
 namespace SharpAttention.Training;
@@ -6,13 +7,19 @@ namespace SharpAttention.Training;
 /// Streaming classification metrics over any number of batches: accuracy and per-class / macro / micro precision,
 /// recall and F1 from a confusion matrix (rows = target class, columns = predicted class). Targets equal to
 /// <c>ignoreIndex</c> (padding) are not counted, as in cross_entropy. Also serves token accuracy for tagging and
-/// sequence models (predictions and targets of any matching shape).
+/// sequence models (predictions and targets of any matching shape). With two classes, logits also feed ROC-AUC.
+/// Reports: <see cref="ToJson"/> and <see cref="ConfusionTable"/>.
 /// </summary>
-public sealed class ClassificationMetrics(int numClasses, long ignoreIndex = -100)
+public sealed partial class ClassificationMetrics(int numClasses, long ignoreIndex = -100)
 {
     readonly long[,] confusion = new long[
         numClasses > 0 ? numClasses : throw new ArgumentOutOfRangeException(nameof(numClasses), $"metrics: need at least one class, got {numClasses}"),
         numClasses];
+
+    // Two-class runs keep each example's score logit₁ − logit₀ (monotone in p(class 1), but without softmax's
+    // saturation to ties) and whether it was class 1, for ROC-AUC.
+    readonly List<double> scores = [];
+    readonly List<bool> positives = [];
 
     public int NumClasses { get; } = numClasses;
 
@@ -24,7 +31,17 @@ public sealed class ClassificationMetrics(int numClasses, long ignoreIndex = -10
     {
         if (logits.Dim < 1 || logits.Shape[^1] != NumClasses)
             throw new ArgumentException($"metrics: logits of shape {ShapeUtil.Format(logits.Shape)} do not end in the {NumClasses} classes");
-        Update(logits.Detach().ArgMax(-1), targets);
+        var detached = logits.Detach();
+        Update(detached.ArgMax(-1), targets);
+        if (NumClasses != 2) return;
+        var values = detached.To(DType.Float64).Contiguous().ToDoubleArray();
+        var t = targets.ToInt64Array();
+        for (int i = 0; i < t.Length; i++)
+        {
+            if (t[i] == ignoreIndex) continue;
+            scores.Add(values[2 * i + 1] - values[2 * i]);
+            positives.Add(t[i] == 1);
+        }
     }
 
     /// <summary>Adds a batch of predicted classes against targets of the same shape (int64).</summary>
@@ -53,6 +70,9 @@ public sealed class ClassificationMetrics(int numClasses, long ignoreIndex = -10
 
     public long Confusion(int target, int predicted) => confusion[target, predicted];
 
+    /// <summary>Examples whose target is class <paramref name="c"/> (sklearn's support).</summary>
+    public long Support(int c) => Row(c);
+
     /// <summary>Correct / counted (0 when nothing was counted).</summary>
     public double Accuracy
     {
@@ -77,29 +97,47 @@ public sealed class ClassificationMetrics(int numClasses, long ignoreIndex = -10
     }
 
     /// <summary>Unweighted mean of the per-class F1 over classes that occur or are predicted.</summary>
-    public double MacroF1
-    {
-        get
-        {
-            double sum = 0;
-            int n = 0;
-            for (int c = 0; c < NumClasses; c++)
-                if (Row(c) + Column(c) > 0)
-                {
-                    sum += F1(c);
-                    n++;
-                }
-            return n == 0 ? 0 : sum / n;
-        }
-    }
+    public double MacroF1 => MacroMean(F1);
 
     /// <summary>F1 of the pooled counts; equals accuracy for single-label classification.</summary>
     public double MicroF1 => Accuracy;
+
+    /// <summary>Unweighted mean of the per-class precision over classes that occur or are predicted.</summary>
+    public double MacroPrecision => MacroMean(Precision);
+
+    /// <summary>Unweighted mean of the per-class recall over classes that occur or are predicted.</summary>
+    public double MacroRecall => MacroMean(Recall);
+
+    /// <summary>ROC-AUC of class 1 against class 0 from the logits given to <see cref="UpdateFromLogits"/>; null
+    /// unless there are two classes and both occur among those targets.</summary>
+    public double? RocAuc
+    {
+        get
+        {
+            if (NumClasses != 2 || !positives.Contains(true) || !positives.Contains(false)) return null;
+            return Training.RocAuc.Binary(CollectionsMarshal.AsSpan(scores), CollectionsMarshal.AsSpan(positives));
+        }
+    }
 
     public void Reset()
     {
         Array.Clear(confusion);
         Count = 0;
+        scores.Clear();
+        positives.Clear();
+    }
+
+    double MacroMean(Func<int, double> metric)
+    {
+        double sum = 0;
+        int n = 0;
+        for (int c = 0; c < NumClasses; c++)
+            if (Row(c) + Column(c) > 0)
+            {
+                sum += metric(c);
+                n++;
+            }
+        return n == 0 ? 0 : sum / n;
     }
 
     long Row(int c)

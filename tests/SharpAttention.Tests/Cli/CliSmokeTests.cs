@@ -53,7 +53,7 @@ public class CliSmokeTests
         var train = Run("train", "g2p", "--preset", "tiny", "--data", dict, "--out", run, "--max-steps", "6", "--threads", "1");
         Assert.True(train.Code == 0, train.Error + train.Output);
         Assert.Contains("this model", train.Output);
-        foreach (var file in new[] { "recipe.json", "graphemes.txt", "phonemes.txt", "model.safetensors", "metrics.jsonl", "loss.png", "results.json", "checkpoints/last.safetensors" })
+        foreach (var file in new[] { "recipe.json", "source_tokenizer/vocab.json", "target_tokenizer/tokenizer_config.json", "model.safetensors", "metrics.jsonl", "loss.png", "results.json", "checkpoints/last.safetensors" })
             Assert.True(File.Exists(Path.Combine(run, file)), $"missing {file}");
         using (var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "results.json"))))
         {
@@ -73,10 +73,18 @@ public class CliSmokeTests
         Assert.Equal(Rates(eval.Output), Rates(twice.Output));
         var other = Path.Combine(dir, "other");
         Directory.CreateDirectory(other);
-        foreach (var file in Directory.GetFiles(run)) File.Copy(file, Path.Combine(other, Path.GetFileName(file)));
-        var phonemes = File.ReadAllLines(Path.Combine(other, "phonemes.txt"));
-        (phonemes[^1], phonemes[^2]) = (phonemes[^2], phonemes[^1]);
-        File.WriteAllLines(Path.Combine(other, "phonemes.txt"), phonemes);
+        foreach (var file in Directory.GetFiles(run, "*", SearchOption.AllDirectories).Where(f => !f.Contains("checkpoints")))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(other, Path.GetRelativePath(run, file)))!);
+            File.Copy(file, Path.Combine(other, Path.GetRelativePath(run, file)));
+        }
+        // Swap the last two phonemes' ids in target_tokenizer/vocab.json (one "token": id entry per line).
+        var vocabPath = Path.Combine(other, "target_tokenizer", "vocab.json");
+        var phonemes = File.ReadAllLines(vocabPath);
+        static string Token(string line) => line[..line.LastIndexOf(':')];
+        static string Id(string line) => line[line.LastIndexOf(':')..];
+        (phonemes[^2], phonemes[^3]) = (Token(phonemes[^3]) + Id(phonemes[^2]), Token(phonemes[^2]) + Id(phonemes[^3]));
+        File.WriteAllLines(vocabPath, phonemes);
         var mismatch = Run("eval", "g2p", "--model", run, "--model", other, "--data", dict);
         Assert.Equal(1, mismatch.Code);
         Assert.Contains("model 2 was trained with other letter or phoneme vocabularies", mismatch.Error);

@@ -14,9 +14,11 @@ public class EncoderModelTests
     [InlineData(Pooling.Cls, PositionEncoding.Learned)]
     [InlineData(Pooling.Mean, PositionEncoding.Sinusoidal)]
     [InlineData(Pooling.Mean, PositionEncoding.Rotary)]
+    [InlineData(Pooling.Max, PositionEncoding.Learned)]
+    [InlineData(Pooling.Attention, PositionEncoding.Learned)]
     public void ClassifierGivesLogitsPerSequenceAndIgnoresPadding(Pooling pooling, PositionEncoding positions)
     {
-        var m = new EncoderClassifier(Config(positions), 3, pooling, new Generator(1));
+        var m = new EncoderClassifier(Config(positions) with { Pooling = pooling }, 3, new Generator(1));
         var shortBatch = Padded(0, [1, 5, 7], [1, 9, 9, 4, 2]);
         var longBatch = Padded(0, [1, 5, 7, 0, 0, 0, 0, 0], [1, 9, 9, 4, 2, 0, 0, 0]);
         var logits = m.Forward(shortBatch);
@@ -29,7 +31,7 @@ public class EncoderModelTests
     [Fact]
     public void ClassifierKeysAndTraining()
     {
-        var m = new EncoderClassifier(Config(), 2, generator: new Generator(2));
+        var m = new EncoderClassifier(Config(), 2, new Generator(2));
         var keys = m.StateDict().Keys.ToList();
         Assert.Equal("backbone.token_embedding.weight", keys[0]);
         Assert.Contains("backbone.position_embedding.weight", keys);

@@ -1,0 +1,49 @@
+using SharpAttention.Data;
+using SharpAttention.Models;
+using SharpAttention.Text;
+
+namespace SharpAttention.Tasks.Classification;
+
+/// <summary>
+/// What <see cref="TextClassifier.Train"/> does: the data, the model folder to write, the tokenizer (a byte-level BPE
+/// trained on the training texts), the encoder and how it is trained. Defaults suit a small data set on a CPU.
+/// </summary>
+public sealed record TextClassifierOptions(ClassificationSplit Data, string OutputDir)
+{
+    /// <summary>The encoder for a vocabulary size; vocabulary, padding id, maximum length and pooling are set from
+    /// the options below whatever it says. Default: 2 layers of 64 (<see cref="EncoderConfig.Tiny"/>).</summary>
+    public Func<int, EncoderConfig> Encoder { get; init; } = EncoderConfig.Tiny;
+
+    /// <summary>Attention pooling by default: its weights show which tokens the decision rests on.</summary>
+    public Pooling Pooling { get; init; } = Pooling.Attention;
+
+    /// <summary>BPE vocabulary size (special tokens and the 256 byte symbols included).</summary>
+    public int VocabSize { get; init; } = 4000;
+
+    /// <summary>Most tokens per text, [CLS] and [SEP] included; longer texts are cut by <see cref="Truncation"/>.</summary>
+    public int MaxLength { get; init; } = 256;
+
+    /// <summary>Head+tail keeps a text's start and end (Sun et al. 2019: best for long documents).</summary>
+    public Truncation Truncation { get; init; } = Truncation.HeadAndTail;
+
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 32;
+    public double LearningRate { get; init; } = 1e-3;
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Weight each class's loss by sklearn's "balanced" weights (<see cref="ClassWeights.Balanced"/>).</summary>
+    public bool BalanceClasses { get; init; }
+
+    /// <summary>Seeds initialisation, dropout and the batch order.</summary>
+    public ulong Seed { get; init; } = 42;
+
+    /// <summary>Hears progress lines (tokenizer, epochs, results); null: silent.</summary>
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>One text's predicted label and the probability of every class (in the classifier's label order).</summary>
+public sealed record ClassPrediction(string Label, IReadOnlyDictionary<string, double> Probabilities);
+
+/// <summary>A text's tokens and each one's share in the pooled vector (attention pooling: the learned query's
+/// weights), beside the prediction: the tokens the decision rests on.</summary>
+public sealed record ClassExplanation(ClassPrediction Prediction, IReadOnlyList<(string Token, int Start, int End, double Weight)> Tokens);
