@@ -36,7 +36,7 @@ public sealed partial class TextClassifier
         // 1. Tokenizer: BPE on the training texts, written into the folder and read back as any folder would be.
         var labels = ClassificationData.Labels(data.Train);
         log($"{data.Train.Count} training texts, classes {string.Join(", ", labels)}; training a BPE of {options.VocabSize} tokens");
-        var bpe = new BpeTrainer(new BpeTrainerOptions { VocabSize = options.VocabSize, SpecialTokens = Specials.Distinct(), Threads = 1 })
+        var bpe = new BpeTrainer(new BpeTrainerOptions { VocabSize = options.VocabSize, SpecialTokens = Specials.Distinct() })
             .Train(data.Train.Select(e => e.Text));
         bpe.Save(dir);
         File.WriteAllText(Path.Combine(dir, Tokenizers.ConfigFile),
