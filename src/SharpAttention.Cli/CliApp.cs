@@ -5,7 +5,8 @@ using Spectre.Console;
 namespace SharpAttention.Cli;
 
 /// <summary>
-/// The verbs of `attn` (System.CommandLine): data, train, eval, predict, attend. Output goes through a Spectre.Console
+/// The verbs of `attn` (System.CommandLine): data, train, eval, predict, attend — `train TASK` and `eval TASK` for each
+/// task of <see cref="Tasks.TaskCatalog"/>, `predict` and `attend` for a model folder of any task. Output goes through a Spectre.Console
 /// console over the given writer, so tests run the tool in-process. The error contract (README, "Errors"): every
 /// failure is one line `attn: error: …` on stderr; exit code 2 for a malformed command line (no help dump, a pointer
 /// to --help instead), 1 for everything else; a stack trace only with --verbose.
@@ -34,13 +35,14 @@ public static class CliApp
         // Logs and pipes have no width; Spectre's 80-column default would wrap every progress line.
         if (output != Console.Out || Console.IsOutputRedirected) console.Profile.Width = 200;
         var context = new CliContext(console, output, error, input ?? Console.In);
+        var tasks = Tasks.TaskCatalog.Create();
         var root = new RootCommand("attn — train, evaluate, run and look inside self-attention models (SharpAttention)")
         {
             Commands.DataCommand.Create(context),
-            Commands.TrainCommand.Create(context),
-            Commands.EvalCommand.Create(context),
-            Commands.PredictCommand.Create(context),
-            Commands.AttendCommand.Create(context),
+            Commands.TrainCommand.Create(context, tasks),
+            Commands.EvalCommand.Create(context, tasks),
+            Commands.PredictCommand.Create(context, tasks),
+            Commands.AttendCommand.Create(context, tasks),
         };
         root.Options.Add(Threads);
         root.Options.Add(Verbose);

@@ -105,7 +105,12 @@ public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixt
         var weights = File.ReadAllBytes(Path.Combine(tiny.Model, "model.safetensors"));
         var broken = Path.Combine(tiny.Folder, "broken-model");
         Directory.CreateDirectory(broken);
-        foreach (var file in Directory.GetFiles(tiny.Model)) File.Copy(file, Path.Combine(broken, Path.GetFileName(file)), overwrite: true);
+        foreach (var file in Directory.GetFiles(tiny.Model, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(broken, Path.GetRelativePath(tiny.Model, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy, overwrite: true);
+        }
         var target = Path.Combine(broken, "model.safetensors");
         byte[] huge = [.. weights];
         BitConverter.GetBytes(1UL << 63).CopyTo(huge, 0);
@@ -115,8 +120,10 @@ public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixt
             Fails(Run("", "predict", "--model", broken, "bad"), 1, "model.safetensors");
         }
         File.WriteAllBytes(target, weights);
-        File.WriteAllText(Path.Combine(broken, "phonemes.txt"), "");
-        Fails(Run("", "predict", "--model", broken, "bad"), 1, "phonemes.txt");
+        // The phoneme vocabulary emptied: target_tokenizer/vocab.json (phonemes.txt in folders older than the tokenizer layout).
+        var phonemes = Path.Combine(broken, "target_tokenizer");
+        File.WriteAllText(Directory.Exists(phonemes) ? Path.Combine(phonemes, "vocab.json") : Path.Combine(broken, "phonemes.txt"), "");
+        Fails(Run("", "predict", "--model", broken, "bad"), 1, Directory.Exists(phonemes) ? "target_tokenizer" : "phonemes.txt");
     }
 
     [Fact]
@@ -220,7 +227,7 @@ public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixt
     {
         // A parse error: one line and a pointer to --help, not 16 lines of help.
         var parse = Run("", "train", "g2p", "--no-such-flag");
-        Fails(parse, 2, "'--no-such-flag'", "see `attn train --help`");
+        Fails(parse, 2, "'--no-such-flag'", "see `attn train g2p --help`");
         // A type error names the flag and the value in words, never a CLR type.
         var type = Run("", "predict", "--model", tiny.Model, "--beam", "x", "bad");
         Fails(type, 2, "--beam expects a whole number, got 'x'");
