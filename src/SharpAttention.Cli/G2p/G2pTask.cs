@@ -61,7 +61,10 @@ public sealed class G2pTask : CliTask
         var part = Flags.Choice("--part", "the part of the split to score", "test", "dev", "train");
         var command = new Command(Name, "WER and PER of a g2p model on one part of cmudict's split") { model, data, evalBeam, part };
         command.SetAction(parsed => context.Guard(parsed, () =>
-            G2pCommands.Eval(context, parsed.GetValue(model)!, parsed.GetValue(data), parsed.GetValue(evalBeam), parsed.GetValue(part)!)));
+        {
+            foreach (var folder in parsed.GetValue(model)!) RequireOwn(folder);
+            return G2pCommands.Eval(context, parsed.GetValue(model)!, parsed.GetValue(data), parsed.GetValue(evalBeam), parsed.GetValue(part)!);
+        }));
         return command;
     }
 

@@ -30,6 +30,13 @@ public abstract class CliTask
     /// <summary>Whether <paramref name="folder"/> (which exists) holds a model of this task.</summary>
     public abstract bool Owns(string folder);
 
+    /// <summary>Refuses, for `eval TASK`, a model folder of another task (a missing folder is left to the loader).</summary>
+    protected void RequireOwn(string folder)
+    {
+        if (Directory.Exists(folder) && !Owns(folder))
+            throw new CliException($"--model {Contract.Shown.Quote(folder)} holds no {Name} model (no folder written by `attn train {Name}`)");
+    }
+
     /// <summary>`attn predict --model DIR… INPUT…`: <paramref name="inputs"/> null or empty means stdin.</summary>
     public abstract int Predict(CliContext context, ParseResult parsed, IReadOnlyList<string> models, string[]? inputs);
 
