@@ -52,6 +52,8 @@ public sealed partial class TextClassifier
         EncoderConfig config;
         if (options.Resume)
         {
+            var checkpoint = Path.Combine(dir, CheckpointFolder, "last.safetensors");
+            if (!File.Exists(checkpoint)) throw new FileNotFoundException($"resume: no checkpoint at {checkpoint}", checkpoint);
             string[] saved;
             (config, saved, _, _) = ClassifierFolder.ReadConfig(dir);
             if (!saved.SequenceEqual(labels))
@@ -78,7 +80,8 @@ public sealed partial class TextClassifier
         if (!options.Resume) ClassifierFolder.WriteConfig(dir, config, labels, options.MaxLength, options.Truncation);
 
         // 2. Model; every training text encoded once; batches of similar length, padded to their own longest row.
-        var model = new EncoderClassifier(config, labels.Length, new Generator(options.Seed));
+        var generator = new Generator(options.Seed);   // initialisation, then dropout: checkpointed for resuming
+        var model = new EncoderClassifier(config, labels.Length, generator);
         var classifier = new TextClassifier(model, tokenizer, specials, labels, options.MaxLength, options.Truncation);
         var index = ClassificationData.Index(labels);
         var rows = classifier.EncodeRows(data.Train.Select(e => e.Text).ToArray());
@@ -97,13 +100,13 @@ public sealed partial class TextClassifier
         // limit ends where an uninterrupted run ends.
         long scheduleSteps = stepsPerEpoch * options.Epochs;
         var scheduler = new WarmupDecayLR(optimizer, Math.Min(options.WarmupSteps, scheduleSteps), scheduleSteps, DecayShape.Cosine, minFactor: 0.02);
-        string checkpoints = Path.Combine(dir, CheckpointFolder);
+        string checkpoints = Path.Combine(dir, CheckpointFolder), last = Path.Combine(checkpoints, "last.safetensors");
         bool select = data.Valid.Count > 0;
         var trainer = new Trainer(new TrainerOptions
         {
             Epochs = options.Epochs, MaxSteps = options.MaxSteps, Seed = options.Seed, ClipGradNorm = options.ClipGradNorm,
             CheckpointDir = checkpoints, CheckpointEvery = options.CheckpointEvery,
-            ResumeFrom = options.Resume ? Path.Combine(checkpoints, "last.safetensors") : null,
+            ResumeFrom = options.Resume ? last : null, EarlyStoppingPatience = select ? options.EarlyStoppingPatience : null,
             MetricsFile = Path.Combine(dir, MetricsFile), BestMetric = "valid_macro_f1", GreaterIsBetter = true,
         });
         trainer.EpochStarted += epoch => log($"epoch {epoch + 1}/{options.Epochs} ({clock.Elapsed.TotalSeconds:F0} s)");
@@ -121,7 +124,7 @@ public sealed partial class TextClassifier
                 var y = Tensor.FromArray(batch.Select(i => targets[i]).ToArray(), batch.Length);
                 return new BatchLoss(model.Loss(padded.Ids, y, padded.PaddingMask, options.LabelSmoothing, weights), batch.Sum(i => (long)rows[i].Length));
             },
-            select ? Validate : null);
+            select ? Validate : null, new Dictionary<string, Generator> { ["model"] = generator });
         if (result.BestCheckpoint is { } best) Checkpoint.Load(best, model, null, null);
         model.Eval();
         double trainSeconds = clock.Elapsed.TotalSeconds;

@@ -41,10 +41,6 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
     public double? ClipGradNorm { get; init; } = 1.0;
     public double LabelSmoothing { get; init; }
 
-    /// <summary>Continue the run in <see cref="OutputDir"/> from checkpoints/last.safetensors, with the tokenizer and
-    /// config.json it saved (the data must be the same).</summary>
-    public bool Resume { get; init; }
-
     /// <summary>Steps between checkpoints/last.safetensors saves (null: at epoch ends only).</summary>
     public long? CheckpointEvery { get; init; }
 
@@ -56,6 +52,15 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
 
     /// <summary>Weight each class's loss by sklearn's "balanced" weights (<see cref="ClassWeights.Balanced"/>).</summary>
     public bool BalanceClasses { get; init; }
+
+    /// <summary>With validation data: stop after this many epochs without a better validation macro F1 (null: never).
+    /// The weights of the best epoch are the ones kept either way.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+
+    /// <summary>Continue an interrupted run from OutputDir/checkpoints/last.safetensors with the tokenizer and
+    /// config.json it saved (bit-exact: the same weights as a run never interrupted); the data and options must be
+    /// those of the first run, except <see cref="MaxSteps"/> (a run stopped there continues).</summary>
+    public bool Resume { get; init; }
 
     /// <summary>Seeds initialisation, dropout and the batch order.</summary>
     public ulong Seed { get; init; } = 42;

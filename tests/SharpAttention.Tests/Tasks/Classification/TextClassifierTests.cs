@@ -64,6 +64,42 @@ public class TextClassifierTests
     }
 
     [Fact]
+    public void AResumedRunEndsWithTheWeightsOfAnUninterruptedOne()
+    {
+        using var straight = new TempDir();
+        using var interrupted = new TempDir();
+        var split = new ClassificationSplit(KeywordTask(60, 4), KeywordTask(20, 5), KeywordTask(20, 6));
+        TextClassifierOptions Run(string dir, int epochs, bool resume) => Options(dir) with
+        {
+            Data = split, Epochs = epochs, Resume = resume,
+            Encoder = v => EncoderConfig.Tiny(v) with { DModel = 32, NumHeads = 2, NumLayers = 1, DimFeedforward = 64, Dropout = 0.1 },
+        };
+        string[] probe = ["zebra river", "apple stone quiet", "dance"];
+        var expected = TextClassifier.Train(Run(straight.Path, 3, false)).Predict(probe);
+        // Interrupted after the first epoch's four batches (60 texts, batches of 16); the schedule spans all 3 epochs.
+        TextClassifier.Train(Run(interrupted.Path, 3, false) with { MaxSteps = 4 });
+        var lines = new List<string>();
+        var resumed = TextClassifier.Train(Run(interrupted.Path, 3, true) with { Log = lines.Add }).Predict(probe);
+        // It did resume (from the checkpoint, with the saved tokenizer) rather than train afresh.
+        Assert.Contains(lines, l => l.StartsWith("resuming", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("training a BPE", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("epoch 3/3", StringComparison.Ordinal));
+        for (int i = 0; i < probe.Length; i++) Assert.Equal(expected[i].Probabilities["yes"], resumed[i].Probabilities["yes"]);
+        Assert.Throws<FileNotFoundException>(() => TextClassifier.Train(Run(Path.Combine(straight.Path, "fresh"), 1, true)));
+    }
+
+    [Fact]
+    public void AMalformedConfigIsNamed()
+    {
+        using var tmp = new TempDir();
+        File.WriteAllText(Path.Combine(tmp.Path, "config.json"), "{\"vocab_size\": 10, \"d_model\": \"wide\"}");
+        var e = Assert.Throws<DataFormatException>(() => TextClassifier.Load(tmp.Path));
+        Assert.Contains("field 'd_model' is not a Int32", e.Message);
+        File.WriteAllText(Path.Combine(tmp.Path, "config.json"), "[1, 2]");
+        Assert.Contains("not a JSON object", Assert.Throws<DataFormatException>(() => TextClassifier.Load(tmp.Path)).Message);
+    }
+
+    [Fact]
     public void AFolderWithoutConfigIsNamed()
     {
         using var tmp = new TempDir();
