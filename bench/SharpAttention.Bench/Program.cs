@@ -9,6 +9,7 @@ using SharpAttention.Bench;
     ("train", TrainBench.Run),
     ("decode", DecodeBench.Run),
     ("peak", PeakBench.Run),
+    ("classify", ClassifyBench.Run),
 ];
 
 // The attention memory figure measures in a fresh child process of this program (AttentionMemory.cs).
