@@ -14,7 +14,7 @@ internal static class ClassifyBench
     /// <summary>The spam recipe's network (ClassifyRecipe.Spam in the CLI; keep the two in step).</summary>
     public static EncoderConfig Spam => new(4000)
     {
-        DModel = 128, NumHeads = 4, NumLayers = 2, DimFeedforward = 256, MaxLen = 256, Pooling = Pooling.Attention, PadId = 1,
+        DModel = 128, NumHeads = 4, NumLayers = 2, DimFeedforward = 256, MaxLen = 512, Pooling = Pooling.Attention, PadId = 1,
     };
 
     const int Batch = 32, Length = 256;
