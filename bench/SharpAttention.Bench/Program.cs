@@ -10,6 +10,7 @@ using SharpAttention.Bench;
     ("decode", DecodeBench.Run),
     ("peak", PeakBench.Run),
     ("classify", ClassifyBench.Run),
+    ("tokenizer", TokenizerBench.Run),
 ];
 
 // The attention memory figure measures in a fresh child process of this program (AttentionMemory.cs).

@@ -43,6 +43,7 @@ public static class CliApp
             Commands.EvalCommand.Create(context, tasks),
             Commands.PredictCommand.Create(context, tasks),
             Commands.AttendCommand.Create(context, tasks),
+            Commands.TokenizerCommand.Create(context),
         };
         root.Options.Add(Threads);
         root.Options.Add(Verbose);

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace SharpAttention.Text;
 
 /// <summary>Settings of <see cref="CharLevelTrainer"/>.</summary>
@@ -26,8 +28,12 @@ public static class CharLevelTrainer
         options ??= new CharLevelTrainerOptions();
         var counts = UnitCounter.Count(lines, (line, into) =>
         {
-            foreach (var element in CharLevelTokenizer.Elements(options.LowerCase ? line.ToLowerInvariant() : line))
-                into[element] = into.GetValueOrDefault(element) + 1;
+            var text = (options.LowerCase ? line.ToLowerInvariant() : line).AsSpan();
+            for (int i = 0, n; i < text.Length; i += n)
+            {
+                n = StringInfo.GetNextTextElementLength(text[i..]);
+                UnitCounter.Add(into, text.Slice(i, n));
+            }
         }, progress);
         var tokens = LookupTrainer.Select(counts, options.SpecialTokens, options.MinFrequency, options.VocabSize);
         return new CharLevelTokenizer(tokens, options.SpecialTokens.Unk!, options.SpecialTokens.Distinct(), options.LowerCase);

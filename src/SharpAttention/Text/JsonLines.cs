@@ -10,6 +10,8 @@ internal static class JsonLines
     {
         if (!File.Exists(path)) throw new TokenizerFormatException(path, null, "file does not exist");
         var bytes = File.ReadAllBytes(path);
+        // A byte-order mark is legal in a UTF-8 file but not in JSON; Windows editors write one.
+        if (bytes.AsSpan().StartsWith(System.Text.Encoding.UTF8.Preamble)) bytes = bytes[3..];
         var entries = new Dictionary<string, (JsonElement, int)>(StringComparer.Ordinal);
         try
         {

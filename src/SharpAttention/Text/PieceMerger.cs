@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace SharpAttention.Text;
 
 /// <summary>
@@ -64,28 +66,30 @@ internal sealed class PieceMerger
 
     void Enqueue(long pair, long count) => queue.Enqueue(pair, (count, pieces[(int)(pair >> 32)], pieces[(int)pair]));
 
-    /// <summary>Adds (sign +1) or removes (−1) the pairs of word <paramref name="w"/>; returns the pairs touched.</summary>
-    void AddPairs(int w, int sign, HashSet<long>? touched = null)
+    /// <summary>Adds (sign +1) or removes (−1) the pairs of word <paramref name="w"/>, noting in
+    /// <paramref name="before"/> each touched pair's count before the first change.</summary>
+    void AddPairs(int w, int sign, Dictionary<long, long>? before = null)
     {
         var word = words[w];
         long f = frequencies[w] * sign;
         for (int i = 0; i + 1 < word.Length; i++)
         {
             long pair = Key(word[i], word[i + 1]);
-            pairCounts[pair] = pairCounts.GetValueOrDefault(pair) + f;
+            ref long count = ref CollectionsMarshal.GetValueRefOrAddDefault(pairCounts, pair, out _);
+            before?.TryAdd(pair, count);
+            count += f;
             if (sign > 0)
             {
                 if (!pairWords.TryGetValue(pair, out var set)) pairWords[pair] = set = [];
                 set.Add(w);
             }
-            touched?.Add(pair);
         }
     }
 
     public IReadOnlyList<string> Run()
     {
         int target = options.VocabSize;
-        var touched = new HashSet<long>();
+        var touched = new Dictionary<long, long>();
         while (vocabulary.Count < target && queue.TryDequeue(out long pair, out var entry))
         {
             if (pairCounts.GetValueOrDefault(pair) != entry.Count) continue;   // stale entry
@@ -104,11 +108,12 @@ internal sealed class PieceMerger
                 AddPairs(w, +1, touched);
             }
             pairWords.Remove(pair);
-            foreach (long p in touched)
+            // Only pairs whose count changed need a new queue entry; most pairs of a touched word keep theirs.
+            foreach (var (p, old) in touched)
             {
                 long count = pairCounts[p];
-                if (count > 0) Enqueue(p, count);
-                else pairCounts.Remove(p);
+                if (count <= 0) pairCounts.Remove(p);
+                else if (count != old) Enqueue(p, count);
             }
             if (progress != null && vocabulary.Count % ReportEveryMerges == 0)
                 progress.Report(new TokenizerTrainingProgress("merging", vocabulary.Count, target));

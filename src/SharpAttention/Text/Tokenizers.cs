@@ -8,14 +8,14 @@ namespace SharpAttention.Text;
 /// <summary>
 /// A folder carries its tokenizer in the Hugging Face layout: tokenizer_config.json (<see cref="TokenizerConfig"/>)
 /// beside the vocabulary files of its kind — vocab.json (word, char; token → id), vocab.txt (wordpiece; line = id),
-/// vocab.json + merges.txt (bpe). <see cref="Load(string)"/> gives back the exact tokenizer <see cref="Save"/> was given.
+/// vocab.json + merges.txt (bpe). <see cref="Load(string)"/> gives back the exact tokenizer <see cref="Save(Tokenizer, string, TokenizerConfig)"/> was given.
 /// </summary>
 public static class Tokenizers
 {
     public const string ConfigFile = "tokenizer_config.json", VocabJson = "vocab.json", VocabTxt = "vocab.txt", MergesTxt = "merges.txt";
 
     /// <summary>The vocabulary files of tokenizers that cannot hand their vocabulary back (Microsoft's WordPiece and
-    /// BPE keep it private), remembered when this project creates them so <see cref="Save"/> can write them again.</summary>
+    /// BPE keep it private), remembered when this project creates them so <see cref="Save(Tokenizer, string, TokenizerConfig)"/> can write them again.</summary>
     static readonly ConditionalWeakTable<Tokenizer, Dictionary<string, byte[]>> sourceFiles = [];
 
     internal static T Remember<T>(T tokenizer, Dictionary<string, byte[]> files) where T : Tokenizer
@@ -60,6 +60,20 @@ public static class Tokenizers
         Directory.CreateDirectory(dir);
         foreach (var (name, bytes) in files) WriteAtomically(Path.Combine(dir, name), bytes);
         // The config last: a folder with a config is a complete one.
+        WriteAtomically(Path.Combine(dir, ConfigFile), Encoding.UTF8.GetBytes(config.ToJson()));
+    }
+
+    /// <summary>Writes a trained byte-level BPE (<see cref="BpeTrainer"/>): vocab.json, merges.txt and the config,
+    /// whose special tokens must be in the vocabulary.</summary>
+    public static void Save(ByteLevelBpeModel model, string dir, TokenizerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(config);
+        Expect(config, TokenizerKind.Bpe, model.ToTokenizer());
+        var tokens = new HashSet<string>(model.Vocabulary, StringComparer.Ordinal);
+        foreach (var (key, token) in config.SpecialTokens.Declared())
+            if (!tokens.Contains(token)) throw new ArgumentException($"{key} '{token}' is not in the BPE vocabulary", nameof(config));
+        model.Save(dir);
         WriteAtomically(Path.Combine(dir, ConfigFile), Encoding.UTF8.GetBytes(config.ToJson()));
     }
 

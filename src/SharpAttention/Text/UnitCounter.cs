@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
 namespace SharpAttention.Text;
 
@@ -12,18 +13,24 @@ internal static class UnitCounter
     const int BlockLines = 2048;
     const int ReportEveryLines = 100_000;
 
-    public static Dictionary<string, long> Count(IEnumerable<string> lines, Action<string, Dictionary<string, long>> countLine,
+    /// <summary>Adds one sighting of <paramref name="unit"/>, allocating a string only for a unit not seen before.</summary>
+    public static void Add(Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> counts, ReadOnlySpan<char> unit) =>
+        CollectionsMarshal.GetValueRefOrAddDefault(counts, unit, out _)++;
+
+    public static Dictionary<string, long> Count(IEnumerable<string> lines, Action<string, Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>>> countLine,
         IProgress<TokenizerTrainingProgress>? progress)
     {
         ArgumentNullException.ThrowIfNull(lines);
         var partials = new ConcurrentBag<Dictionary<string, long>>();
         long read = 0, reported = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = SharpAttention.Threads.Count };
-        Parallel.ForEach(Blocks(lines), options,
+        // No buffering: a worker takes one block at a time, so a small corpus still spreads over the cores.
+        Parallel.ForEach(Partitioner.Create(Blocks(lines), EnumerablePartitionerOptions.NoBuffering), options,
             () => new Dictionary<string, long>(StringComparer.Ordinal),
             (block, _, counts) =>
             {
-                foreach (var line in block) countLine(line, counts);
+                var lookup = counts.GetAlternateLookup<ReadOnlySpan<char>>();
+                foreach (var line in block) countLine(line, lookup);
                 long total = Interlocked.Add(ref read, block.Length);
                 long last = Interlocked.Read(ref reported);
                 if (progress != null && total - last >= ReportEveryLines && Interlocked.CompareExchange(ref reported, total, last) == last)

@@ -101,7 +101,7 @@ public sealed class Vocabulary
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>Saves the vocabulary as a tokenizer folder (<see cref="Tokenizers.Save"/>), ids unchanged: a
+    /// <summary>Saves the vocabulary as a tokenizer folder (<see cref="Tokenizers.Save(Tokenizer, string, TokenizerConfig)"/>), ids unchanged: a
     /// <see cref="CharLevelTokenizer"/> for letters, or a <see cref="WordLevelTokenizer"/> over white-space separated
     /// symbols (phonemes); the four specials keep their roles (<see cref="SpecialTokens.Sequence"/>).</summary>
     public void SaveTokenizer(string dir, TokenizerKind kind)

@@ -39,11 +39,4 @@ public sealed class WordLevelTokenizer : LookupTokenizer
         foreach (var match in regex.EnumerateMatches(text))
             if (match.Length > 0) units.Add((match.Index, match.Length));
     }
-
-    /// <summary>The words of <paramref name="text"/> as the tokenizer cuts them (before lookup), for trainers.</summary>
-    internal static IEnumerable<string> Words(Regex regex, string text)
-    {
-        foreach (Match match in regex.Matches(text))
-            if (match.Length > 0) yield return match.Value;
-    }
 }

@@ -36,8 +36,9 @@ public static class WordLevelTrainer
         var regex = new Regex(options.Pattern, RegexOptions.CultureInvariant);
         var counts = UnitCounter.Count(lines, (line, into) =>
         {
-            foreach (var word in WordLevelTokenizer.Words(regex, options.LowerCase ? line.ToLowerInvariant() : line))
-                into[word] = into.GetValueOrDefault(word) + 1;
+            var text = (options.LowerCase ? line.ToLowerInvariant() : line).AsSpan();
+            foreach (var match in regex.EnumerateMatches(text))
+                if (match.Length > 0) UnitCounter.Add(into, text.Slice(match.Index, match.Length));
         }, progress);
         var tokens = LookupTrainer.Select(counts, options.SpecialTokens, options.MinFrequency, options.VocabSize);
         return new WordLevelTokenizer(tokens, options.SpecialTokens.Unk!, options.SpecialTokens.Distinct(), options.Pattern, options.LowerCase);

@@ -54,10 +54,7 @@ public static class WordPieceTrainer
         {
             var text = basic.Normalizer?.Normalize(line) ?? line;
             foreach (var (start, length) in basic.PreTokenizer!.PreTokenize(text))
-            {
-                var word = text.Substring(start, length);
-                into[word] = into.GetValueOrDefault(word) + 1;
-            }
+                UnitCounter.Add(into, text.AsSpan(start, length));
         }, progress);
         return new PieceMerger(counts, specials, options, progress).Run();
     }

@@ -93,7 +93,7 @@ public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixt
         Directory.CreateDirectory(broken);
         foreach (var file in Directory.GetFiles(tiny.Model, "*", SearchOption.AllDirectories))
         {
-            var copy = Path.Combine(broken, Path.GetRelativePath(tiny.Model, file));
+            var copy = Path.Combine(broken, Path.GetRelativePath(tiny.Model, file));   // the tokenizer sub-folders too
             Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
             File.Copy(file, copy, overwrite: true);
         }
@@ -106,10 +106,8 @@ public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixt
             Fails(Run("", "predict", "--model", broken, "bad"), 1, "model.safetensors");
         }
         File.WriteAllBytes(target, weights);
-        // The phoneme vocabulary emptied: target_tokenizer/vocab.json (phonemes.txt in folders older than the tokenizer layout).
-        var phonemes = Path.Combine(broken, "target_tokenizer");
-        File.WriteAllText(Directory.Exists(phonemes) ? Path.Combine(phonemes, "vocab.json") : Path.Combine(broken, "phonemes.txt"), "");
-        Fails(Run("", "predict", "--model", broken, "bad"), 1, Directory.Exists(phonemes) ? "target_tokenizer" : "phonemes.txt");
+        File.WriteAllText(Path.Combine(broken, "target_tokenizer", "vocab.json"), "");
+        Fails(Run("", "predict", "--model", broken, "bad"), 1, Path.Combine("target_tokenizer", "vocab.json"));
     }
 
     [Fact]

@@ -65,6 +65,17 @@ public class BatchEncodingTests
     }
 
     [Fact]
+    public void Wraps_a_bert_tokenizer_once()
+    {
+        // A hand-written vocab.txt: [PAD] 0 [UNK] 1 [CLS] 2 [SEP] 3 [MASK] 4 then the pieces.
+        var options = new WordPieceTrainerOptions();
+        var bert = WordPieceTrainer.CreateTokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "un", "##aff", "##able", "!"], options);
+        var batch = BatchEncoding.Encode(bert, ["Unaffable!", "un"], SpecialTokens.Bert.Resolve(bert), new BatchEncodingOptions { Wrap = SequenceWrap.ClsSep });
+        Assert.Equal([2L, 5, 6, 7, 8, 3, 2, 5, 3, 0, 0, 0], batch.InputIds.ToInt64Array());
+        Assert.Equal([(0, 0), (0, 2), (2, 5), (5, 9), (9, 10), (0, 0)], batch.Offsets[0]);
+    }
+
+    [Fact]
     public void Bad_settings_are_named()
     {
         Assert.Contains("no room", Assert.Throws<ArgumentOutOfRangeException>(() =>

@@ -132,6 +132,15 @@ public class TokenizerFolderTests
     }
 
     [Fact]
+    public void A_config_with_a_byte_order_mark_loads()
+    {
+        var dir = WordFolder();
+        File.WriteAllText(Path.Combine(dir, Tokenizers.ConfigFile), "{\"kind\": \"word\", \"unk_token\": \"<unk>\"}", System.Text.Encoding.UTF8);
+        Assert.Equal(0xEF, File.ReadAllBytes(Path.Combine(dir, Tokenizers.ConfigFile))[0]);
+        Assert.Equal([2, 1], Tokenizers.Load(dir).EncodeToIds("a b"));
+    }
+
+    [Fact]
     public void A_declared_special_token_missing_from_the_vocabulary_names_its_config_line()
     {
         var dir = WordFolder();
