@@ -16,7 +16,7 @@ public static class ConfusionMatrixPng
                 shares[t, p] = metrics.Support(t) == 0 ? 0 : (double)metrics.Confusion(t, p) / metrics.Support(t);
         var plot = new Plot();
         var heatmap = plot.Add.Heatmap(shares);
-        heatmap.Colormap = new ScottPlot.Colormaps.Blues();
+        heatmap.Colormap = new AttentionHeatmapPng.WhiteToBlue();   // 0 white, 1 dark blue, as the attention maps
         heatmap.ManualRange = new ScottPlot.Range(0, 1);
         // Cell (t, p) centred on x = p, y = c − 1 − t: the first true class on top, as in the printed table.
         heatmap.Extent = new CoordinateRect(-0.5, c - 0.5, -0.5, c - 0.5);
@@ -33,9 +33,9 @@ public static class ConfusionMatrixPng
         plot.Axes.SetLimits(-0.5, c - 0.5, -0.5, c - 0.5);
         plot.XLabel("predicted");
         plot.YLabel("true");
-        plot.Title($"Confusion matrix: {metrics.Count:N0} texts, accuracy {metrics.Accuracy * 100:F2}%");
+        plot.Title($"{metrics.Count:N0} texts, accuracy {metrics.Accuracy * 100:F2}%", size: 14);
         plot.Grid.IsVisible = false;
-        int side = Math.Clamp(120 * c + 200, 420, 1600);
+        int side = Math.Clamp(120 * c + 240, 480, 1600);
         plot.SavePng(path, side, side);
     }
 }
