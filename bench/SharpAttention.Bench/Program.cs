@@ -9,6 +9,7 @@ using SharpAttention.Bench;
     ("train", TrainBench.Run),
     ("decode", DecodeBench.Run),
     ("peak", PeakBench.Run),
+    ("classify", ClassifyBench.Run),
     ("tokenizer", TokenizerBench.Run),
 ];
 

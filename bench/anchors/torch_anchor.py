@@ -1,7 +1,7 @@
 """OpenBLAS-through-PyTorch anchor for SharpAttention's benchmarks (shared/BENCHMARKS.md).
 
 Run with Debian's interpreter, whose torch 1.13 calls OpenBLAS for its BLAS:
-    /usr/bin/python3 bench/anchors/torch_anchor.py <gemm|attention|train|decode|peak|all> [--quick] [--threads N]
+    /usr/bin/python3 bench/anchors/torch_anchor.py <gemm|attention|train|decode|peak|classify|all> [--quick] [--threads N]
 Prints one `<name> <value> <unit>` line per figure, after a `# torch anchor: …` line naming the BLAS kernel that ran.
 Timing mirrors the C# side (Timing.cs, RunPlan.cs) so the ratios compare like with like. Exit code 3 means torch is
 missing; the C# side then prints `<name> unavailable`.
@@ -193,7 +193,7 @@ def attention(torch, plan, quick, only):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("group", choices=["gemm", "attention", "train", "decode", "peak", "all"])
+    parser.add_argument("group", choices=["gemm", "attention", "train", "decode", "peak", "classify", "all"])
     parser.add_argument("--quick", action="store_true", help="smoke run of seconds; figures mean nothing")
     parser.add_argument("--shape", help="attention: only this shape, e.g. n2048_causal (AttentionBench.cs runs them one by one)")
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)), help="default: all cores")
@@ -224,6 +224,9 @@ def main():
     if args.group in ("decode", "all"):
         import torch_decode
         torch_decode.decode_greedy(torch, plan, best_seconds, args.quick)
+    if args.group in ("classify", "all"):
+        import torch_classify
+        torch_classify.classify(torch, plan, best_seconds)
 
 
 if __name__ == "__main__":

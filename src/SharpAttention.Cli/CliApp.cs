@@ -1,11 +1,13 @@
 using System.CommandLine;
+using SharpAttention.Cli.Commands;
 using SharpAttention.Cli.Contract;
 using Spectre.Console;
 
 namespace SharpAttention.Cli;
 
 /// <summary>
-/// The verbs of `attn` (System.CommandLine): data, train, eval, predict, attend. Output goes through a Spectre.Console
+/// The verbs of `attn` (System.CommandLine): data, train, eval, predict, attend — `train TASK` and `eval TASK` for each
+/// task of <see cref="Tasks.TaskCatalog"/>, `predict` and `attend` for a model folder of any task. Output goes through a Spectre.Console
 /// console over the given writer, so tests run the tool in-process. The error contract (README, "Errors"): every
 /// failure is one line `attn: error: …` on stderr; exit code 2 for a malformed command line (no help dump, a pointer
 /// to --help instead), 1 for everything else; a stack trace only with --verbose.
@@ -21,6 +23,9 @@ public static class CliApp
     /// <summary>`--verbose` on every verb: the stack trace below an error line.</summary>
     internal static readonly Option<bool> Verbose = new("--verbose") { Description = "print the stack trace of an error", Recursive = true };
 
+    /// <summary>`--pool-limit SIZE` on every verb: the most idle tensor memory kept for reuse (see <see cref="PoolLimit"/>).</summary>
+    internal static readonly Option<string?> PoolLimitOption = PoolLimit.Create();
+
     static Option<int?> Recursive(Option<int?> option)
     {
         option.Recursive = true;
@@ -35,17 +40,19 @@ public static class CliApp
         // Logs and pipes have no width; Spectre's 80-column default would wrap every progress line.
         if (output != Console.Out || Console.IsOutputRedirected) console.Profile.Width = 200;
         var context = new CliContext(console, output, error, input ?? Console.In);
+        var tasks = Tasks.TaskCatalog.Create();
         var root = new RootCommand("attn — train, evaluate, run and look inside self-attention models (SharpAttention)")
         {
             Commands.DataCommand.Create(context),
-            Commands.TrainCommand.Create(context),
-            Commands.EvalCommand.Create(context),
-            Commands.PredictCommand.Create(context),
-            Commands.AttendCommand.Create(context),
+            Commands.TrainCommand.Create(context, tasks),
+            Commands.EvalCommand.Create(context, tasks),
+            Commands.PredictCommand.Create(context, tasks),
+            Commands.AttendCommand.Create(context, tasks),
             Commands.TokenizerCommand.Create(context),
         };
         root.Options.Add(Threads);
         root.Options.Add(Verbose);
+        root.Options.Add(PoolLimitOption);
         var parsed = root.Parse(args);
         if (UsageErrors.Find(parsed) is { } problem)
         {
@@ -72,13 +79,15 @@ public sealed class CliContext(IAnsiConsole console, TextWriter output, TextWrit
     public TextWriter Output { get; } = output;
     public TextWriter Error { get; } = error;
 
-    /// <summary>Runs a verb: applies --threads, reports any exception as one line (<see cref="ErrorReport"/>).</summary>
+    /// <summary>Runs a verb: applies --threads and --pool-limit, reports any exception as one line (<see cref="ErrorReport"/>).</summary>
     public int Guard(ParseResult parsed, Func<int> verb)
     {
         int previousThreads = SharpAttention.Threads.Count;
+        long previousPoolLimit = SharpAttention.Tensors.StoragePool.MaxPooledBytes;
         try
         {
             if (parsed.GetValue(CliApp.Threads) is int threads) SharpAttention.Threads.SetNumThreads(threads);
+            PoolLimit.Apply(parsed.GetValue(CliApp.PoolLimitOption));
             return verb();
         }
         catch (Exception e)
@@ -87,8 +96,9 @@ public sealed class CliContext(IAnsiConsole console, TextWriter output, TextWrit
         }
         finally
         {
-            // In-process callers (tests, hosts) get their setting back.
+            // In-process callers (tests, hosts) get their settings back.
             SharpAttention.Threads.SetNumThreads(previousThreads);
+            SharpAttention.Tensors.StoragePool.MaxPooledBytes = previousPoolLimit;
         }
     }
 }

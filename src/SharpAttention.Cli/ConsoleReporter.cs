@@ -7,7 +7,8 @@ namespace SharpAttention.Cli;
 
 /// <summary>Training progress on the console: a status line (step, loss, lr, tok/s, ETA) every couple of seconds and
 /// a line per evaluation. Plain lines rather than a redrawn bar, so logs and CI output read the same.</summary>
-public sealed class ConsoleReporter(IAnsiConsole console) : ITrainingReporter
+/// <param name="evaluation">what the evaluation after each epoch scores, in words</param>
+public sealed class ConsoleReporter(IAnsiConsole console, string evaluation = "greedy, dev sample") : ITrainingReporter
 {
     readonly Stopwatch sinceLast = Stopwatch.StartNew();
     long firstStep = -1;
@@ -29,7 +30,7 @@ public sealed class ConsoleReporter(IAnsiConsole console) : ITrainingReporter
     public void Evaluated(EvaluationEvent e)
     {
         var parts = string.Join("  ", e.Metrics.Select(kv => $"{kv.Key} {kv.Value * 100:F2}%"));
-        console.MarkupLineInterpolated($"[yellow]epoch {e.Epoch + 1} evaluation (greedy, dev sample): {parts}{(e.IsBest ? "  (best so far, saved)" : "")}[/]");
+        console.MarkupLineInterpolated($"[yellow]epoch {e.Epoch + 1} evaluation ({evaluation}): {parts}{(e.IsBest ? "  (best so far, saved)" : "")}[/]");
     }
 
     public static string Format(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss") : t.ToString(@"mm\:ss");

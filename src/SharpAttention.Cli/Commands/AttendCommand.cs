@@ -1,37 +1,26 @@
 using System.CommandLine;
-using SharpAttention.Cli.Contract;
-using SharpAttention.Cli.G2p;
-using SharpAttention.Visualization;
+using SharpAttention.Cli.Tasks;
 
 namespace SharpAttention.Cli.Commands;
 
-/// <summary>`attn attend --model DIR WORD --out map.png`: where each decoder layer's cross-attention heads look in the
-/// word while producing each phoneme — one panel per layer and head plus their average — as a PNG and an HTML page.</summary>
+/// <summary>`attn attend --model DIR INPUT --out FILE`: what a trained model attends to on one input; the task comes from
+/// the model folder. g2p: each decoder layer's cross-attention heads (PNG + HTML); classify: the text shaded by the
+/// pooling attention, with every layer's and head's self-attention (HTML).</summary>
 public static class AttendCommand
 {
-    public static Command Create(CliContext context)
+    public static Command Create(CliContext context, IReadOnlyList<CliTask> tasks)
     {
         var model = new Option<string>("--model") { Description = "folder written by `attn train`", Required = true };
-        var output = new Option<string>("--out") { Description = "PNG to write; an .html page with the same name is written beside it", Required = true };
-        var unknown = InputText.UnknownOption();
-        var word = new Argument<string>("word") { Description = "the word to pronounce and inspect (after '--' if it starts with '-')" };
-        var command = new Command("attend", "draw the cross-attention of a trained model on one word (PNG + HTML)") { model, output, unknown, word };
+        var output = new Option<string>("--out") { Description = "file to write: g2p a .png (and an .html page beside it), classify an .html page", Required = true };
+        var input = new Argument<string>("input") { Description = "the word (g2p) or text (classify) to inspect (after '--' if it starts with '-')" };
+        var command = new Command("attend", "show where a trained model's attention goes on one input (g2p: PNG + HTML; classify: HTML)") { model, output, input };
+        foreach (var option in tasks.SelectMany(t => t.AttendOptions)) command.Options.Add(option);
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
-            string png = parsed.GetValue(output)!;
-            var given = InputText.Collect([parsed.GetValue(word)!], context.Input, "word");
-            OutputPaths.WritableFile("--out", png, ".png");
-            var g2p = G2pModel.Load(parsed.GetValue(model)!, context.Error);
-            string text = G2pWords.Prepare(g2p, given, g2p.Recipe.MaxLen, InputText.Policy(parsed.GetValue(unknown)!))[0];
-            G2pMemory.RequireDecoding([g2p], [text], g2p.Recipe.BeamWidth);
-            var (phonemes, maps) = G2pAttention.Maps(g2p, text);
-            AttentionHeatmapPng.Save(png, maps, columns: g2p.Recipe.NumHeads);
-            var html = Path.ChangeExtension(png, ".html");
-            File.WriteAllText(html, AttentionHtml.Render($"Cross-attention: {text.ToUpperInvariant()} → {string.Join(' ', phonemes)}", maps,
-                "Rows: the phoneme being produced (then <eos>); columns: the letters read (then <eos>). One table per decoder layer and head, then their average."));
-            context.Output.WriteLine($"{text.ToUpperInvariant()}\t{string.Join(' ', phonemes)}");
-            context.Output.WriteLine($"wrote {png} and {html}");
-            return 0;
+            string folder = parsed.GetValue(model)!;
+            var task = TaskCatalog.ForModel(tasks, folder);
+            PredictCommand.RefuseOthers(parsed, task, tasks, t => t.AttendOptions);
+            return task.Attend(context, parsed, folder, parsed.GetValue(input)!, parsed.GetValue(output)!);
         }));
         return command;
     }

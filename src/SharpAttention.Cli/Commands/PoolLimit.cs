@@ -4,12 +4,13 @@ using SharpAttention.Tensors;
 
 namespace SharpAttention.Cli.Commands;
 
-/// <summary>`--pool-limit SIZE` on the verbs that train or decode: the most idle tensor memory kept for reuse
+/// <summary>`--pool-limit SIZE` on every verb: the most idle tensor memory kept for reuse
 /// (<see cref="StoragePool.MaxPooledBytes"/>; default a fraction of physical memory, or $SHARPATTENTION_POOL_LIMIT).</summary>
 public static class PoolLimit
 {
     public static Option<string?> Create() => new("--pool-limit")
     {
+        Recursive = true,
         Description = $"most idle tensor memory kept for reuse, e.g. 256M or 1G (default {StoragePool.DefaultMaxPooledBytes >> 20}M, " +
                       $"1/64 of memory; also ${StoragePool.LimitVariable})",
     };

@@ -1,40 +1,44 @@
 using System.CommandLine;
 using SharpAttention.Cli.Contract;
-using SharpAttention.Cli.G2p;
+using SharpAttention.Cli.Tasks;
 
 namespace SharpAttention.Cli.Commands;
 
-/// <summary>`attn predict --model DIR [--model DIR…] WORD…`: the n best pronunciations of each word (words from stdin when
-/// none are given, one per line), by one model or an ensemble.</summary>
+/// <summary>`attn predict --model DIR INPUT…`: runs a trained model of any task on the inputs (lines of stdin when none
+/// are given); the task comes from the model folder. g2p: the n best pronunciations of each word, by one model or an
+/// ensemble; classify: each text's label and class probabilities.</summary>
 public static class PredictCommand
 {
-    public static Command Create(CliContext context)
+    public static Command Create(CliContext context, IReadOnlyList<CliTask> tasks)
     {
         var model = new Option<string[]>("--model")
         {
-            Description = "folder written by `attn train`; repeat it to decode several models as an ensemble (their probabilities averaged)",
+            Description = "folder written by `attn train`; g2p: repeat it to decode several models as an ensemble (their probabilities averaged)",
             Required = true,
         };
-        var beam = Flags.Int("--beam", "beam width (default: the recipe's; 1 = greedy)", () => G2pRecipe.RangeOf("beam_width"));
-        var nBest = Flags.Int("--nbest", "pronunciations to print per word, at most the beam width (default 1)", () => G2pRecipe.RangeOf("beam_width"));
-        var unknown = InputText.UnknownOption();
-        var words = new Argument<string[]>("words") { Description = "words to pronounce (default: read lines from stdin); a word starting with '-' goes after '--'", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("predict", "pronounce words with a trained model") { model, beam, nBest, unknown, words };
+        var inputs = new Argument<string[]>("inputs")
+        {
+            Description = "words (g2p) or texts (classify) to run the model on (default: read lines from stdin); one starting with '-' goes after '--'",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var command = new Command("predict", "run a trained model: pronounce words (g2p), label texts (classify)") { model, inputs };
+        foreach (var option in tasks.SelectMany(t => t.PredictOptions)) command.Options.Add(option);
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
-            var input = InputText.Collect(parsed.GetValue(words), context.Input, "word");
-            var models = parsed.GetValue(model)!.Select(folder => G2pModel.Load(folder, context.Error)).ToArray();
-            var g2p = models[0];
-            int width = parsed.GetValue(beam) ?? g2p.Recipe.BeamWidth, n = parsed.GetValue(nBest) ?? 1;
-            Check.Flag("--nbest", n, Bounds.Integers(1, width));   // at most the beam width, whichever gave it
-            var list = G2pWords.Prepare(g2p, input, models.Min(m => m.Recipe.MaxLen), InputText.Policy(parsed.GetValue(unknown)!));
-            G2pMemory.RequireDecoding(models, list, width);
-            var results = G2pPredictor.Predict(models, list, width, n);
-            for (int i = 0; i < list.Length; i++)
-                foreach (var p in results[i].Take(n))
-                    context.Output.WriteLine($"{list[i].ToUpperInvariant()}\t{string.Join(' ', p.Phonemes)}\t{p.LogProb:F3}");
-            return 0;
+            var folders = parsed.GetValue(model)!;
+            var task = TaskCatalog.ForModel(tasks, folders[0]);
+            RefuseOthers(parsed, task, tasks, t => t.PredictOptions);
+            return task.Predict(context, parsed, folders, parsed.GetValue(inputs));
         }));
         return command;
+    }
+
+    /// <summary>A flag of another task's (`--beam` with a classifier) is a usage error, not silently ignored.</summary>
+    internal static void RefuseOthers(ParseResult parsed, CliTask task, IReadOnlyList<CliTask> tasks, Func<CliTask, IReadOnlyList<Option>> options)
+    {
+        foreach (var other in tasks.Where(t => t != task))
+            foreach (var option in options(other))
+                if (parsed.GetResult(option) is { Implicit: false })
+                    throw new UsageException($"{option.Name} applies to {other.Name} models; this is a {task.Name} model");
     }
 }

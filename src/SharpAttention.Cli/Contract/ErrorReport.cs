@@ -26,7 +26,7 @@ public static class ErrorReport
             TrainingDivergedException => new(e.Message, 1, true),
             OutOfMemoryException => new("out of memory: lower --beam, batch_size, d_model, dim_feedforward or the layers", 1, true),
             SafeTensorsFormatException or StateDictException or FormatException or InvalidDataException or JsonException
-                => new(e.Message, 1, true),
+                or Data.Datasets.DataUnavailableException => new(e.Message, 1, true),
             UnauthorizedAccessException => new($"permission denied: {e.Message}", 1, true),
             IOException => new(e.Message, 1, true),
             _ => new($"{e.Message} (unexpected {e.GetType().Name})", 1, false),

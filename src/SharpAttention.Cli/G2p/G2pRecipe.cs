@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using SharpAttention.Cli.Contract;
 using SharpAttention.Models;
 using SharpAttention.NN.Transformers;
@@ -147,14 +146,7 @@ public sealed record G2pRecipe
         return this;
     }
 
-    static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        WriteIndented = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
+    static JsonSerializerOptions Json => Tasks.RecipeJson.Options;
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

@@ -37,7 +37,7 @@ public static class AttentionHeatmapPng
     }
 
     /// <summary>0 → white, 1 → dark blue (the HTML page's shading), so faint attention fades into the background.</summary>
-    sealed class WhiteToBlue : IColormap
+    internal sealed class WhiteToBlue : IColormap
     {
         public string Name => "white to blue";
 

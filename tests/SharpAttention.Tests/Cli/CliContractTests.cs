@@ -13,24 +13,10 @@ namespace SharpAttention.Tests.Cli;
 [Collection(GlobalKernelStateCollection.Name)]
 public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixture<TrainedTinyModel>
 {
-    static (int Code, string Output, string Error) Run(string stdin, params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CliApp.Run(args, output, error, new StringReader(stdin));
-        return (code, output.ToString(), error.ToString());
-    }
+    static (int Code, string Output, string Error) Run(string stdin, params string[] args) => CliRun.Run(stdin, args);
 
     /// <summary>The contract: the exit code, one line starting "attn: error:" holding <paramref name="names"/>, no stack trace.</summary>
-    static void Fails((int Code, string Output, string Error) result, int code, params string[] names)
-    {
-        Assert.True(result.Code == code, $"exit {result.Code}, expected {code}: {result.Error}{result.Output}");
-        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(lines.Length == 1, "expected one line on stderr, got:\n" + result.Error);
-        Assert.StartsWith("attn: error: ", lines[0]);
-        Assert.DoesNotContain("   at ", result.Error);
-        foreach (var name in names) Assert.Contains(name, lines[0]);
-    }
+    static void Fails((int Code, string Output, string Error) result, int code, params string[] names) => CliRun.Fails(result, code, names);
 
     string Config(string name, string json)
     {
@@ -226,7 +212,7 @@ public sealed partial class CliContractTests(TrainedTinyModel tiny) : IClassFixt
     {
         // A parse error: one line and a pointer to --help, not 16 lines of help.
         var parse = Run("", "train", "g2p", "--no-such-flag");
-        Fails(parse, 2, "'--no-such-flag'", "see `attn train --help`");
+        Fails(parse, 2, "'--no-such-flag'", "see `attn train g2p --help`");
         // A type error names the flag and the value in words, never a CLR type.
         var type = Run("", "predict", "--model", tiny.Model, "--beam", "x", "bad");
         Fails(type, 2, "--beam expects a whole number, got 'x'");

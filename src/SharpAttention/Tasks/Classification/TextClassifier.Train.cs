@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpAttention.Autograd;
@@ -6,6 +7,7 @@ using SharpAttention.Data;
 using SharpAttention.IO;
 using SharpAttention.Models;
 using SharpAttention.Optim;
+using SharpAttention.Optim.Schedules;
 using SharpAttention.Tensors;
 using SharpAttention.Text;
 using SharpAttention.Training;
@@ -15,12 +17,25 @@ namespace SharpAttention.Tasks.Classification;
 // Training: reader output → BPE tokenizer → EncoderClassifier → Trainer → metrics → model folder.
 public sealed partial class TextClassifier
 {
+    /// <summary>RoBERTa's special tokens: &lt;s&gt; opens (cls) and &lt;/s&gt; closes (sep) every text.</summary>
+    static readonly SpecialTokens Specials = new() { Bos = "<s>", Pad = "<pad>", Eos = "</s>", Unk = "<unk>", Cls = "<s>", Sep = "</s>" };
+
+    /// <summary>Folder of the run's checkpoints (last, best) inside the model folder, and its per-step log.</summary>
+    public const string CheckpointFolder = "checkpoints", MetricsFile = "metrics.jsonl";
+
+    /// <summary>The scores <see cref="Train"/> measured on the validation and test parts ("valid", "test"), as written
+    /// to results.json; empty for a loaded classifier.</summary>
+    public IReadOnlyDictionary<string, ClassificationMetrics> Scores { get; private set; } = new Dictionary<string, ClassificationMetrics>();
+
+    /// <summary>What the Trainer reported: steps, epochs, the best validation score.</summary>
+    public TrainingResult? Training { get; private set; }
+
     /// <summary>
     /// Trains a classifier on <see cref="TextClassifierOptions.Data"/> and writes its folder: the data is checked
-    /// (<see cref="ClassificationData.Check"/>), a byte-level BPE is trained on the training texts, the encoder is
-    /// trained with AdamW for the given epochs (with validation data, the epoch of the best validation macro F1 is
-    /// kept), and results.json gets the metrics on the validation and test parts. Checkpoints go to
-    /// OutputDir/checkpoints, from which <see cref="TextClassifierOptions.Resume"/> continues.
+    /// (<see cref="ClassificationData.Check"/>), a byte-level BPE is trained on the training texts, config.json and
+    /// the tokenizer are written first (so <see cref="TextClassifierOptions.Resume"/> finds them), the encoder is
+    /// trained with AdamW under a warm-up + cosine schedule, keeping the checkpoint with the best validation macro F1
+    /// when there is a validation part, and results.json gets the metrics on the validation and test parts.
     /// </summary>
     public static TextClassifier Train(TextClassifierOptions options)
     {
@@ -31,70 +46,112 @@ public sealed partial class TextClassifier
         var clock = Stopwatch.StartNew();
         string dir = options.OutputDir;
         Directory.CreateDirectory(dir);
-
-        // 1. Tokenizer: BPE on the training texts, written into the folder and read back as any folder would be.
         var labels = ClassificationData.Labels(data.Train);
-        log($"{data.Train.Count} training texts, classes {string.Join(", ", labels)}; training a BPE of {options.VocabSize} tokens");
-        var (tokenizer, specials, vocabSize) = TaskTokenizer.TrainBpe(data.Train.Select(e => e.Text), options.VocabSize, options.MaxLength, dir);
 
-        // 2. Model.
-        var config = options.Encoder(vocabSize) with
+        // 1. Tokenizer and network shape: new ones, or (resuming) those the run saved, for the same labels.
+        EncoderConfig config;
+        if (options.Resume)
         {
-            VocabSize = vocabSize, PadId = specials.Pad, MaxLen = options.MaxLength, Pooling = options.Pooling,
-        };
+            var checkpoint = Path.Combine(dir, CheckpointFolder, "last.safetensors");
+            if (!File.Exists(checkpoint)) throw new FileNotFoundException($"resume: no checkpoint at {checkpoint}", checkpoint);
+            string[] saved;
+            (config, saved, _, _) = ClassifierFolder.ReadConfig(dir);
+            if (!saved.SequenceEqual(labels))
+                throw new DataFormatException(Path.Combine(dir, ClassifierFolder.ConfigFile), null,
+                    $"the run was trained on labels {string.Join(", ", saved)}; the training data now has {string.Join(", ", labels)}");
+            log($"resuming the run in {dir} with its tokenizer and config.json");
+        }
+        else
+        {
+            log($"{data.Train.Count} training texts, classes {string.Join(", ", labels)}; training a BPE of {options.VocabSize} tokens");
+            var bpe = new BpeTrainer(new BpeTrainerOptions { VocabSize = options.VocabSize, SpecialTokens = Specials.Distinct() })
+                .Train(data.Train.Select(e => e.Text));
+            bpe.Save(dir);
+            File.WriteAllText(Path.Combine(dir, Tokenizers.ConfigFile),
+                new TokenizerConfig { Kind = TokenizerKind.Bpe, SpecialTokens = Specials, ModelMaxLength = options.MaxLength }.ToJson());
+            config = options.Encoder(bpe.Vocabulary.Count) with
+            {
+                VocabSize = bpe.Vocabulary.Count, MaxLen = options.MaxLength, Pooling = options.Pooling,
+            };
+        }
+        var tokenizer = Tokenizers.Load(dir);
+        var specials = Specials.Resolve(tokenizer);
+        config = config with { PadId = specials.Pad };
+        if (!options.Resume) ClassifierFolder.WriteConfig(dir, config, labels, options.MaxLength, options.Truncation);
+
+        // 2. Model; every training text encoded once; batches of similar length, padded to their own longest row.
         var generator = new Generator(options.Seed);   // initialisation, then dropout: checkpointed for resuming
         var model = new EncoderClassifier(config, labels.Length, generator);
         var classifier = new TextClassifier(model, tokenizer, specials, labels, options.MaxLength, options.Truncation);
-
-        // 3. Every training text encoded once; batches pad to their own longest row.
         var index = ClassificationData.Index(labels);
         var rows = classifier.EncodeRows(data.Train.Select(e => e.Text).ToArray());
         var targets = data.Train.Select(e => (long)index[e.Label]).ToArray();
         var weights = options.BalanceClasses ? ClassWeights.Balanced(ClassificationData.Counts(data.Train, labels)) : null;
-        var sampler = new BatchSampler(rows.Length, options.BatchSize, shuffle: true, seed: options.Seed);
-        string checkpoints = Path.Combine(dir, "checkpoints"), last = Path.Combine(checkpoints, "last.safetensors");
-        if (options.Resume && !File.Exists(last)) throw new FileNotFoundException($"resume: no checkpoint at {last}", last);
-        bool validate = data.Valid.Count > 0;
+        var sampler = new BucketBatchSampler([.. rows.Select(r => r.Length)], options.BatchSize, options.Seed);
+        long stepsPerEpoch = sampler.Batches(0).LongCount();
+        long totalSteps = Math.Min(options.MaxSteps ?? long.MaxValue, stepsPerEpoch * options.Epochs);
+        long parameters = model.Parameters().Sum(p => (long)p.NumEl);
+        log($"model: {config.NumLayers} layers × {config.DModel}, {config.NumHeads} heads, {config.Pooling.ToString().ToLowerInvariant()} pooling, " +
+            $"{parameters:N0} parameters; {rows.Sum(r => (long)r.Length):N0} tokens, {stepsPerEpoch:N0} steps per epoch, {totalSteps:N0} steps");
+
+        // 3. Training, selecting on the validation part when there is one.
+        var optimizer = new AdamW(model.Parameters(), lr: options.LearningRate, weightDecay: options.WeightDecay);
+        // The schedule spans the epochs; max_steps only stops early, so a run stopped there and resumed with a higher
+        // limit ends where an uninterrupted run ends.
+        long scheduleSteps = stepsPerEpoch * options.Epochs;
+        var scheduler = new WarmupDecayLR(optimizer, Math.Min(options.WarmupSteps, scheduleSteps), scheduleSteps, DecayShape.Cosine, minFactor: 0.02);
+        string checkpoints = Path.Combine(dir, CheckpointFolder), last = Path.Combine(checkpoints, "last.safetensors");
+        bool select = data.Valid.Count > 0;
         var trainer = new Trainer(new TrainerOptions
         {
-            Epochs = options.Epochs, Seed = options.Seed, LogEvery = int.MaxValue, CheckpointDir = checkpoints,
-            ResumeFrom = options.Resume ? last : null, BestMetric = validate ? "macro_f1" : "loss", GreaterIsBetter = validate,
-            EarlyStoppingPatience = validate ? options.EarlyStoppingPatience : null,
+            Epochs = options.Epochs, MaxSteps = options.MaxSteps, Seed = options.Seed, ClipGradNorm = options.ClipGradNorm,
+            CheckpointDir = checkpoints, CheckpointEvery = options.CheckpointEvery,
+            ResumeFrom = options.Resume ? last : null, EarlyStoppingPatience = select ? options.EarlyStoppingPatience : null,
+            MetricsFile = Path.Combine(dir, MetricsFile), BestMetric = "valid_macro_f1", GreaterIsBetter = true,
         });
         trainer.EpochStarted += epoch => log($"epoch {epoch + 1}/{options.Epochs} ({clock.Elapsed.TotalSeconds:F0} s)");
-        trainer.Evaluated += e => log($"validation: {string.Join(", ", e.Metrics.Select(m => $"{m.Key} {m.Value:F4}"))}");
+        if (options.StepCompleted is { } step) trainer.StepCompleted += e => step(e, totalSteps);
+        if (options.Evaluated is { } evaluated) trainer.Evaluated += evaluated;
+        IReadOnlyDictionary<string, double> Validate()
+        {
+            var m = classifier.Evaluate(data.Valid);
+            return new Dictionary<string, double> { ["valid_accuracy"] = m.Accuracy, ["valid_macro_f1"] = m.MacroF1 };
+        }
         model.Train();
-        var result = trainer.Fit(model, new AdamW(model.Parameters(), lr: options.LearningRate, weightDecay: options.WeightDecay), null,
-            epoch => sampler.Batches(epoch), batch =>
+        var result = trainer.Fit(model, optimizer, scheduler, epoch => sampler.Batches(epoch), batch =>
             {
                 var padded = Padding.PadSequences([.. batch.Select(i => rows[i])], specials.Pad!.Value);
                 var y = Tensor.FromArray(batch.Select(i => targets[i]).ToArray(), batch.Length);
-                return new BatchLoss(model.Loss(padded.Ids, y, padded.PaddingMask, classWeights: weights), batch.Length);
+                return new BatchLoss(model.Loss(padded.Ids, y, padded.PaddingMask, options.LabelSmoothing, weights), batch.Sum(i => (long)rows[i].Length));
             },
-            validate ? () => ValidationMetrics(classifier.Evaluate(data.Valid)) : null,
-            new Dictionary<string, Generator> { ["model"] = generator });
-        if (validate && result.BestCheckpoint is { } best) Checkpoint.Load(best, model, null, null);
+            select ? Validate : null, new Dictionary<string, Generator> { ["model"] = generator });
+        if (result.BestCheckpoint is { } best) Checkpoint.Load(best, model, null, null);
         model.Eval();
+        double trainSeconds = clock.Elapsed.TotalSeconds;
 
-        // 4. The folder: weights, config, results.
-        model.SaveSafetensors(Path.Combine(dir, ClassifierFolder.WeightsFile));
-        ClassifierFolder.WriteConfig(dir, config, labels, options.MaxLength, options.Truncation);
-        var results = new JsonObject { ["train_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1), ["epochs"] = options.Epochs, ["train_count"] = data.Train.Count };
+        // 4. The folder: weights, results.
+        model.SaveSafetensors(Path.Combine(dir, ClassifierFolder.WeightsFile), new Dictionary<string, string> { ["task"] = "classify" });
+        var results = new JsonObject
+        {
+            ["train_seconds"] = Math.Round(trainSeconds, 1), ["steps"] = result.Steps, ["epochs"] = result.Epochs,
+            ["steps_per_second"] = Math.Round(result.Steps / Math.Max(trainSeconds, 1e-9), 3), ["train_count"] = data.Train.Count,
+            ["threads"] = Threads.Count, ["parameters"] = parameters,
+        };
+        if (result.BestMetric is double bestF1) results["best_valid_macro_f1"] = bestF1;
+        var scores = new Dictionary<string, ClassificationMetrics>();
         foreach (var (part, name) in new[] { (data.Valid, "valid"), (data.Test, "test") })
         {
             if (part.Count == 0) continue;
             var metrics = classifier.Evaluate(part);
+            scores[name] = metrics;
             results[name] = metrics.ToJson(labels);
-            log($"{name}: accuracy {metrics.Accuracy:P2}, macro F1 {metrics.MacroF1:F4}\n{metrics.ConfusionTable(labels)}");
+            log($"{name}: accuracy {metrics.Accuracy.ToString("P2", CultureInfo.InvariantCulture)}, macro F1 {metrics.MacroF1:F4}");
         }
         File.WriteAllText(Path.Combine(dir, ClassifierFolder.ResultsFile), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        classifier.Scores = scores;
+        classifier.Training = result;
         return classifier;
     }
-
-    static Dictionary<string, double> ValidationMetrics(ClassificationMetrics m) => new()
-    {
-        ["accuracy"] = m.Accuracy, ["macro_f1"] = m.MacroF1,
-    };
 
     /// <summary>Each text's token ids, wrapped and truncated as the classifier encodes them, without padding.</summary>
     int[][] EncodeRows(IReadOnlyList<string> texts)

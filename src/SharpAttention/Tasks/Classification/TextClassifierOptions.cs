@@ -27,9 +27,28 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
     public Truncation Truncation { get; init; } = Truncation.HeadAndTail;
 
     public int Epochs { get; init; } = 10;
+
+    /// <summary>Stop after this many optimizer steps even mid-epoch (null: run all epochs); the learning-rate schedule
+    /// still spans all epochs, so a stopped run resumed with a higher limit continues it exactly.</summary>
+    public long? MaxSteps { get; init; }
+
     public int BatchSize { get; init; } = 32;
+
+    /// <summary>Peak learning rate of AdamW, reached after <see cref="WarmupSteps"/>, then cosine decay to 2 % of it.</summary>
     public double LearningRate { get; init; } = 1e-3;
+    public int WarmupSteps { get; init; }
     public double WeightDecay { get; init; } = 0.01;
+    public double? ClipGradNorm { get; init; } = 1.0;
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>Steps between checkpoints/last.safetensors saves (null: at epoch ends only).</summary>
+    public long? CheckpointEvery { get; init; }
+
+    /// <summary>Hears every optimizer step and the run's total steps (progress lines).</summary>
+    public Action<Training.StepEvent, long>? StepCompleted { get; init; }
+
+    /// <summary>Hears each epoch's validation scores (valid_accuracy, valid_macro_f1).</summary>
+    public Action<Training.EvaluationEvent>? Evaluated { get; init; }
 
     /// <summary>Weight each class's loss by sklearn's "balanced" weights (<see cref="ClassWeights.Balanced"/>).</summary>
     public bool BalanceClasses { get; init; }
@@ -38,8 +57,9 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
     /// The weights of the best epoch are the ones kept either way.</summary>
     public int? EarlyStoppingPatience { get; init; }
 
-    /// <summary>Continue an interrupted run from OutputDir/checkpoints/last.safetensors (bit-exact: the same weights as
-    /// a run never interrupted); the data and options must be those of the first run.</summary>
+    /// <summary>Continue an interrupted run from OutputDir/checkpoints/last.safetensors with the tokenizer and
+    /// config.json it saved (bit-exact: the same weights as a run never interrupted); the data and options must be
+    /// those of the first run, except <see cref="MaxSteps"/> (a run stopped there continues).</summary>
     public bool Resume { get; init; }
 
     /// <summary>Seeds initialisation, dropout and the batch order.</summary>
