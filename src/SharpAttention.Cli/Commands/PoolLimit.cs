@@ -12,7 +12,7 @@ public static class PoolLimit
     {
         Recursive = true,
         Description = $"most idle tensor memory kept for reuse, e.g. 256M or 1G (default {StoragePool.DefaultMaxPooledBytes >> 20}M, " +
-                      $"1/64 of memory; also ${StoragePool.LimitVariable})",
+                      $"1/16 of memory; also ${StoragePool.LimitVariable})",
     };
 
     public static void Apply(string? text)
