@@ -17,9 +17,6 @@ namespace SharpAttention.Tasks.Classification;
 // Training: reader output → BPE tokenizer → EncoderClassifier → Trainer → metrics → model folder.
 public sealed partial class TextClassifier
 {
-    /// <summary>RoBERTa's special tokens: &lt;s&gt; opens (cls) and &lt;/s&gt; closes (sep) every text.</summary>
-    static readonly SpecialTokens Specials = new() { Bos = "<s>", Pad = "<pad>", Eos = "</s>", Unk = "<unk>", Cls = "<s>", Sep = "</s>" };
-
     /// <summary>Folder of the run's checkpoints (last, best) inside the model folder, and its per-step log.</summary>
     public const string CheckpointFolder = "checkpoints", MetricsFile = "metrics.jsonl";
 
@@ -64,18 +61,11 @@ public sealed partial class TextClassifier
         else
         {
             log($"{data.Train.Count} training texts, classes {string.Join(", ", labels)}; training a BPE of {options.VocabSize} tokens");
-            var bpe = new BpeTrainer(new BpeTrainerOptions { VocabSize = options.VocabSize, SpecialTokens = Specials.Distinct() })
-                .Train(data.Train.Select(e => e.Text));
-            bpe.Save(dir);
-            File.WriteAllText(Path.Combine(dir, Tokenizers.ConfigFile),
-                new TokenizerConfig { Kind = TokenizerKind.Bpe, SpecialTokens = Specials, ModelMaxLength = options.MaxLength }.ToJson());
-            config = options.Encoder(bpe.Vocabulary.Count) with
-            {
-                VocabSize = bpe.Vocabulary.Count, MaxLen = options.MaxLength, Pooling = options.Pooling,
-            };
+            int vocabSize = TaskTokenizer.TrainBpe(data.Train.Select(e => e.Text), options.VocabSize, options.MaxLength, dir).VocabSize;
+            config = options.Encoder(vocabSize) with { VocabSize = vocabSize, MaxLen = options.MaxLength, Pooling = options.Pooling };
         }
         var tokenizer = Tokenizers.Load(dir);
-        var specials = Specials.Resolve(tokenizer);
+        var specials = TaskTokenizer.Specials.Resolve(tokenizer);
         config = config with { PadId = specials.Pad };
         if (!options.Resume) ClassifierFolder.WriteConfig(dir, config, labels, options.MaxLength, options.Truncation);
 
