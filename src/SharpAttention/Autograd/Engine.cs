@@ -7,9 +7,10 @@ namespace SharpAttention.Autograd;
 /// count each node's consumers, run nodes once all their consumers have delivered gradients, accumulate into
 /// leaves' .Grad, then release the graph unless it is retained.
 /// Every tensor created during the pass — the gradients flowing between nodes and the ops' temporaries — is
-/// visible to nobody but the engine, so the pass runs inside its own <see cref="TensorScope"/> and their storage goes
-/// back to the pool as soon as it ends, with or without a user scope around it. Only the gradients accumulated into
-/// leaves (and retained non-leaves) escape it: see <see cref="LeafGrads"/>.
+/// visible to nobody but the engine, so the pass runs inside its own <see cref="TensorScope"/>, with or without a user
+/// scope around it. An op's temporaries go back to the pool as soon as its node has run, the gradients between nodes
+/// once the node that consumes them has run (<see cref="GradBuffers"/>), the rest when the pass ends. Only the
+/// gradients accumulated into leaves (and retained non-leaves) escape it: see <see cref="LeafGrads"/>.
 /// </summary>
 internal static class Engine
 {
@@ -19,7 +20,8 @@ internal static class Engine
         var work = Workspace.Take();
         try
         {
-            BackwardInScope(root, gradient, retainGraph, work);
+            work.Buffers.Begin(temporaries);
+            BackwardInScope(root, gradient, retainGraph, work, temporaries);
             using var noGrad = GradMode.NoGrad();
             work.LeafGrads.Apply(temporaries);
         }
@@ -29,7 +31,7 @@ internal static class Engine
         }
     }
 
-    static void BackwardInScope(Tensor root, Tensor? gradient, bool retainGraph, Workspace work)
+    static void BackwardInScope(Tensor root, Tensor? gradient, bool retainGraph, Workspace work, TensorScope temporaries)
     {
         if (!root.RequiresGrad)
             throw new InvalidOperationException("element 0 of tensors does not require grad and does not have a grad_fn");
@@ -54,7 +56,9 @@ internal static class Engine
         }
 
         var nodes = CollectAndCountDependencies(start, work);
+        var buffers = work.Buffers;
         start.PendingGrad = gradient;
+        buffers.Hold(gradient);
         var ready = work.Ready;
         ready.Push(start);
         try
@@ -69,21 +73,32 @@ internal static class Engine
                 var grad = node.PendingGrad;
                 node.PendingGrad = null;
                 node.PendingOwned = false;
-                if (grad != null && node.RetainedOutput is { } retained) leafGrads.Add(retained, grad);
+                if (grad != null && node.RetainedOutput is { } retained)
+                {
+                    leafGrads.Add(retained, grad);
+                    buffers.Escape(grad);
+                }
 
                 if (grad != null && node.AddsIntoInput && node.Producers[0] is { } target)
                 {
                     // Slices add into one buffer of their input's shape; a pending gradient from elsewhere is
                     // copied once (it may be shared), a sum the engine made is reused.
-                    var into = target.PendingGrad is { } pending && !target.PendingOwned ? pending.Clone() : target.PendingGrad;
+                    var old = target.PendingGrad;
+                    var into = old is { } pending && !target.PendingOwned ? pending.Clone() : old;
                     target.PendingGrad = node.AddInto(into, grad);
                     target.PendingOwned = true;
+                    buffers.Hold(target.PendingGrad);
+                    if (old != null) buffers.Drop(old);
+                    buffers.Drop(grad);
                     if (--target.Dependencies == 0) ready.Push(target);
                     continue;
                 }
 
                 // A node none of whose consumers produced a gradient still releases its producers.
+                int mark = temporaries.Mark;
                 var inputGrads = grad == null ? new Tensor?[node.InputCount] : node.Apply(grad);
+                // The op's own temporaries (everything it made but the gradients it returned) are dead now.
+                temporaries.ReleaseSince(mark, inputGrads);
                 for (int i = 0; i < node.InputCount; i++)
                 {
                     var producer = node.Producers[i];
@@ -101,17 +116,32 @@ internal static class Engine
                     if (producer == null)
                     {
                         leafGrads.Add(leaf!, g);
+                        buffers.Escape(g);
                         continue;
                     }
-                    if (producer.PendingGrad == null) producer.PendingGrad = g;
-                    else if (producer.PendingOwned) producer.PendingGrad.Add_(g);
+                    if (producer.PendingGrad == null)
+                    {
+                        producer.PendingGrad = g;
+                        buffers.Hold(g);
+                    }
+                    else if (producer.PendingOwned)
+                    {
+                        producer.PendingGrad.Add_(g);
+                    }
                     else
                     {
-                        producer.PendingGrad = producer.PendingGrad.Add(g);
+                        var old = producer.PendingGrad;
+                        producer.PendingGrad = old.Add(g);
                         producer.PendingOwned = true;
+                        buffers.Hold(producer.PendingGrad);
+                        buffers.Drop(old);
                     }
                     if (--producer.Dependencies == 0) ready.Push(producer);
                 }
+                // Only now: an op may return one gradient for two inputs, added into one and held as the other.
+                foreach (var g in inputGrads)
+                    if (g != null) buffers.ReleaseIfFree(g);
+                if (grad != null) buffers.Drop(grad);
             }
         }
         finally
@@ -135,6 +165,7 @@ internal static class Engine
         public readonly HashSet<GradFn> Seen = new(ReferenceEqualityComparer.Instance);
         public readonly Stack<GradFn> Ready = new(), Pending = new();
         public readonly LeafGrads LeafGrads = new();
+        public readonly GradBuffers Buffers = new();
 
         /// <summary>This thread's workspace, or a fresh one when it is in use (a backward started from within one).</summary>
         public static Workspace Take()
@@ -151,6 +182,7 @@ internal static class Engine
             Ready.Clear();
             Pending.Clear();
             LeafGrads.Clear();
+            Buffers.Clear();
             spare = this;
         }
     }

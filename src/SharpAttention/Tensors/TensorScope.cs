@@ -81,6 +81,27 @@ public sealed class TensorScope : IDisposable
         live++;
     }
 
+    /// <summary>Where the next storage will go in this scope's list: for <see cref="ReleaseSince"/>.</summary>
+    internal int Mark => storages!.Count;
+
+    /// <summary>Releases the storages added since <paramref name="mark"/> except those of <paramref name="keep"/>.</summary>
+    internal void ReleaseSince(int mark, Tensor?[] keep)
+    {
+        var list = storages!;
+        for (int i = mark; i < list.Count; i++)
+        {
+            if (list[i] is not { } s || Holds(keep, s)) continue;
+            s.Release();
+        }
+    }
+
+    static bool Holds(Tensor?[] tensors, Storage s)
+    {
+        foreach (var t in tensors)
+            if (t != null && ReferenceEquals(t.Storage, s)) return true;
+        return false;
+    }
+
     internal void Remove(Storage s)
     {
         storages![s.ScopeSlot] = null;

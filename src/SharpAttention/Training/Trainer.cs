@@ -239,6 +239,9 @@ public sealed class Trainer(TrainerOptions options)
 
     static IReadOnlyDictionary<string, double> Evaluate(Module model, Func<IReadOnlyDictionary<string, double>> evaluate)
     {
+        // The training steps' buffers are of no use to decoding (other shapes), and decoding's none to the steps that
+        // follow: hand each phase's back to the operating system rather than keep both resident (a full collection each).
+        StoragePool.ReturnIdleMemory();
         model.Eval();
         try
         {
@@ -247,8 +250,6 @@ public sealed class Trainer(TrainerOptions options)
         finally
         {
             model.Train();
-            // Decoding's buffers (caches, other shapes) are of no use to the training steps that follow: give them
-            // back to the operating system rather than keep them resident (once per evaluation, a full collection).
             StoragePool.ReturnIdleMemory();
         }
     }

@@ -41,7 +41,7 @@ public class StoragePoolLimitTests
     {
         long droppedBytes = StoragePool.DroppedBytes, droppedBuffers = StoragePool.DroppedBuffers;
         var buffers = Buffers(5);
-        foreach (var b in buffers) StoragePool.Return(b);
+        foreach (var b in buffers) StoragePool.Adopt(b);
 
         Assert.Equal(3 * Bytes, StoragePool.PooledBytes);
         Assert.Equal(3, StoragePool.PooledBuffers);
@@ -59,7 +59,7 @@ public class StoragePoolLimitTests
     public void ABufferLargerThanTheLimitIsNeverKept() => WithLimit(Bytes - 1, () =>
     {
         long dropped = StoragePool.DroppedBuffers;
-        StoragePool.Return(new float[Floats]);
+        StoragePool.Adopt(new float[Floats]);
         Assert.Equal(0, StoragePool.PooledBytes);
         Assert.Equal(1, StoragePool.DroppedBuffers - dropped);
     });
@@ -68,7 +68,7 @@ public class StoragePoolLimitTests
     public void LoweringTheLimitDropsIdleBuffersAtOnce() => WithLimit(4 * Bytes, () =>
     {
         var buffers = Buffers(4);
-        foreach (var b in buffers) StoragePool.Return(b);
+        foreach (var b in buffers) StoragePool.Adopt(b);
         Assert.Equal(4 * Bytes, StoragePool.PooledBytes);
         long dropped = StoragePool.DroppedBuffers;
 
@@ -82,7 +82,7 @@ public class StoragePoolLimitTests
     public void TrimKeepsTheNewestAndReturnIdleMemoryEmptiesThePool() => WithLimit(8 * Bytes, () =>
     {
         var buffers = Buffers(4);
-        foreach (var b in buffers) StoragePool.Return(b);
+        foreach (var b in buffers) StoragePool.Adopt(b);
 
         StoragePool.Trim(2 * Bytes);
         Assert.Equal(2 * Bytes, StoragePool.PooledBytes);
