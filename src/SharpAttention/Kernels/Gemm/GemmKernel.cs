@@ -22,7 +22,7 @@ internal unsafe interface IGemmKernel
     static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, bool overwrite);
 
     /// <summary>Transposing pack of one full panel, dst[p·w + e] = src[e·stepE + p] for p &lt; kc, e &lt; w, where w
-    /// is a multiple of 4 (see <see cref="GemmPack"/>). Kernels with wide shuffles override the portable loop.</summary>
+    /// is even (see <see cref="GemmPack"/>). Kernels with wide shuffles override the portable loop.</summary>
     static virtual void PackTransposed(float* src, nint stepE, int kc, int w, float* dst) =>
         GemmPack.Transpose(src, stepE, kc, w, w, dst);
 }

@@ -72,17 +72,19 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
 
     /// <summary>
     /// Transposing pack (see <see cref="IGemmKernel.PackTransposed"/>): 4 sources × 8 k steps at a time — four
-    /// ymm loads, a 4×4 transpose inside each 128-bit lane, then one 16-byte store per k step.
+    /// ymm loads, a 4×4 transpose inside each 128-bit lane, then one 16-byte store per k step; a last pair of
+    /// sources (w = 6, this kernel's A panels) goes through <see cref="PackPair"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackTransposed(float* src, nint stepE, int kc, int w, float* dst)
     {
-        // 64 k steps at a time, so the lines being filled (64·w floats) stay in L1 while every group of 4 sources
-        // writes its 16 bytes of them; whole panels (64 KiB at w = 32) would be evicted between groups.
+        // 64 k steps at a time, so the lines being filled (64·w floats) stay in L1 while every group of sources
+        // writes its part of them; whole panels (64 KiB at w = 32) would be evicted between groups.
         for (int p0 = 0; p0 < kc; p0 += 64)
         {
             int p1 = Math.Min(kc, p0 + 64);
-            for (int g = 0; g < w; g += 4)
+            int g = 0;
+            for (; g + 4 <= w; g += 4)
             {
                 float* s0 = src + g * stepE, s1 = s0 + stepE, s2 = s1 + stepE, s3 = s2 + stepE;
                 float* d = dst + p0 * w + g;
@@ -118,6 +120,39 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmKernel
                     d[3] = s3[p];
                 }
             }
+            if (g < w) PackPair(src + g * stepE, stepE, p0, p1, w, dst + p0 * w + g);
+        }
+    }
+
+    /// <summary>
+    /// Two sources s0 = <paramref name="src"/>, s1 = s0 + <paramref name="stepE"/> at k steps [p0, p1) into
+    /// d[(p − p0)·w + 0..1] = (s0[p], s1[p]): 8 k steps at a time, two ymm loads interleaved into (s0, s1) pairs,
+    /// one 8-byte store per k step. Also the tail of the AVX-512 pack, which has no narrower shuffles of its own.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void PackPair(float* src, nint stepE, int p0, int p1, int w, float* d)
+    {
+        float* s0 = src, s1 = src + stepE;
+        int p = p0;
+        for (; p + 8 <= p1; p += 8, d += 8 * w)
+        {
+            var r0 = Avx.LoadVector256(s0 + p);
+            var r1 = Avx.LoadVector256(s1 + p);
+            var lo = Avx.UnpackLow(r0, r1);    // k steps 0, 1 | 4, 5 as (s0, s1) pairs
+            var hi = Avx.UnpackHigh(r0, r1);   // k steps 2, 3 | 6, 7
+            Sse.StoreLow(d, lo.GetLower());
+            Sse.StoreHigh(d + w, lo.GetLower());
+            Sse.StoreLow(d + 2 * w, hi.GetLower());
+            Sse.StoreHigh(d + 3 * w, hi.GetLower());
+            Sse.StoreLow(d + 4 * w, lo.GetUpper());
+            Sse.StoreHigh(d + 5 * w, lo.GetUpper());
+            Sse.StoreLow(d + 6 * w, hi.GetUpper());
+            Sse.StoreHigh(d + 7 * w, hi.GetUpper());
+        }
+        for (; p < p1; p++, d += w)
+        {
+            d[0] = s0[p];
+            d[1] = s1[p];
         }
     }
 

@@ -105,8 +105,9 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
     /// <summary>
     /// Transposing pack (see <see cref="IGemmKernel.PackTransposed"/>): 4 sources × 16 k steps at a time — four
     /// zmm loads, a 4×4 transpose inside each 128-bit lane (8 unpacks), then one 16-byte store per k step
-    /// (lane L of u_q holds k step 4L + q of the 4 sources). Store-bound at ~8 floats a cycle, against ~1 for
-    /// the scalar loop; this is what keeps A·B (A packed by rows) and A·Bᵀ (linear forward) cheap to pack.
+    /// (lane L of u_q holds k step 4L + q of the 4 sources); a last pair of sources goes through
+    /// <see cref="GemmKernelAvx2.PackPair"/>. Store-bound at ~8 floats a cycle, against ~1 for the scalar loop; this
+    /// is what keeps A·B (A packed by rows) and A·Bᵀ (linear forward) cheap to pack.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackTransposed(float* src, nint stepE, int kc, int w, float* dst)
@@ -116,7 +117,8 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
         for (int p0 = 0; p0 < kc; p0 += 64)
         {
             int p1 = Math.Min(kc, p0 + 64);
-            for (int g = 0; g < w; g += 4)
+            int g = 0;
+            for (; g + 4 <= w; g += 4)
             {
                 float* s0 = src + g * stepE, s1 = s0 + stepE, s2 = s1 + stepE, s3 = s2 + stepE;
                 float* d = dst + p0 * w + g;
@@ -148,6 +150,7 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmKernel
                     d[3] = s3[p];
                 }
             }
+            if (g < w) GemmKernelAvx2.PackPair(src + g * stepE, stepE, p0, p1, w, dst + p0 * w + g);
         }
     }
 

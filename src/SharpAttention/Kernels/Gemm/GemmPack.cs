@@ -36,7 +36,7 @@ internal static unsafe class GemmPack
         for (int e = 0; e < count; e += w, src += w * stepE, dst += PanelStride(w, kc))
         {
             int valid = Math.Min(w, count - e);
-            if (valid == w && w % 4 == 0) TK.PackTransposed(src, stepE, kc, w, dst);
+            if (valid == w && w % 2 == 0) TK.PackTransposed(src, stepE, kc, w, dst);
             else Transpose(src, stepE, kc, w, valid, dst);
         }
     }

@@ -24,17 +24,17 @@ internal readonly struct GeluOp : IActivationOp, IUnaryOp
     public static Vector128<float> Forward(Vector128<float> x) => x * Cdf(x);
 
     public static Vector128<float> Derivative(Vector128<float> x) =>
-        Cdf(x) + x * (float)InvSqrt2Pi * Vector128.Exp(-0.5f * x * x);
+        Cdf(x) + x * (float)InvSqrt2Pi * ExpNonPositive.Exp(-0.5f * x * x);
 
     public static Vector256<float> Forward(Vector256<float> x) => x * Cdf(x);
 
     public static Vector256<float> Derivative(Vector256<float> x) =>
-        Cdf(x) + x * (float)InvSqrt2Pi * Vector256.Exp(-0.5f * x * x);
+        Cdf(x) + x * (float)InvSqrt2Pi * ExpNonPositive.Exp(-0.5f * x * x);
 
     public static Vector512<float> Forward(Vector512<float> x) => x * Cdf(x);
 
     public static Vector512<float> Derivative(Vector512<float> x) =>
-        Cdf(x) + x * (float)InvSqrt2Pi * Vector512.Exp(-0.5f * x * x);
+        Cdf(x) + x * (float)InvSqrt2Pi * ExpNonPositive.Exp(-0.5f * x * x);
 
     /// <summary>Φ(x): ½·erfc(|x|/√2) for x &lt; 0, else 1 − ½·erfc(|x|/√2). NaN stays NaN (it fails x &lt; 0).</summary>
     static Vector128<float> Cdf(Vector128<float> x)
@@ -72,7 +72,7 @@ internal readonly struct GeluOp : IActivationOp, IUnaryOp
         p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P2));
         p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P1));
         p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P0));
-        return 0.5f * t * Vector128.Exp(p - z * z);
+        return 0.5f * t * ExpNonPositive.Exp(p - z * z);
     }
 
     static Vector256<float> HalfErfc(Vector256<float> z)
@@ -87,7 +87,7 @@ internal readonly struct GeluOp : IActivationOp, IUnaryOp
         p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P2));
         p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P1));
         p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P0));
-        return 0.5f * t * Vector256.Exp(p - z * z);
+        return 0.5f * t * ExpNonPositive.Exp(p - z * z);
     }
 
     static Vector512<float> HalfErfc(Vector512<float> z)
@@ -102,7 +102,7 @@ internal readonly struct GeluOp : IActivationOp, IUnaryOp
         p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P2));
         p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P1));
         p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P0));
-        return 0.5f * t * Vector512.Exp(p - z * z);
+        return 0.5f * t * ExpNonPositive.Exp(p - z * z);
     }
 }
 
