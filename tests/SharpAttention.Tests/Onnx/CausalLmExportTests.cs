@@ -99,7 +99,7 @@ public sealed class CausalLmExportTests : IDisposable
             for (int r = 0; r < b; r++)
             {
                 var row = logits.Data.AsSpan((r * t + t - 1) * Vocab, Vocab);
-                var logp = LogSoftmax(row);
+                var logp = Ort.LogSoftmax(row);
                 int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logp);
                 next[r] = best;
                 if (finished[r]) continue;
@@ -123,15 +123,6 @@ public sealed class CausalLmExportTests : IDisposable
         Assert.True(model.Training);
         model.ExportOnnx(Path.Combine(dir, "train-mode.onnx"));
         Assert.True(model.Training);
-    }
-
-    static float[] LogSoftmax(ReadOnlySpan<float> logits)
-    {
-        double max = System.Numerics.Tensors.TensorPrimitives.Max(logits), sum = 0;
-        foreach (var v in logits) sum += Math.Exp(v - max);
-        var result = new float[logits.Length];
-        for (int i = 0; i < logits.Length; i++) result[i] = (float)(logits[i] - max - Math.Log(sum));
-        return result;
     }
 
     static long[] Positions(int b, int start, int t) =>

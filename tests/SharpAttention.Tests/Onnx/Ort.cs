@@ -46,6 +46,18 @@ internal static class Ort
         Assert.True(worst <= tolerance, $"ORT differs from SharpAttention by {worst:g3} at flat index {at} (ours {e[Math.Max(at, 0)]}, ORT {actual.Data[Math.Max(at, 0)]})");
     }
 
+    /// <summary>log_softmax of one row of logits in double precision; <paramref name="padId"/>'s entry −∞ afterwards, as
+    /// greedy decoding takes it.</summary>
+    public static float[] LogSoftmax(ReadOnlySpan<float> logits, int? padId = null)
+    {
+        double max = System.Numerics.Tensors.TensorPrimitives.Max(logits), sum = 0;
+        foreach (var v in logits) sum += Math.Exp(v - max);
+        var result = new float[logits.Length];
+        for (int i = 0; i < logits.Length; i++) result[i] = (float)(logits[i] - max - Math.Log(sum));
+        if (padId is int pad) result[pad] = float.NegativeInfinity;
+        return result;
+    }
+
     /// <summary>Token ids (B, T) drawn from 1 … vocab − 1 with row r padded (id 0) after lengths[r] tokens, and the
     /// matching attention mask (1 at real tokens).</summary>
     public static (long[] Ids, long[] Mask) Batch(int vocab, int[] lengths, int t, ulong seed)
