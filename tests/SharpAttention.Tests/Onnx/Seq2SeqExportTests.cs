@@ -1,4 +1,3 @@
-using Microsoft.ML.OnnxRuntime;
 using SharpAttention.Autograd;
 using SharpAttention.Decoding;
 using SharpAttention.Models;
@@ -51,30 +50,11 @@ public sealed class Seq2SeqExportTests : IDisposable
         var (tgt, _) = Ort.Batch(TgtVocab, [37, 37, 37], 37, seed: 5);
         Tensor expected;
         using (GradMode.NoGrad()) expected = model.Decode(Tensor.FromArray(tgt, b, 37), memory, srcPad);
-        Ort.AssertClose(expected, Ort.Run(decoder, DecoderInputs(model, tgt, b, 37, hidden, srcMask, s, null))["logits"]);
+        Ort.AssertClose(expected, Ort.Run(decoder, OrtGreedy.DecoderInputs(model, tgt, b, 37, hidden, srcMask, s, null))["logits"]);
 
         // 3. Greedy decoding, 20 steps at most, the cache fed back.
         var greedy = Greedy.Decode(model, model.BeginDecoding(srcT), Bos, 20, Eos, Pad);
-        var tokens = Enumerable.Range(0, b).Select(_ => new List<long>()).ToArray();
-        var scores = new double[b];
-        var finished = new bool[b];
-        long[] input = [.. Enumerable.Repeat((long)Bos, b)];
-        Dictionary<string, (float[] Data, int[] Shape)>? past = null;
-        for (int step = 0; step < 20 && !finished.All(f => f); step++)
-        {
-            var outputs = Ort.Run(decoder, DecoderInputs(model, input, b, 1, hidden, srcMask, s, past));
-            for (int r = 0; r < b; r++)
-            {
-                var logp = Ort.LogSoftmax(outputs["logits"].Data.AsSpan(r * TgtVocab, TgtVocab), Pad);
-                int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logp);
-                input[r] = best;
-                if (finished[r]) continue;
-                tokens[r].Add(best);
-                scores[r] += logp[best];
-                finished[r] = best == Eos;
-            }
-            past = outputs;
-        }
+        var (tokens, scores) = OrtGreedy.Seq2Seq(decoder, model, hidden, srcMask, 20, Bos, Eos, Pad);
         for (int r = 0; r < b; r++)
         {
             Assert.Equal(greedy[r].Tokens, tokens[r]);
@@ -82,26 +62,5 @@ public sealed class Seq2SeqExportTests : IDisposable
         }
         OnnxChecker.AssertValid(encoderPath);
         OnnxChecker.AssertValid(decoderPath);
-    }
-
-    static List<NamedOnnxValue> DecoderInputs(Seq2SeqTransformer model, long[] ids, int b, int t, (float[] Data, int[] Shape) memory,
-        long[] srcMask, int s, Dictionary<string, (float[] Data, int[] Shape)>? past)
-    {
-        var inputs = new List<NamedOnnxValue>
-        {
-            Ort.Input("input_ids", ids, b, t),
-            Ort.Input("encoder_attention_mask", srcMask, b, s),
-            Ort.Input("encoder_hidden_states", memory.Data, memory.Shape),
-        };
-        var layers = model.Transformer.Decoder.Layers;
-        for (int i = 0; i < layers.Count; i++)
-            foreach (var part in new[] { "key", "value" })
-            {
-                var name = $"past_key_values.{i}.decoder.{part}";
-                inputs.Add(past is null
-                    ? Ort.Input(name, Array.Empty<float>(), b, layers[i].SelfAttn.NumHeads, 0, layers[i].SelfAttn.HeadDim)
-                    : Ort.Input(name, past[$"present.{i}.decoder.{part}"].Data, past[$"present.{i}.decoder.{part}"].Shape));
-            }
-        return inputs;
     }
 }
