@@ -53,7 +53,7 @@ internal sealed partial class OnnxGraphBuilder
     /// <summary>LayerNormalization (opset 17) over the last dim; a missing weight is ones, a missing bias zeros.</summary>
     public string LayerNorm(string x, LayerNorm norm)
     {
-        if (norm.NormalizedShape.Length != 1) throw new OnnxExportException("LayerNorm over more than the last dimension is not exported");
+        if (norm.NormalizedShape.Length != 1) throw new OnnxExportException("LayerNorm over more than the last dimension");
         var scale = norm.Weight is null ? Store($"ones_{norm.NormalizedShape[0]}", Tensor.Ones(norm.NormalizedShape[0])) : Weight(norm.Weight);
         string[] inputs = norm.Bias is null ? [x, scale] : [x, scale, Weight(norm.Bias)];
         return Node("LayerNormalization", inputs, [Attr("axis", -1L), Attr("epsilon", (float)norm.Eps)]);
@@ -62,7 +62,7 @@ internal sealed partial class OnnxGraphBuilder
     /// <summary>RMSNorm composed (the operator is opset 23): x / √(mean(x²) + eps) · weight over the last dim.</summary>
     public string RmsNorm(string x, RmsNorm norm)
     {
-        if (norm.NormalizedShape.Length != 1) throw new OnnxExportException("RMSNorm over more than the last dimension is not exported");
+        if (norm.NormalizedShape.Length != 1) throw new OnnxExportException("RMSNorm over more than the last dimension");
         float eps = norm.Eps is double e ? (float)e : 1.1920929e-07f;   // null: torch.finfo(float32).eps
         var meanSquare = Reduce("ReduceMean", Mul(x, x), [-1], keepDims: true);
         var y = Mul(x, Node("Reciprocal", [Node("Sqrt", [Add(meanSquare, Float(eps))])]));
@@ -74,7 +74,7 @@ internal sealed partial class OnnxGraphBuilder
     {
         LayerNorm ln => LayerNorm(x, ln),
         RmsNorm rms => RmsNorm(x, rms),
-        _ => throw new OnnxExportException($"normalisation {norm.GetType().Name} has no ONNX form"),
+        _ => throw new OnnxExportException($"normalisation {norm.GetType().Name}"),
     };
 
     /// <summary>Reduce{Sum,Mean,Max} over <paramref name="axes"/>: axes are an attribute before opset 18 (ReduceSum's

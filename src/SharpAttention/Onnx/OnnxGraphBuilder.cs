@@ -145,7 +145,7 @@ internal sealed partial class OnnxGraphBuilder
         // Protobuf messages are limited to 2 GB; larger models need ONNX's external-data files, which are not written.
         const long limit = int.MaxValue - (64L << 20);
         if (weightBytes > limit)
-            throw new OnnxExportException($"the weights take {weightBytes >> 20} MiB; an ONNX file without external data holds at most 2 GiB");
+            throw new OnnxExportException($"a model whose weights take {weightBytes >> 20} MiB (over the 2 GiB an ONNX file holds without external-data files, which are not written)");
         var model = new ModelProto
         {
             IrVersion = 8,
