@@ -6,12 +6,12 @@ namespace SharpAttention.Onnx;
 
 /// <summary>
 /// Graphs of the encoder models, in Hugging Face Optimum's layout for BERT-like models: inputs "input_ids" and
-/// "attention_mask" (int64 (batch, sequence), 1 at real tokens and 0 at padding), output "logits" — (batch, classes)
-/// for <see cref="EncoderClassifier"/>, (batch, sequence, tags) for <see cref="TokenTagger"/>.
+/// "attention_mask" (int64 (batch_size, sequence_length), 1 at real tokens and 0 at padding), output "logits" — (batch_size, classes)
+/// for <see cref="EncoderClassifier"/>, (batch_size, sequence_length, tags) for <see cref="TokenTagger"/>.
 /// </summary>
 internal static class EncoderGraphs
 {
-    const string Batch = "batch", Sequence = "sequence";
+    const string Batch = "batch_size", Sequence = "sequence_length";
 
     public static ModelProto Classifier(EncoderClassifier model, OnnxExportOptions options)
     {
