@@ -11,6 +11,7 @@ using SharpAttention.Bench;
     ("peak", PeakBench.Run),
     ("classify", ClassifyBench.Run),
     ("tokenizer", TokenizerBench.Run),
+    ("onnx", OnnxBench.Run),
 ];
 
 // The attention memory figure and the AVX2 reruns measure in fresh child processes of this program.

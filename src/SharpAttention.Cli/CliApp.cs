@@ -49,6 +49,7 @@ public static class CliApp
             Commands.PredictCommand.Create(context, tasks),
             Commands.AttendCommand.Create(context, tasks),
             Commands.TokenizerCommand.Create(context),
+            Commands.ExportCommand.Create(context, tasks),
         };
         root.Options.Add(Threads);
         root.Options.Add(Verbose);

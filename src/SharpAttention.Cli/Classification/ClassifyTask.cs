@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpAttention.Cli.Contract;
 using SharpAttention.Cli.Tasks;
+using SharpAttention.Onnx;
+using SharpAttention.Text;
 using SharpAttention.Tasks.Classification;
 using Spectre.Console;
 
@@ -119,6 +121,17 @@ public sealed class ClassifyTask : CliTask
                 context.Output.WriteLine($"{p.Label}\t{p.Probabilities[p.Label]:F4}\t{Shown.Escape(Shown.Shorten(texts[i], Shown.MaxValue))}");
         }
         return 0;
+    }
+
+    /// <summary>One graph (input_ids, attention_mask → logits) and, beside it, config.json (labels, max_length) and the
+    /// tokenizer files.</summary>
+    public override IReadOnlyList<string> Export(string folder, string output, OnnxExportOptions options)
+    {
+        OutputPaths.WritableFile("--out", output, ".onnx");
+        var classifier = ClassifyCommands.Load(folder);
+        Commands.ExportCommand.Export(() => classifier.Model.ExportOnnx(output, options));
+        return [output, .. Commands.ExportCommand.CopyBeside(folder, Path.GetDirectoryName(Path.GetFullPath(output))!,
+            [ClassifierFolder.ConfigFile, Tokenizers.ConfigFile, Tokenizers.VocabJson, Tokenizers.MergesTxt, Tokenizers.VocabTxt])];
     }
 
     public override int Attend(CliContext context, ParseResult parsed, string folder, string input, string output)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SharpAttention.Cli.Contract;
 using SharpAttention.Cli.Tasks;
+using SharpAttention.Onnx;
 using SharpAttention.Visualization;
 
 namespace SharpAttention.Cli.G2p;
@@ -82,6 +83,20 @@ public sealed class G2pTask : CliTask
             foreach (var p in results[i].Take(n))
                 context.Output.WriteLine($"{list[i].ToUpperInvariant()}\t{string.Join(' ', p.Phonemes)}\t{p.LogProb:F3}");
         return 0;
+    }
+
+    /// <summary>A folder with the encoder and decoder-with-past graphs (see <see cref="OnnxExport"/>) and, beside them,
+    /// recipe.json and the letter and phoneme tokenizers.</summary>
+    public override IReadOnlyList<string> Export(string folder, string output, OnnxExportOptions options)
+    {
+        if (output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+            throw new CliException($"--out {Shown.Quote(output)}: a g2p model exports two graphs (encoder and decoder); name a folder");
+        var g2p = G2pModel.Load(folder);
+        OutputPaths.WritableFolder("--out", output);
+        var paths = new List<string>();
+        Commands.ExportCommand.Export(() => paths.AddRange(g2p.Network.ExportOnnx(output, options) is var (encoder, decoder) ? [encoder, decoder] : []));
+        return [.. paths, .. Commands.ExportCommand.CopyBeside(folder, output,
+            [G2pModel.RecipeFile, G2pModel.SourceTokenizerFolder, G2pModel.TargetTokenizerFolder, G2pModel.GraphemesFile, G2pModel.PhonemesFile])];
     }
 
     public override int Attend(CliContext context, ParseResult parsed, string folder, string word, string png)

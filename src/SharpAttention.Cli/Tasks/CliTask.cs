@@ -40,6 +40,11 @@ public abstract class CliTask
     /// <summary>`attn predict --model DIR… INPUT…`: <paramref name="inputs"/> null or empty means stdin.</summary>
     public abstract int Predict(CliContext context, ParseResult parsed, IReadOnlyList<string> models, string[]? inputs);
 
+    /// <summary>`attn export --model DIR --out PATH`: the model as ONNX, with the files a consumer needs (tokenizer,
+    /// config) beside it; returns every path written. Tasks without an exporter refuse.</summary>
+    public virtual IReadOnlyList<string> Export(string folder, string output, SharpAttention.Onnx.OnnxExportOptions options) =>
+        throw new CliException($"--model {Contract.Shown.Quote(folder)}: exporting {Name} models to ONNX is not supported");
+
     /// <summary>`attn attend --model DIR INPUT --out FILE`.</summary>
     public abstract int Attend(CliContext context, ParseResult parsed, string model, string input, string output);
 }

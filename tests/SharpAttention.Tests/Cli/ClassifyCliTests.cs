@@ -24,7 +24,7 @@ public sealed class ClassifyCliTests : IDisposable
     static void Fails((int Code, string Output, string Error) result, int code, params string[] names) => CliRun.Fails(result, code, names);
 
     /// <summary>Random filler sentences, every other one with "zebra" somewhere: label yes/no.</summary>
-    string WriteKeywordData(string name, int count, int seed)
+    internal static string WriteKeywordData(string dir, string name, int count, int seed)
     {
         var random = new Random(seed);
         var lines = new List<string> { "text,label" };
@@ -46,7 +46,7 @@ public sealed class ClassifyCliTests : IDisposable
     [Fact]
     public void Keyword_task_trains_to_100_percent_predicts_and_explains()
     {
-        var data = WriteKeywordData("keyword.csv", 240, seed: 7);
+        var data = WriteKeywordData(dir, "keyword.csv", 240, seed: 7);
         var run = Path.Combine(dir, "run");
         var train = Run("", "train", "classify", "--preset", "tiny", "--data", data, "--out", run, "--threads", "1");
         Assert.True(train.Code == 0, train.Error + train.Output);
@@ -100,7 +100,7 @@ public sealed class ClassifyCliTests : IDisposable
     [Fact]
     public void A_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one()
     {
-        var data = WriteKeywordData("resume.csv", 120, seed: 3);
+        var data = WriteKeywordData(dir, "resume.csv", 120, seed: 3);
         var straight = Path.Combine(dir, "straight");
         var stopped = Path.Combine(dir, "stopped");
         string[] common = ["train", "classify", "--preset", "tiny", "--epochs", "3", "--data", data, "--threads", "1"];
@@ -117,7 +117,7 @@ public sealed class ClassifyCliTests : IDisposable
     [Fact]
     public void Data_errors_name_the_file_and_line_or_the_class()
     {
-        var good = WriteKeywordData("good.csv", 40, seed: 1);
+        var good = WriteKeywordData(dir, "good.csv", 40, seed: 1);
         string Write(string name, string content)
         {
             var path = Path.Combine(dir, name);
@@ -145,7 +145,7 @@ public sealed class ClassifyCliTests : IDisposable
     [Fact]
     public void Classify_flags_and_config_keys_are_checked_before_any_work()
     {
-        var data = WriteKeywordData("flags.csv", 40, seed: 2);
+        var data = WriteKeywordData(dir, "flags.csv", 40, seed: 2);
         string[] Train(params string[] more) => ["train", "classify", "--preset", "tiny", "--data", data, "--out", Path.Combine(dir, "f-" + Guid.NewGuid().ToString("N")), .. more];
         Fails(Run("", Train("--pooling", "sum")), 2, "sum");
         Fails(Run("", Train("--seed", "-1")), 2, "--seed must lie in");
