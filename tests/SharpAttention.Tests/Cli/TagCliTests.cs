@@ -118,6 +118,56 @@ public sealed class TagCliTests : IDisposable
     }
 
     [Fact]
+    public void Bio_tags_get_entity_scores_and_well_formed_predictions()
+    {
+        // A person is a capitalised first name and surname (B-PER I-PER); every lower-case word is O.
+        string[] first = ["Anna", "Boris", "Clara", "David"], last = ["Smith", "Jones", "Brown", "Lee"], other = ["met", "saw", "today", "and", "then", "home"];
+        var random = new Random(11);
+        var lines = new List<string>();
+        for (int i = 0; i < 200; i++)
+        {
+            var words = new List<string>();
+            var tags = new List<string>();
+            for (int k = 0; k < 5; k++)
+                if (random.Next(3) == 0)
+                {
+                    words.AddRange([first[random.Next(4)], last[random.Next(4)]]);
+                    tags.AddRange(["B-PER", "I-PER"]);
+                }
+                else
+                {
+                    words.Add(other[random.Next(other.Length)]);
+                    tags.Add("O");
+                }
+            lines.Add(JsonSerializer.Serialize(new { tokens = words, tags }));
+        }
+        var data = Path.Combine(dir, "people.jsonl");
+        File.WriteAllLines(data, lines);
+        var run = Path.Combine(dir, "ner");
+        var train = Run("", "train", "tag", "--preset", "tiny", "--data", data, "--out", run, "--threads", "1");
+        Assert.True(train.Code == 0, train.Error + train.Output);
+        Assert.Contains("entities (BIO, conlleval)", train.Output);
+        var test = Results(run).GetProperty("test");
+        Assert.Equal("BIO", test.GetProperty("scheme").GetString());
+        Assert.True(test.GetProperty("span_f1").GetDouble() > 0.9, test.ToString());
+        Assert.True(test.GetProperty("per_type").TryGetProperty("PER", out _));
+
+        var predict = Run("", "predict", "--model", run, "Clara Lee met David Smith today");
+        Assert.True(predict.Code == 0, predict.Error);
+        Assert.Equal("Clara/B-PER Lee/I-PER met/O David/B-PER Smith/I-PER today/O", predict.Output.Trim());
+
+        // Whatever the scores, constrained decoding never writes an I-PER that does not continue a person.
+        var many = Run(string.Join("\n", lines.Take(100).Select(l => string.Join(' ', JsonDocument.Parse(l).RootElement.GetProperty("tokens").EnumerateArray().Select(t => t.GetString())))), "predict", "--model", run);
+        Assert.True(many.Code == 0, many.Error);
+        foreach (var line in many.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var tags = line.Split(' ').Select(p => p[(p.LastIndexOf('/') + 1)..]).ToArray();
+            for (int i = 0; i < tags.Length; i++)
+                Assert.False(tags[i] == "I-PER" && (i == 0 || tags[i - 1] == "O"), line);
+        }
+    }
+
+    [Fact]
     public void Bad_input_gets_one_line_naming_the_file_line_flag_or_key()
     {
         var bad = Path.Combine(dir, "bad.conll");
