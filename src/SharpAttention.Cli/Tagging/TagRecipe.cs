@@ -102,7 +102,7 @@ public sealed record TagRecipe
     {
         Preset = "brown-pos", Recipe = "brown-pos", Tokenizer = "word", VocabSize = 50_000, MinWordFrequency = 2, MaxLength = 192, CharDim = 32,
         DModel = 192, NumHeads = 4, NumLayers = 3, DimFeedforward = 768, Positions = "rotary", Dropout = 0.1, WordDropout = 0.05,
-        Epochs = 4, BatchSize = 32, LearningRate = 1e-3, WarmupSteps = 500,
+        Epochs = 12, BatchSize = 32, LearningRate = 1e-3, WarmupSteps = 500,
     };
 
     public static IReadOnlyList<string> PresetNames => ["quick", "full", "tiny"];

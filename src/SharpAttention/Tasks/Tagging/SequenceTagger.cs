@@ -18,7 +18,7 @@ namespace SharpAttention.Tasks.Tagging;
 /// </summary>
 public sealed partial class SequenceTagger
 {
-    const int PredictBatch = 64;
+    const int PredictBatch = 64, PredictChunk = 1024;
 
     readonly SpecialTokenIds specials;
     readonly (bool[,] Transitions, bool[] Start, bool[] End)? constraints;
@@ -59,6 +59,15 @@ public sealed partial class SequenceTagger
     public IReadOnlyList<string[]> Predict(IReadOnlyList<IReadOnlyList<string>> sentences)
     {
         ArgumentNullException.ThrowIfNull(sentences);
+        var tags = new List<string[]>(sentences.Count);
+        // A thousand sentences at a time: their scores stay small (W × C doubles each) and their rows still sort well.
+        for (int at = 0; at < sentences.Count; at += PredictChunk)
+            tags.AddRange(PredictChunkOf([.. sentences.Skip(at).Take(PredictChunk)]));
+        return tags;
+    }
+
+    string[][] PredictChunkOf(IReadOnlyList<IReadOnlyList<string>> sentences)
+    {
         var rows = new List<(int Sentence, AlignedRow Row)>();
         for (int s = 0; s < sentences.Count; s++)
             foreach (var row in Alignment.Encode(sentences[s], Settings.MaxLength)) rows.Add((s, row));
@@ -70,6 +79,7 @@ public sealed partial class SequenceTagger
         using (GradMode.NoGrad())
             for (int at = 0; at < rows.Count; at += PredictBatch)
             {
+                using var scope = TensorScope.Begin();   // each batch's activations go back to the pool at once
                 var part = rows.GetRange(at, Math.Min(PredictBatch, rows.Count - at)).ToArray();
                 var (ids, mask, chars, _) = Batch([.. part.Select(p => p.Row)], null);
                 var logProbs = Model.Forward(ids, mask, chars).LogSoftmax(-1).To(DType.Float64).ToDoubleArray();   // (B, T, C)
