@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using SharpAttention.Cli.Contract;
+using SharpAttention.Cli.Tasks;
 using SharpAttention.Data;
 using SharpAttention.Data.Datasets;
 using SharpAttention.Tasks.Classification;
@@ -19,7 +20,7 @@ public static class ClassifyCommands
         var clock = Stopwatch.StartNew();
         void Note(string m) => console.MarkupLineInterpolated($"[grey]{m}[/]");
         OutputPaths.WritableFolder("--out", folder);
-        CheckRun(recipe, folder, resume);
+        RunFolder.Check(folder, TextClassifier.CheckpointFolder, resume, () => ReadRecipe(folder) is { } saved && recipe with { Epochs = saved.Epochs, MaxSteps = saved.MaxSteps } == saved);
         var data = ClassifyData.Load(recipe, sources, Note);
         ClassificationData.Check(data);
         RequireMemory(recipe);
@@ -128,22 +129,6 @@ public static class ClassifyCommands
     {
         var path = Path.Combine(folder, ClassifyTask.RecipeFile);
         return File.Exists(path) ? ClassifyRecipe.FromJsonFile(path, ClassifyRecipe.Quick) : null;
-    }
-
-    /// <summary>A new run never overwrites one (it needs --resume), and a resumed run keeps its network and data: only
-    /// the schedule's length (epochs, max_steps) may change.</summary>
-    static void CheckRun(ClassifyRecipe recipe, string folder, bool resume)
-    {
-        var last = Path.Combine(folder, TextClassifier.CheckpointFolder, "last.safetensors");
-        if (!resume)
-        {
-            if (File.Exists(last)) throw new CliException($"{folder} already holds a training run: add --resume to continue it, or choose another --out");
-            return;
-        }
-        if (!File.Exists(last)) throw new CliException($"--resume: there is no checkpoint to resume from at {last}");
-        var saved = ReadRecipe(folder)!;
-        if (recipe with { Epochs = saved.Epochs, MaxSteps = saved.MaxSteps } != saved)
-            throw new CliException($"--resume: the recipe differs from the one saved in {folder}; only the schedule (epochs, max_steps) may change");
     }
 
     /// <summary>Weights, gradients and AdamW's two moments, plus each layer's activations kept for backward

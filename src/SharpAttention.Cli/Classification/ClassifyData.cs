@@ -1,4 +1,5 @@
 using SharpAttention.Cli.Contract;
+using SharpAttention.Cli.Tasks;
 using SharpAttention.Data;
 using SharpAttention.Data.Datasets;
 using SharpAttention.Tasks.Classification;
@@ -27,30 +28,9 @@ public static class ClassifyData
         var all = Read("--data", sources.Data, sources.Columns);
         var valid = sources.Valid is { } v ? Read("--valid", v, sources.Columns) : null;
         var test = sources.Test is { } t ? Read("--test", t, sources.Columns) : null;
-        if (valid != null && test != null)
-        {
-            if (sources.SplitGiven) throw new UsageException("--split has nothing to split: --valid and --test are both given");
-            return new ClassificationSplit(all, valid, test);
-        }
-        var shares = Splits.ParseFractions(recipe.Split);
-        string? given = valid != null ? "--valid" : test != null ? "--test" : null;
-        if (given != null && shares.Length != 2)
-        {
-            // The default 80/10/10 becomes 90/10 when one part comes from a file; a --split the user wrote must fit.
-            if (sources.SplitGiven)
-                throw new UsageException($"--split {Shown.Quote(recipe.Split)} has {shares.Length} shares; with {given} given, --data splits into train/{(valid != null ? "test" : "valid")}: give 2, e.g. 90/10");
-            shares = [0.9, 0.1];
-        }
-        if (given == null && shares.Length is not (2 or 3))
-            throw new UsageException($"--split {Shown.Quote(recipe.Split)} has {shares.Length} shares: give train/test (80/20) or train/valid/test (80/10/10)");
-        var parts = Splits.StratifiedSplit(all, e => e.Label, shares, recipe.Seed);
-        return (valid, test, parts.Length) switch
-        {
-            (null, null, 3) => new ClassificationSplit(parts[0], parts[1], parts[2]),
-            (null, null, _) => new ClassificationSplit(parts[0], [], parts[1]),
-            (null, _, _) => new ClassificationSplit(parts[0], parts[1], test!),
-            _ => new ClassificationSplit(parts[0], valid, parts[1]),
-        };
+        var (train, validPart, testPart) = UserSplit.Parts(all, valid, test, recipe.Split, sources.SplitGiven,
+            (items, shares) => Splits.StratifiedSplit(items, e => e.Label, shares, recipe.Seed));
+        return new ClassificationSplit(train, validPart, testPart);
     }
 
     /// <summary>One file or folder of labelled texts; a missing one is named by its flag.</summary>

@@ -134,14 +134,7 @@ public sealed record ClassifyRecipe
         Check.Keys(DModel % NumHeads == 0, $"num_heads = {NumHeads} must divide d_model = {DModel}", "num_heads", "d_model");
         Check.Keys(PoolingNames.Contains(Pooling), $"pooling = {Shown.Quote(Pooling ?? "null")} must be one of {string.Join(", ", PoolingNames)}", "pooling");
         Check.Keys(Recipe is null || RecipeNames.Contains(Recipe), $"recipe = {Shown.Quote(Recipe ?? "")} must be null or one of {string.Join(", ", RecipeNames)}", "recipe");
-        try
-        {
-            Splits.ParseFractions(Split ?? "");
-        }
-        catch (FormatException e)
-        {
-            throw new ConfigKeyException(["split"], e.Message);
-        }
+        UserSplit.CheckKey(Split);
         return this;
     }
 

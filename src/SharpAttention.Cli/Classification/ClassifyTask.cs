@@ -28,8 +28,9 @@ public sealed class ClassifyTask : CliTask
     public override string Summary => "text classification: an encoder with a pooling head on your labelled texts";
     public override IReadOnlyList<Option> PredictOptions => [predictJson];
 
-    /// <summary>A folder whose config.json names the EncoderClassifier architecture.</summary>
-    public override bool Owns(string folder) => File.Exists(Path.Combine(folder, ClassifierFolder.ConfigFile));
+    /// <summary>A folder with a config.json that names no other task's architecture (a damaged one is left to the
+    /// classifier's loader, which says what is wrong).</summary>
+    public override bool Owns(string folder) => File.Exists(Path.Combine(folder, ClassifierFolder.ConfigFile)) && !HasArchitecture(folder, "TokenTagger");
 
     static Option<string> TextColumn() => new("--text-column") { Description = "CSV/TSV column or JSON Lines field holding the text", DefaultValueFactory = _ => "text" };
     static Option<string> LabelColumn() => new("--label-column") { Description = "CSV/TSV column or JSON Lines field holding the label", DefaultValueFactory = _ => "label" };
@@ -55,15 +56,8 @@ public sealed class ClassifyTask : CliTask
         {
             string folder = parsed.GetValue(flags.Out)!;
             bool resuming = parsed.GetValue(flags.Resume);
-            var saved = Path.Combine(folder, RecipeFile);
-            if (resuming && !File.Exists(saved)) throw new CliException($"--resume: {folder} holds no {RecipeFile}; nothing to resume");
-            var recipe = resuming ? ClassifyRecipe.FromJsonFile(saved, ClassifyRecipe.Quick)
-                : parsed.GetValue(flags.Recipe) is { } name ? ClassifyRecipe.FromPreset(name) : ClassifyRecipe.FromPreset(parsed.GetValue(flags.Preset)!);
-            if (!resuming && parsed.GetValue(flags.Recipe) != null && parsed.GetResult(flags.Preset) is { Implicit: false })
-                throw new UsageException("--preset and --recipe both choose the model: give one (a recipe's settings can be changed with --config)");
-            if (parsed.GetValue(flags.Config) is { } file) recipe = ClassifyRecipe.FromJsonFile(file, recipe);
-            if (parsed.GetValue(flags.Epochs) is int e) recipe = recipe with { Epochs = e };
-            if (parsed.GetValue(flags.MaxSteps) is long m) recipe = recipe with { MaxSteps = m };
+            var recipe = flags.ChooseRecipe(parsed, RecipeFile, ClassifyRecipe.FromPreset, ClassifyRecipe.FromJsonFile,
+                (r, epochs, steps) => r with { Epochs = epochs ?? r.Epochs, MaxSteps = steps ?? r.MaxSteps });
             if (parsed.GetValue(split) is { } s) recipe = recipe with { Split = s };
             if (parsed.GetValue(seed) is long n) recipe = recipe with { Seed = (ulong)n };
             if (parsed.GetValue(pooling) is { } p) recipe = recipe with { Pooling = p };

@@ -30,6 +30,23 @@ public abstract class CliTask
     /// <summary>Whether <paramref name="folder"/> (which exists) holds a model of this task.</summary>
     public abstract bool Owns(string folder);
 
+    /// <summary>Whether <paramref name="folder"/>'s config.json names <paramref name="architecture"/> among its
+    /// "architectures" (Hugging Face's field); false when the file is missing or unreadable (the loader reports that).</summary>
+    protected static bool HasArchitecture(string folder, string architecture)
+    {
+        var path = Path.Combine(folder, "config.json");
+        if (!File.Exists(path)) return false;
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?["architectures"] is System.Text.Json.Nodes.JsonArray names
+                && names.Any(n => n is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? s) && s == architecture);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Refuses, for `eval TASK`, a model folder of another task (a missing folder is left to the loader).</summary>
     protected void RequireOwn(string folder)
     {

@@ -5,7 +5,7 @@ namespace SharpAttention.Cli.Tasks;
 public static class TaskCatalog
 {
     /// <summary>A fresh instance of every task (their flags belong to one parse).</summary>
-    public static IReadOnlyList<CliTask> Create() => [new G2p.G2pTask(), new Classification.ClassifyTask()];
+    public static IReadOnlyList<CliTask> Create() => [new G2p.G2pTask(), new Classification.ClassifyTask(), new Tagging.TagTask()];
 
     /// <summary>The task whose model <paramref name="folder"/> holds.</summary>
     /// <exception cref="CliException">the folder is missing or holds no model of any task.</exception>

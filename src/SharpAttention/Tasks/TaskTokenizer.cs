@@ -22,4 +22,20 @@ public static class TaskTokenizer
         var tokenizer = Tokenizers.Load(dir);
         return (tokenizer, Specials.Resolve(tokenizer), bpe.Vocabulary.Count);
     }
+
+    /// <summary>A word-level vocabulary of the lower-cased <paramref name="words"/> (text already split into words: one
+    /// word per item, cut on white space only) seen at least <paramref name="minFrequency"/> times, at most
+    /// <paramref name="vocabSize"/> entries, saved with its tokenizer_config.json into <paramref name="dir"/>.</summary>
+    /// <returns>the tokenizer as loaded from the folder, its special ids and its vocabulary size</returns>
+    public static (Tokenizer Tokenizer, SpecialTokenIds Specials, int VocabSize) TrainWordLevel(IEnumerable<string> words, int vocabSize, int minFrequency,
+        int maxLength, string dir)
+    {
+        var word = WordLevelTrainer.Train(words, new WordLevelTrainerOptions
+        {
+            VocabSize = vocabSize, MinFrequency = minFrequency, Pattern = WordLevelTokenizer.WhitespacePattern, LowerCase = true, SpecialTokens = Specials,
+        });
+        Tokenizers.Save(word, dir, new TokenizerConfig { Kind = TokenizerKind.Word, SpecialTokens = Specials, ModelMaxLength = maxLength });
+        var tokenizer = Tokenizers.Load(dir);
+        return (tokenizer, Specials.Resolve(tokenizer), word.Tokens.Count);
+    }
 }

@@ -18,7 +18,7 @@ namespace SharpAttention.Tasks.Tagging;
 /// </summary>
 public sealed partial class SequenceTagger
 {
-    const int PredictBatch = 32;
+    const int PredictBatch = 64, PredictChunk = 1024;
 
     readonly SpecialTokenIds specials;
     readonly (bool[,] Transitions, bool[] Start, bool[] End)? constraints;
@@ -59,16 +59,28 @@ public sealed partial class SequenceTagger
     public IReadOnlyList<string[]> Predict(IReadOnlyList<IReadOnlyList<string>> sentences)
     {
         ArgumentNullException.ThrowIfNull(sentences);
+        var tags = new List<string[]>(sentences.Count);
+        // A thousand sentences at a time: their scores stay small (W × C doubles each) and their rows still sort well.
+        for (int at = 0; at < sentences.Count; at += PredictChunk)
+            tags.AddRange(PredictChunkOf([.. sentences.Skip(at).Take(PredictChunk)]));
+        return tags;
+    }
+
+    string[][] PredictChunkOf(IReadOnlyList<IReadOnlyList<string>> sentences)
+    {
         var rows = new List<(int Sentence, AlignedRow Row)>();
         for (int s = 0; s < sentences.Count; s++)
             foreach (var row in Alignment.Encode(sentences[s], Settings.MaxLength)) rows.Add((s, row));
+        // Rows of similar length share a batch, so little of it is padding (the tags go back by sentence and word).
+        rows = [.. rows.OrderBy(r => r.Row.Ids.Length)];
         // scores[s]: (W, C) log-probabilities of each word's tags, filled row by row.
         var scores = sentences.Select(s => new double[s.Count * Tags.Count]).ToArray();
         int c = Tags.Count;
         using (GradMode.NoGrad())
             for (int at = 0; at < rows.Count; at += PredictBatch)
             {
-                var part = rows.Skip(at).Take(PredictBatch).ToArray();
+                using var scope = TensorScope.Begin();   // each batch's activations go back to the pool at once
+                var part = rows.GetRange(at, Math.Min(PredictBatch, rows.Count - at)).ToArray();
                 var (ids, mask, chars, _) = Batch([.. part.Select(p => p.Row)], null);
                 var logProbs = Model.Forward(ids, mask, chars).LogSoftmax(-1).To(DType.Float64).ToDoubleArray();   // (B, T, C)
                 int t = ids.Size(1);

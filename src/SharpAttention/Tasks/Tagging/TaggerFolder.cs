@@ -17,6 +17,20 @@ public static class TaggerFolder
 {
     public const string ConfigFile = "config.json", WeightsFile = "model.safetensors", ResultsFile = "results.json";
 
+    /// <summary>The distinct training words, one a line in ordinal order: what unseen-word accuracy is measured against
+    /// when the model is evaluated later on other data.</summary>
+    public const string TrainingWordsFile = "training_words.txt";
+
+    public static void WriteTrainingWords(string dir, IEnumerable<string> words) =>
+        IO.AtomicFile.WriteAllText(Path.Combine(dir, TrainingWordsFile), string.Concat(words.Order(StringComparer.Ordinal).Select(w => w + "\n")));
+
+    /// <summary>The training words a folder keeps; null when it keeps none.</summary>
+    public static IReadOnlySet<string>? ReadTrainingWords(string dir)
+    {
+        var path = Path.Combine(dir, TrainingWordsFile);
+        return File.Exists(path) ? File.ReadLines(path).Where(w => w.Length > 0).ToHashSet(StringComparer.Ordinal) : null;
+    }
+
     public static void WriteConfig(string dir, EncoderConfig encoder, TaggerSettings settings)
     {
         var json = ModelConfigJson.Create("TokenTagger", encoder, settings.Tags);

@@ -23,20 +23,23 @@ public static class TaggingData
     /// <summary>
     /// The Brown part-of-speech protocol: the original tagset as written (compound and -tl/-hl forms kept), sentences in
     /// file order, files whose index in ca01 … cr09 is ≡ 9 (mod 10) are test, the rest train (no validation part).
+    /// With <paramref name="dev"/>, the training files whose index is ≡ 8 (mod 10) become the validation part: settings
+    /// are chosen there, never on the test files.
     /// </summary>
-    public static TaggingSplit Brown(BrownCorpus corpus)
+    public static TaggingSplit Brown(BrownCorpus corpus, bool dev = false)
     {
         ArgumentNullException.ThrowIfNull(corpus);
         var train = new List<TaggedSequence>();
         var test = new List<TaggedSequence>();
+        var valid = new List<TaggedSequence>();
         for (int i = 0; i < corpus.FileIds.Count; i++)
         {
             string id = corpus.FileIds[i];
-            var part = i % 10 == 9 ? test : train;
+            var part = i % 10 == 9 ? test : dev && i % 10 == 8 ? valid : train;
             foreach (var s in corpus.Sentences(id))
                 part.Add(new TaggedSequence([.. s.Words.Select(w => w.Word)], [.. s.Words.Select(w => w.Tag)], Path.Combine(corpus.Directory, id), s.Line));
         }
-        return new TaggingSplit(train, [], test);
+        return new TaggingSplit(train, valid, test);
     }
 
     /// <summary>The distinct tags of <paramref name="sentences"/> in ordinal order: tag i is the i-th.</summary>

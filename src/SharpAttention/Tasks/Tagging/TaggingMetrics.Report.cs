@@ -54,7 +54,7 @@ public sealed partial class TaggingMetrics
     public string Summary()
     {
         var parts = new List<string> { $"accuracy {Accuracy:P2} of {Count} words" };
-        if (trainingWords != null) parts.Add($"unseen words {UnseenAccuracy:P2} of {UnseenCount}");
+        if (trainingWords != null) parts.Add(UnseenCount == 0 ? "no unseen words" : $"unseen words {UnseenAccuracy:P2} of {UnseenCount}");
         if (Scheme != TagScheme.None) parts.Add($"span F1 {SpanF1():F4} (P {SpanPrecision():F4}, R {SpanRecall():F4})");
         var confused = MostConfused(3);
         if (confused.Count > 0) parts.Add("most confused " + string.Join(", ", confused.Select(c => $"{c.Gold}→{c.Predicted} {c.Count}")));

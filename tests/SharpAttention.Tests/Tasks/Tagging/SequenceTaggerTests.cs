@@ -67,6 +67,34 @@ public class SequenceTaggerTests
     }
 
     [Fact]
+    public void WithAWordVocabularyUnseenWordsAreTaggedByTheirCharacters()
+    {
+        var dir = Directory.CreateTempSubdirectory("tagger-word-").FullName;
+        try
+        {
+            var train = Sentences(300, 2, fresh: false);
+            var trainingWords = train.SelectMany(s => s.Words).ToHashSet(StringComparer.Ordinal);
+            var split = new TaggingSplit(train, [], Sentences(40, 4, fresh: false));
+            var tagger = SequenceTagger.Train(new SequenceTaggerOptions(split, dir)
+            {
+                Encoder = v => EncoderConfig.Tiny(v) with { Dropout = 0.0 }, Tokenizer = SharpAttention.Text.TokenizerKind.Word, MinWordFrequency = 1,
+                WordDropout = 0.1, Epochs = 20, BatchSize = 16, LearningRate = 3e-3,
+            });
+            Assert.True(tagger.Evaluate(split.Test).Accuracy == 1.0, tagger.Evaluate(split.Test).Summary());
+            // One id per word: the vocabulary holds each lower-cased training word once, plus the special tokens.
+            var loaded = SequenceTagger.Load(dir);
+            Assert.Equal(trainingWords.Select(w => w.ToLowerInvariant()).Distinct().Count() + 4, ((SharpAttention.Text.WordLevelTokenizer)loaded.Tokenizer).Tokens.Count);
+            var metrics = loaded.Evaluate(Sentences(40, 3, fresh: true), trainingWords);
+            Assert.True(metrics.UnseenCount > 200, $"{metrics.UnseenCount} unseen words");
+            Assert.Equal(1.0, metrics.UnseenAccuracy);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void BioTagsComeBackWellFormedAndAlignedWithTheWords()
     {
         var dir = Directory.CreateTempSubdirectory("tagger-bio-").FullName;

@@ -99,6 +99,13 @@ public class TaggingReaderTests
             Assert.Equal(["at", "nn", "."], split.Test[0].Tags);
             Assert.Equal(2, split.Test[0].Line);
             Assert.Empty(split.Valid);
+
+            // With a dev part, index 8 (ca09) moves from train to validation; test is unchanged.
+            var dev = TaggingData.Brown(BrownCorpus.Open(dir), dev: true);
+            Assert.Equal(20, dev.Train.Count);
+            Assert.Equal(["The", "file9", "."], dev.Valid[0].Words);
+            Assert.Equal(2, dev.Valid.Count);
+            Assert.Equal(split.Test.Select(s => s.Words), dev.Test.Select(s => s.Words));
         }
         finally
         {
