@@ -53,15 +53,7 @@ public sealed class ClassifyTask : CliTask
         {
             string folder = parsed.GetValue(flags.Out)!;
             bool resuming = parsed.GetValue(flags.Resume);
-            var saved = Path.Combine(folder, RecipeFile);
-            if (resuming && !File.Exists(saved)) throw new CliException($"--resume: {folder} holds no {RecipeFile}; nothing to resume");
-            var recipe = resuming ? ClassifyRecipe.FromJsonFile(saved, ClassifyRecipe.Quick)
-                : parsed.GetValue(flags.Recipe) is { } name ? ClassifyRecipe.FromPreset(name) : ClassifyRecipe.FromPreset(parsed.GetValue(flags.Preset)!);
-            if (!resuming && parsed.GetValue(flags.Recipe) != null && parsed.GetResult(flags.Preset) is { Implicit: false })
-                throw new UsageException("--preset and --recipe both choose the model: give one (a recipe's settings can be changed with --config)");
-            if (parsed.GetValue(flags.Config) is { } file) recipe = ClassifyRecipe.FromJsonFile(file, recipe);
-            if (parsed.GetValue(flags.Epochs) is int e) recipe = recipe with { Epochs = e };
-            if (parsed.GetValue(flags.MaxSteps) is long m) recipe = recipe with { MaxSteps = m };
+            var recipe = flags.Choose(parsed, RecipeFile, ClassifyRecipe.FromPreset, ClassifyRecipe.FromJsonFile, ClassifyRecipe.Quick);
             if (parsed.GetValue(split) is { } s) recipe = recipe with { Split = s };
             if (parsed.GetValue(seed) is long n) recipe = recipe with { Seed = (ulong)n };
             if (parsed.GetValue(pooling) is { } p) recipe = recipe with { Pooling = p };

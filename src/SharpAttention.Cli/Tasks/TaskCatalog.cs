@@ -4,8 +4,9 @@ namespace SharpAttention.Cli.Tasks;
 /// task name).</summary>
 public static class TaskCatalog
 {
-    /// <summary>A fresh instance of every task (their flags belong to one parse).</summary>
-    public static IReadOnlyList<CliTask> Create() => [new G2p.G2pTask(), new Classification.ClassifyTask()];
+    /// <summary>A fresh instance of every task (their flags belong to one parse). lm comes before classify: both keep a
+    /// config.json, and lm's names its architecture.</summary>
+    public static IReadOnlyList<CliTask> Create() => [new G2p.G2pTask(), new LanguageModeling.LmTask(), new Classification.ClassifyTask()];
 
     /// <summary>The task whose model <paramref name="folder"/> holds.</summary>
     /// <exception cref="CliException">the folder is missing or holds no model of any task.</exception>

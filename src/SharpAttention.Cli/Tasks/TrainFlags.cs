@@ -37,6 +37,27 @@ public sealed class TrainFlags
         MaxSteps = Flags.Long("--max-steps", "stop after this many optimizer steps", maxSteps);
     }
 
+    /// <summary>The recipe the common flags choose: the run's saved recipe.json with --resume, else --recipe or
+    /// --preset; then --config's keys, --epochs and --max-steps over it. The task applies its own flags after.</summary>
+    /// <param name="parsed">the command line</param>
+    /// <param name="recipeFile">the recipe's file name in the run folder</param>
+    /// <param name="fromPreset">a preset or published recipe by name</param>
+    /// <param name="fromJson">a JSON file's keys over a recipe, validated</param>
+    /// <param name="fallback">what a saved recipe's missing keys default to</param>
+    public T Choose<T>(ParseResult parsed, string recipeFile, Func<string, T> fromPreset, Func<string, T, T> fromJson, T fallback) where T : ITaskRecipe<T>
+    {
+        string folder = parsed.GetValue(Out)!;
+        bool resuming = parsed.GetValue(Resume);
+        var saved = Path.Combine(folder, recipeFile);
+        if (resuming && !File.Exists(saved)) throw new CliException($"--resume: {folder} holds no {recipeFile}; nothing to resume");
+        var recipe = resuming ? fromJson(saved, fallback)
+            : parsed.GetValue(Recipe) is { } name ? fromPreset(name) : fromPreset(parsed.GetValue(Preset)!);
+        if (!resuming && parsed.GetValue(Recipe) != null && parsed.GetResult(Preset) is { Implicit: false })
+            throw new UsageException("--preset and --recipe both choose the model: give one (a recipe's settings can be changed with --config)");
+        if (parsed.GetValue(Config) is { } file) recipe = fromJson(file, recipe);
+        return recipe.WithSchedule(parsed.GetValue(Epochs) ?? recipe.Epochs, parsed.GetValue(MaxSteps) ?? recipe.MaxSteps);
+    }
+
     public void AddTo(Command command)
     {
         foreach (Option option in new Option[] { Data, Preset, Recipe, Config, Out, Resume, Epochs, MaxSteps }) command.Options.Add(option);
