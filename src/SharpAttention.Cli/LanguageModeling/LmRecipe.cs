@@ -46,7 +46,7 @@ public sealed record LmRecipe : ITaskRecipe<LmRecipe>
     public int DimFeedforward { get; init; } = 688;
     public double Dropout { get; init; } = 0.1;
 
-    /// <summary>"rotary" (RoPE) or "learned" (GPT-2).</summary>
+    /// <summary>"rotary" (RoPE), "learned" (GPT-2) or "alibi" (Press et al. 2022).</summary>
     public string Positions { get; init; } = "rotary";
 
     public int Epochs { get; init; } = 10;
@@ -142,7 +142,7 @@ public sealed record LmRecipe : ITaskRecipe<LmRecipe>
         Check.Keys(EvalStride is null || EvalStride <= Context, $"eval_stride = {EvalStride} must not exceed context = {Context}", "eval_stride", "context");
         Check.Keys(Tokenizer is "bpe" or "word", $"tokenizer = {Shown.Quote(Tokenizer ?? "null")} must be bpe or word", "tokenizer");
         Check.Keys(Tokenizer != "bpe" || VocabSize != null, "vocab_size must be set for a BPE tokenizer", "vocab_size");
-        Check.Keys(Positions is "rotary" or "learned", $"positions = {Shown.Quote(Positions ?? "null")} must be rotary or learned", "positions");
+        Check.Keys(Positions is "rotary" or "learned" or "alibi", $"positions = {Shown.Quote(Positions ?? "null")} must be rotary, learned or alibi", "positions");
         Check.Keys(Documents is "paragraph" or "file", $"documents = {Shown.Quote(Documents ?? "null")} must be paragraph or file", "documents");
         Check.Keys(Recipe is null || RecipeNames.Contains(Recipe), $"recipe = {Shown.Quote(Recipe ?? "")} must be null or one of {string.Join(", ", RecipeNames)}", "recipe");
         return this;
@@ -156,7 +156,7 @@ public sealed record LmRecipe : ITaskRecipe<LmRecipe>
         Decoder = vocab => new CausalLMConfig(vocab)
         {
             DModel = DModel, NumHeads = NumHeads, NumLayers = NumLayers, DimFeedforward = DimFeedforward, Dropout = Dropout,
-            Positions = Positions == "learned" ? PositionEncoding.Learned : PositionEncoding.Rotary,
+            Positions = Positions switch { "learned" => PositionEncoding.Learned, "alibi" => PositionEncoding.Alibi, _ => PositionEncoding.Rotary },
         },
         Tokenizer = Tokenizer == "word" ? LmTokenizer.Word : LmTokenizer.Bpe, VocabSize = VocabSize, MinFrequency = MinFrequency,
         VocabularyIncludesValid = Recipe == "brown-lm", EndOfText = Recipe != "brown-lm",

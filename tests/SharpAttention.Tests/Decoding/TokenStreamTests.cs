@@ -18,6 +18,8 @@ public class TokenStreamTests
     [InlineData(PositionEncoding.Rotary, true, 1.0)]
     [InlineData(PositionEncoding.Learned, true, 1.3)]
     [InlineData(PositionEncoding.Rotary, false, 1.5)]
+    [InlineData(PositionEncoding.Alibi, false, 1.0)]
+    [InlineData(PositionEncoding.Alibi, true, 1.2)]
     public void Cached_generation_equals_recomputing_the_prefix(PositionEncoding positions, bool sample, double penalty)
     {
         var model = Causal(positions, kvHeads: null);
