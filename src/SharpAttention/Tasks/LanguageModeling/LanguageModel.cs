@@ -108,10 +108,16 @@ public sealed partial class LanguageModel
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxNewTokens, "generate: MaxNewTokens must be at least 1");
         if (!options.DoSample && options.NumBeams > 1) return Beam(prompt, options);
-        var state = Model.BeginDecoding(1);
         var filter = options.DoSample ? new SamplingFilter(Model.Config.VocabSize, options.Temperature, options.TopK, options.TopP) : null;
-        var generator = new Generator(Data.Shuffling.EpochSeed(options.Seed, sample));
-        return TokenStream.Generate(Model, state, prompt, options.MaxNewTokens, EosId, filter, generator, options.RepetitionPenalty, PadId);
+        return Stream(prompt, options, filter, new Generator(Data.Shuffling.EpochSeed(options.Seed, sample)));
+    }
+
+    /// <summary>The cached generation, its KV cache handed back to the pool when the enumeration ends.</summary>
+    IEnumerable<GeneratedToken> Stream(IReadOnlyList<long> prompt, GenerationOptions options, SamplingFilter? filter, Generator generator)
+    {
+        using var state = Model.BeginDecoding(1);
+        foreach (var token in TokenStream.Generate(Model, state, prompt, options.MaxNewTokens, EosId, filter, generator, options.RepetitionPenalty, PadId))
+            yield return token;
     }
 
     IEnumerable<GeneratedToken> Beam(IReadOnlyList<long> prompt, GenerationOptions options)
