@@ -48,6 +48,7 @@ public static class CliApp
             Commands.EvalCommand.Create(context, tasks),
             Commands.PredictCommand.Create(context, tasks),
             Commands.AttendCommand.Create(context, tasks),
+            LanguageModeling.GenerateCommand.Create(context),
             Commands.TokenizerCommand.Create(context),
             Commands.ExportCommand.Create(context, tasks),
         };

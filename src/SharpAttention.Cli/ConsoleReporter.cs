@@ -8,7 +8,8 @@ namespace SharpAttention.Cli;
 /// <summary>Training progress on the console: a status line (step, loss, lr, tok/s, ETA) every couple of seconds and
 /// a line per evaluation. Plain lines rather than a redrawn bar, so logs and CI output read the same.</summary>
 /// <param name="evaluation">what the evaluation after each epoch scores, in words</param>
-public sealed class ConsoleReporter(IAnsiConsole console, string evaluation = "greedy, dev sample") : ITrainingReporter
+/// <param name="percent">show the metrics as percentages (rates, accuracies) rather than as they are (perplexities)</param>
+public sealed class ConsoleReporter(IAnsiConsole console, string evaluation = "greedy, dev sample", bool percent = true) : ITrainingReporter
 {
     readonly Stopwatch sinceLast = Stopwatch.StartNew();
     long firstStep = -1;
@@ -29,7 +30,7 @@ public sealed class ConsoleReporter(IAnsiConsole console, string evaluation = "g
 
     public void Evaluated(EvaluationEvent e)
     {
-        var parts = string.Join("  ", e.Metrics.Select(kv => $"{kv.Key} {kv.Value * 100:F2}%"));
+        var parts = string.Join("  ", e.Metrics.Select(kv => percent ? $"{kv.Key} {kv.Value * 100:F2}%" : $"{kv.Key} {kv.Value:F3}"));
         console.MarkupLineInterpolated($"[yellow]epoch {e.Epoch + 1} evaluation ({evaluation}): {parts}{(e.IsBest ? "  (best so far, saved)" : "")}[/]");
     }
 

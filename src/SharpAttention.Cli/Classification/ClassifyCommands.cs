@@ -20,7 +20,7 @@ public static class ClassifyCommands
         var clock = Stopwatch.StartNew();
         void Note(string m) => console.MarkupLineInterpolated($"[grey]{m}[/]");
         OutputPaths.WritableFolder("--out", folder);
-        RunFolder.Check(folder, TextClassifier.CheckpointFolder, resume, () => ReadRecipe(folder) is { } saved && recipe with { Epochs = saved.Epochs, MaxSteps = saved.MaxSteps } == saved);
+        Tasks.RunFolder.Check(recipe, folder, Path.Combine(folder, TextClassifier.CheckpointFolder, "last.safetensors"), resume, () => ReadRecipe(folder)!);
         var data = ClassifyData.Load(recipe, sources, Note);
         ClassificationData.Check(data);
         RequireMemory(recipe);
@@ -112,24 +112,10 @@ public static class ClassifyCommands
         }
     }
 
-    /// <summary>A classifier folder, every problem with it one line naming the folder.</summary>
-    public static TextClassifier Load(string folder)
-    {
-        try
-        {
-            return TextClassifier.Load(folder);
-        }
-        catch (Exception e) when (e is FormatException or InvalidDataException or NN.StateDictException or IOException or ArgumentException)
-        {
-            throw new CliException($"--model {Shown.Quote(folder)}: {e.Message}", e);
-        }
-    }
+    /// <summary>A model folder, every problem with it one line naming the folder.</summary>
+    public static TextClassifier Load(string folder) => Tasks.RunFolder.Load(folder, TextClassifier.Load);
 
-    static ClassifyRecipe? ReadRecipe(string folder)
-    {
-        var path = Path.Combine(folder, ClassifyTask.RecipeFile);
-        return File.Exists(path) ? ClassifyRecipe.FromJsonFile(path, ClassifyRecipe.Quick) : null;
-    }
+    static ClassifyRecipe? ReadRecipe(string folder) => Tasks.RunFolder.ReadRecipe(folder, ClassifyTask.RecipeFile, ClassifyRecipe.FromJsonFile, ClassifyRecipe.Quick);
 
     /// <summary>Weights, gradients and AdamW's two moments, plus each layer's activations kept for backward
     /// (about 16 vectors of d_model per token, and the attention weights of the composed path) for a full batch.</summary>

@@ -14,8 +14,10 @@ namespace SharpAttention.Cli.Classification;
 /// DATA.md); `--config file.json` overrides any key (snake_case), and the record is saved as recipe.json beside the
 /// model, so `--resume` continues the same run and `eval` without --data knows the recipe's data.
 /// </summary>
-public sealed record ClassifyRecipe
+public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
 {
+    public ClassifyRecipe WithSchedule(int epochs, long? maxSteps) => this with { Epochs = epochs, MaxSteps = maxSteps };
+
     /// <summary>The preset or recipe this record started from (informational).</summary>
     public string Preset { get; init; } = "quick";
 

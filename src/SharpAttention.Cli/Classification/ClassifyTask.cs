@@ -56,8 +56,7 @@ public sealed class ClassifyTask : CliTask
         {
             string folder = parsed.GetValue(flags.Out)!;
             bool resuming = parsed.GetValue(flags.Resume);
-            var recipe = flags.ChooseRecipe(parsed, RecipeFile, ClassifyRecipe.FromPreset, ClassifyRecipe.FromJsonFile,
-                (r, epochs, steps) => r with { Epochs = epochs ?? r.Epochs, MaxSteps = steps ?? r.MaxSteps });
+            var recipe = flags.Choose(parsed, RecipeFile, ClassifyRecipe.FromPreset, ClassifyRecipe.FromJsonFile, ClassifyRecipe.Quick);
             if (parsed.GetValue(split) is { } s) recipe = recipe with { Split = s };
             if (parsed.GetValue(seed) is long n) recipe = recipe with { Seed = (ulong)n };
             if (parsed.GetValue(pooling) is { } p) recipe = recipe with { Pooling = p };

@@ -11,9 +11,9 @@ public static class AttendCommand
     public static Command Create(CliContext context, IReadOnlyList<CliTask> tasks)
     {
         var model = new Option<string>("--model") { Description = "folder written by `attn train`", Required = true };
-        var output = new Option<string>("--out") { Description = "file to write: g2p a .png (and an .html page beside it), classify an .html page", Required = true };
-        var input = new Argument<string>("input") { Description = "the word (g2p) or text (classify) to inspect (after '--' if it starts with '-')" };
-        var command = new Command("attend", "show where a trained model's attention goes on one input (g2p: PNG + HTML; classify: HTML)") { model, output, input };
+        var output = new Option<string>("--out") { Description = "file to write: g2p a .png (and an .html page beside it), classify and lm an .html page", Required = true };
+        var input = new Argument<string>("input") { Description = "the word (g2p) or text (classify, lm) to inspect (after '--' if it starts with '-')" };
+        var command = new Command("attend", "show where a trained model's attention goes on one input (g2p: PNG + HTML; classify, lm: HTML)") { model, output, input };
         foreach (var option in tasks.SelectMany(t => t.AttendOptions)) command.Options.Add(option);
         command.SetAction(parsed => context.Guard(parsed, () =>
         {

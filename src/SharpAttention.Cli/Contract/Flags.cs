@@ -19,6 +19,27 @@ public static class Flags
     public static Option<long?> Long(string name, string description, Func<Bounds> bounds) =>
         new(name) { Description = $"{description} [{bounds()}]", CustomParser = r => Parse(r, name, bounds()) };
 
+    /// <summary>An optional real-number flag within <paramref name="bounds"/> (invariant culture: 0.9, 1e-3).</summary>
+    public static Option<double?> Double(string name, string description, Func<Bounds> bounds) =>
+        new(name) { Description = $"{description} [{bounds()}]", CustomParser = r => ParseDouble(r, name, bounds()) };
+
+    static double? ParseDouble(ArgumentResult result, string name, Bounds bounds)
+    {
+        if (result.Tokens.Count == 0) return null;
+        string text = result.Tokens[^1].Value;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+        {
+            result.AddError($"{name} expects a number, got {Shown.Quote(text)}");
+            return null;
+        }
+        if (!bounds.Contains(value))
+        {
+            result.AddError(Check.OutOfRange(name, text, bounds));
+            return null;
+        }
+        return value;
+    }
+
     static long? Parse(ArgumentResult result, string name, Bounds bounds)
     {
         if (result.Tokens.Count == 0) return null;

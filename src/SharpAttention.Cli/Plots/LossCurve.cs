@@ -9,7 +9,12 @@ namespace SharpAttention.Cli;
 /// A torn or incomplete row (a run killed mid-write) is skipped with a warning; the PNG is written atomically.</summary>
 public static class LossCurve
 {
-    public static void Save(string metricsJsonl, string pngPath, string devMetric = "dev_wer", Action<string>? warn = null)
+    /// <param name="metricsJsonl">the run's metrics.jsonl</param>
+    /// <param name="pngPath">the picture to write</param>
+    /// <param name="devMetric">the evaluation metric drawn on the right axis</param>
+    /// <param name="warn">hears rows skipped</param>
+    /// <param name="percent">draw the metric as a percentage (rates) rather than as it is (perplexity)</param>
+    public static void Save(string metricsJsonl, string pngPath, string devMetric = "dev_wer", Action<string>? warn = null, bool percent = true)
     {
         if (!File.Exists(metricsJsonl)) throw new CliException($"no metrics file at {metricsJsonl} to draw");
         List<double> steps = [], losses = [], evalSteps = [], evalValues = [];
@@ -26,7 +31,7 @@ public static class LossCurve
                 if (Number(row, devMetric) is { } value)
                 {
                     evalSteps.Add(at);
-                    evalValues.Add(value * 100);
+                    evalValues.Add(percent ? value * 100 : value);
                 }
             }
             else warn?.Invoke($"{metricsJsonl}: a row without a kind, step and loss is not drawn");
@@ -54,8 +59,8 @@ public static class LossCurve
             dev.Axes.YAxis = plot.Axes.Right;
             dev.Color = ScottPlot.Colors.OrangeRed;
             dev.MarkerSize = 7;
-            dev.LegendText = devMetric.Replace('_', ' ') + " (%)";
-            plot.Axes.Right.Label.Text = devMetric.Replace('_', ' ') + " (%)";
+            dev.LegendText = devMetric.Replace('_', ' ') + (percent ? " (%)" : "");
+            plot.Axes.Right.Label.Text = dev.LegendText;
         }
         plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         AtomicFile.WriteAllBytes(pngPath, plot.GetImageBytes(1000, 600, ScottPlot.ImageFormat.Png));

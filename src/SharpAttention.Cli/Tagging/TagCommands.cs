@@ -20,7 +20,7 @@ public static class TagCommands
         var clock = Stopwatch.StartNew();
         void Note(string m) => console.MarkupLineInterpolated($"[grey]{m}[/]");
         OutputPaths.WritableFolder("--out", folder);
-        RunFolder.Check(folder, SequenceTagger.CheckpointFolder, resume, () => ReadRecipe(folder) is { } saved && recipe with { Epochs = saved.Epochs, MaxSteps = saved.MaxSteps } == saved);
+        Tasks.RunFolder.Check(recipe, folder, Path.Combine(folder, SequenceTagger.CheckpointFolder, "last.safetensors"), resume, () => ReadRecipe(folder)!);
         var data = TagData.Load(recipe, sources, Note);
         TaggingData.Check(data);
         RequireMemory(recipe);
@@ -95,23 +95,9 @@ public static class TagCommands
     };
 
     /// <summary>A tagger folder, every problem with it one line naming the folder.</summary>
-    public static SequenceTagger Load(string folder)
-    {
-        try
-        {
-            return SequenceTagger.Load(folder);
-        }
-        catch (Exception e) when (e is FormatException or InvalidDataException or NN.StateDictException or IOException or ArgumentException)
-        {
-            throw new CliException($"--model {Shown.Quote(folder)}: {e.Message}", e);
-        }
-    }
+    public static SequenceTagger Load(string folder) => Tasks.RunFolder.Load(folder, SequenceTagger.Load);
 
-    static TagRecipe? ReadRecipe(string folder)
-    {
-        var path = Path.Combine(folder, TagTask.RecipeFile);
-        return File.Exists(path) ? TagRecipe.FromJsonFile(path, TagRecipe.Quick) : null;
-    }
+    static TagRecipe? ReadRecipe(string folder) => Tasks.RunFolder.ReadRecipe(folder, TagTask.RecipeFile, TagRecipe.FromJsonFile, TagRecipe.Quick);
 
     /// <summary>Weights, gradients and AdamW's two moments, plus each layer's activations kept for backward (about 16
     /// vectors of d_model per token, and the attention weights) and the character CNN's windows, for a full batch.</summary>

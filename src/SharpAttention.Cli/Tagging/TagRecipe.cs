@@ -15,8 +15,10 @@ namespace SharpAttention.Cli.Tagging;
 /// and the record is saved as recipe.json beside the model, so `--resume` continues the same run and `eval` without
 /// --data knows the recipe's data.
 /// </summary>
-public sealed record TagRecipe
+public sealed record TagRecipe : ITaskRecipe<TagRecipe>
 {
+    public TagRecipe WithSchedule(int epochs, long? maxSteps) => this with { Epochs = epochs, MaxSteps = maxSteps };
+
     /// <summary>The preset or recipe this record started from (informational).</summary>
     public string Preset { get; init; } = "quick";
 

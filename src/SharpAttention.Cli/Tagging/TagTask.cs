@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpAttention.Cli.Contract;
 using SharpAttention.Cli.Tasks;
+using SharpAttention.Text;
+using SharpAttention.Onnx;
 using SharpAttention.Tasks.Tagging;
 
 namespace SharpAttention.Cli.Tagging;
@@ -59,8 +61,7 @@ public sealed class TagTask : CliTask
         {
             string folder = parsed.GetValue(flags.Out)!;
             bool resuming = parsed.GetValue(flags.Resume);
-            var recipe = flags.ChooseRecipe(parsed, RecipeFile, TagRecipe.FromPreset, TagRecipe.FromJsonFile,
-                (r, epochs, steps) => r with { Epochs = epochs ?? r.Epochs, MaxSteps = steps ?? r.MaxSteps });
+            var recipe = flags.Choose(parsed, RecipeFile, TagRecipe.FromPreset, TagRecipe.FromJsonFile, TagRecipe.Quick);
             if (parsed.GetValue(split) is { } s) recipe = recipe with { Split = s };
             if (parsed.GetValue(seed) is long n) recipe = recipe with { Seed = (ulong)n };
             try
@@ -149,6 +150,16 @@ public sealed class TagTask : CliTask
         {
             throw new UsageException($"stdin:{number}: not a JSON object with a \"tokens\" array of strings ({e.Message})");
         }
+    }
+
+    /// <summary>`attn export`: the model as one ONNX file, with config.json and the tokenizer files beside it.</summary>
+    public override IReadOnlyList<string> Export(string folder, string output, OnnxExportOptions options)
+    {
+        OutputPaths.WritableFile("--out", output, ".onnx");
+        var model = TagCommands.Load(folder);
+        Commands.ExportCommand.Export(() => model.Model.ExportOnnx(output, options));
+        return [output, .. Commands.ExportCommand.CopyBeside(folder, Path.GetDirectoryName(Path.GetFullPath(output))!,
+            [TaggerFolder.ConfigFile, Tokenizers.ConfigFile, Tokenizers.VocabJson, Tokenizers.MergesTxt, Tokenizers.VocabTxt])];
     }
 
     public override int Attend(CliContext context, ParseResult parsed, string folder, string input, string output)

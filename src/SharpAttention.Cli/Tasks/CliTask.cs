@@ -3,9 +3,9 @@ using System.CommandLine;
 namespace SharpAttention.Cli.Tasks;
 
 /// <summary>
-/// One task of `attn` (g2p and classify; tag and lm to come): its `train` and `eval` subcommands, and what `predict` and
+/// One task of `attn` (g2p, classify and lm; tag to come): its `train` and `eval` subcommands, and what `predict` and
 /// `attend` do with a model folder of its kind. Every task runs the same pipeline — data, tokenizer, model, Trainer,
-/// metrics, a model folder in the Hugging Face layout — and keeps its own code in its own folder (G2p/, Classification/).
+/// metrics, a model folder in the Hugging Face layout — and keeps its own code in its own folder (G2p/, Classification/, LanguageModeling/).
 /// </summary>
 public abstract class CliTask
 {

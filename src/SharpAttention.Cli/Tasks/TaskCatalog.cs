@@ -4,8 +4,9 @@ namespace SharpAttention.Cli.Tasks;
 /// task name).</summary>
 public static class TaskCatalog
 {
-    /// <summary>A fresh instance of every task (their flags belong to one parse).</summary>
-    public static IReadOnlyList<CliTask> Create() => [new G2p.G2pTask(), new Classification.ClassifyTask(), new Tagging.TagTask()];
+    /// <summary>A fresh instance of every task (their flags belong to one parse). lm and tag come before classify: all keep a
+    /// config.json, and lm's and tag's name their architecture.</summary>
+    public static IReadOnlyList<CliTask> Create() => [new G2p.G2pTask(), new LanguageModeling.LmTask(), new Tagging.TagTask(), new Classification.ClassifyTask()];
 
     /// <summary>The task whose model <paramref name="folder"/> holds.</summary>
     /// <exception cref="CliException">the folder is missing or holds no model of any task.</exception>

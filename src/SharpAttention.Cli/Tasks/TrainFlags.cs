@@ -37,26 +37,25 @@ public sealed class TrainFlags
         MaxSteps = Flags.Long("--max-steps", "stop after this many optimizer steps", maxSteps);
     }
 
-    /// <summary>
-    /// The run's recipe from the common flags: resuming, the one saved in --out; else --recipe NAME or --preset NAME
-    /// (not both); then --config's keys, --epochs and --max-steps over it. The task applies its own flags after.
-    /// </summary>
-    /// <param name="parsed">the parse</param>
+    /// <summary>The recipe the common flags choose: the run's saved recipe.json with --resume, else --recipe or
+    /// --preset; then --config's keys, --epochs and --max-steps over it. The task applies its own flags after.</summary>
+    /// <param name="parsed">the command line</param>
     /// <param name="recipeFile">the recipe's file name in the run folder</param>
-    /// <param name="named">a preset or recipe by name</param>
+    /// <param name="fromPreset">a preset or published recipe by name</param>
     /// <param name="fromJson">a JSON file's keys over a recipe, validated</param>
-    /// <param name="schedule">a recipe with other epochs and/or max_steps (null: unchanged)</param>
-    public T ChooseRecipe<T>(ParseResult parsed, string recipeFile, Func<string, T> named, Func<string, T, T> fromJson, Func<T, int?, long?, T> schedule)
+    /// <param name="fallback">what a saved recipe's missing keys default to</param>
+    public T Choose<T>(ParseResult parsed, string recipeFile, Func<string, T> fromPreset, Func<string, T, T> fromJson, T fallback) where T : ITaskRecipe<T>
     {
         string folder = parsed.GetValue(Out)!;
         bool resuming = parsed.GetValue(Resume);
         var saved = Path.Combine(folder, recipeFile);
         if (resuming && !File.Exists(saved)) throw new CliException($"--resume: {folder} holds no {recipeFile}; nothing to resume");
+        var recipe = resuming ? fromJson(saved, fallback)
+            : parsed.GetValue(Recipe) is { } name ? fromPreset(name) : fromPreset(parsed.GetValue(Preset)!);
         if (!resuming && parsed.GetValue(Recipe) != null && parsed.GetResult(Preset) is { Implicit: false })
             throw new UsageException("--preset and --recipe both choose the model: give one (a recipe's settings can be changed with --config)");
-        var recipe = resuming ? fromJson(saved, named(parsed.GetValue(Preset)!)) : named(parsed.GetValue(Recipe) ?? parsed.GetValue(Preset)!);
         if (parsed.GetValue(Config) is { } file) recipe = fromJson(file, recipe);
-        return schedule(recipe, parsed.GetValue(Epochs), parsed.GetValue(MaxSteps));
+        return recipe.WithSchedule(parsed.GetValue(Epochs) ?? recipe.Epochs, parsed.GetValue(MaxSteps) ?? recipe.MaxSteps);
     }
 
     public void AddTo(Command command)

@@ -1,5 +1,4 @@
 using SharpAttention.Tensors;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace SharpAttention.Decoding;
 
@@ -33,65 +32,16 @@ public static class Sampling
         Generator generator, double temperature = 1.0, int topK = 0, double topP = 1.0, long? padId = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
-        if (!(temperature > 0) || double.IsPositiveInfinity(temperature))
-            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "sampling: temperature must be positive and finite");
-        if (topK < 0) throw new ArgumentOutOfRangeException(nameof(topK), topK, "sampling: topK must be ≥ 0 (0 keeps every token)");
-        if (!(topP > 0 && topP <= 1)) throw new ArgumentOutOfRangeException(nameof(topP), topP, "sampling: topP must lie in (0, 1]");
         ArgumentNullException.ThrowIfNull(decoder);
         var chooser = new Draw(generator, temperature, topK, topP, decoder.VocabSize);
         return TokenLoop.Run(decoder, state, prompt, maxLength, eosId, padId, chooser);
     }
 
-    /// <summary>One draw per row; the scratch arrays are shared by every step of one call.</summary>
+    /// <summary>One draw per row through a <see cref="SamplingFilter"/> shared by every step of one call.</summary>
     readonly struct Draw(Generator generator, double temperature, int topK, double topP, int vocab) : ITokenChooser
     {
-        readonly double[] weights = new double[vocab];
-        readonly int[] order = new int[vocab];
+        readonly SamplingFilter filter = new(vocab, temperature, topK, topP);
 
-        public int Choose(ReadOnlySpan<float> logits, ReadOnlySpan<float> logProbs)
-        {
-            int v = logits.Length;
-            if (topK == 1) return TensorPrimitives.IndexOfMax(logProbs);
-            // 1. Weights exp((logit − max) / T), 0 where the token is excluded (pad: log-probability −∞).
-            double max = double.NegativeInfinity;
-            for (int i = 0; i < v; i++)
-                if (!float.IsNegativeInfinity(logProbs[i])) max = Math.Max(max, logits[i]);
-            for (int i = 0; i < v; i++)
-                weights[i] = float.IsNegativeInfinity(logProbs[i]) ? 0 : Math.Exp((logits[i] - max) / temperature);
-
-            // 2. Most probable first (ties: lower id), cut to top-k, then to the nucleus.
-            int kept = v;
-            bool cut = topK > 0 || topP < 1;
-            if (cut)
-            {
-                var w = weights;
-                for (int i = 0; i < v; i++) order[i] = i;
-                Array.Sort(order, 0, v, Comparer<int>.Create((a, b) => w[a] != w[b] ? w[b].CompareTo(w[a]) : a.CompareTo(b)));
-                if (topK > 0) kept = Math.Min(kept, topK);
-                if (topP < 1)
-                {
-                    double total = 0, cumulative = 0;
-                    for (int i = 0; i < kept; i++) total += weights[order[i]];
-                    int n = 0;
-                    while (n < kept && (n == 0 || cumulative < topP * total)) cumulative += weights[order[n++]];
-                    kept = n;
-                }
-            }
-
-            // 3. One uniform draw over the kept weights.
-            double mass = 0;
-            for (int i = 0; i < kept; i++) mass += weights[cut ? order[i] : i];
-            double u = generator.NextDouble() * mass;
-            int last = -1;
-            for (int i = 0; i < kept; i++)
-            {
-                int token = cut ? order[i] : i;
-                if (weights[token] <= 0) continue;
-                last = token;
-                u -= weights[token];
-                if (u < 0) return token;
-            }
-            return last >= 0 ? last : TensorPrimitives.IndexOfMax(logProbs);
-        }
+        public int Choose(ReadOnlySpan<float> logits, ReadOnlySpan<float> logProbs) => filter.Choose(logits, logProbs, generator);
     }
 }

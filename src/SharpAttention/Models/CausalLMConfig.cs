@@ -28,7 +28,8 @@ public sealed record CausalLMConfig(int VocabSize)
     /// <summary>Dropout on embeddings, attention weights and sublayer outputs (0 for pre-training at scale).</summary>
     public double Dropout { get; init; }
 
-    /// <summary>Rotary (RoPE) or Learned (GPT-2); Sinusoidal is accepted too.</summary>
+    /// <summary>Rotary (RoPE), Learned (GPT-2) or Alibi (a per-head distance penalty, Press et al. 2022); Sinusoidal
+    /// is accepted too.</summary>
     public PositionEncoding Positions { get; init; } = PositionEncoding.Rotary;
 
     /// <summary>RoPE's base θ.</summary>

@@ -42,7 +42,8 @@ public sealed partial class CausalLanguageModel : IIncrementalDecoder
             throw new ArgumentException($"CausalLanguageModel: positions {offset}..{offset + t - 1} exceed max_len {Config.MaxLen}", nameof(tokens));
         using var _ = GradMode.NoGrad();
         var x = Embed(tokens, offset);                                            // (B, T, E)
-        for (int i = 0; i < Layers.Count; i++) x = Layers[i].ForwardIncremental(x, s.SelfAttention[i]);
+        var bias = Config.Positions == PositionEncoding.Alibi ? AlibiBias(1, t, offset) : null;   // (H, T, S), broadcast over B
+        for (int i = 0; i < Layers.Count; i++) x = Layers[i].ForwardIncremental(x, s.SelfAttention[i], bias);
         s.Length += t;
         var last = x.Select(1, t - 1);                                            // (B, E)
         last = Norm is RmsNorm rms ? rms.Forward(last) : ((LayerNorm)Norm).Forward(last);

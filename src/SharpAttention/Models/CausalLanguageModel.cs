@@ -1,5 +1,6 @@
 using SharpAttention.NN;
 using SharpAttention.NN.Positional;
+using Alibi = SharpAttention.NN.Positional.Alibi;
 using SharpAttention.NN.Transformers;
 using SharpAttention.Tensors;
 
@@ -7,7 +8,7 @@ namespace SharpAttention.Models;
 
 /// <summary>
 /// A decoder-only (GPT-style) language model (Radford et al. 2019; Touvron et al. 2023): token embedding, positions,
-/// pre-LN <see cref="TransformerEncoderLayer"/>s run with causal self-attention, a final norm and an output projection
+/// pre-LN <see cref="TransformerEncoderLayer"/>s run with causal self-attention (ALiBi: its bias as a float mask), a final norm and an output projection
 /// tied to the embedding by default. State_dict keys: "token_embedding.weight", "position_embedding.weight" (learned
 /// positions), "layers.N.self_attn.*", "layers.N.linear1/linear2.*" or "layers.N.feed_forward.w1/w2/w3.weight",
 /// "layers.N.norm1/norm2.*", "norm.*", "lm_head.weight" (the embedding's tensor again when tied, as torch's
@@ -18,6 +19,7 @@ namespace SharpAttention.Models;
 public sealed partial class CausalLanguageModel : Module
 {
     readonly Dropout dropout;
+    readonly Alibi? alibi;
 
     public CausalLMConfig Config { get; }
     public Embedding TokenEmbedding { get; }
@@ -37,6 +39,7 @@ public sealed partial class CausalLanguageModel : Module
         if (config.Positions == PositionEncoding.Learned)
             PositionEmbedding = RegisterModule("position_embedding", new LearnedPositionalEmbedding(config.MaxLen, d, batchFirst: true, generator: generator));
         dropout = RegisterModule("dropout", new Dropout(config.Dropout, generator));
+        if (config.Positions == PositionEncoding.Alibi) alibi = RegisterModule("alibi", new Alibi(config.NumHeads));   // no persistent state
         var rotary = config.Positions == PositionEncoding.Rotary ? new RotaryEmbedding(d / config.NumHeads, config.RopeBase) : null;
         Layers = RegisterModule("layers", new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, config.NumLayers).Select(_ =>
             new TransformerEncoderLayer(d, config.NumHeads, config.DimFeedforward, config.Dropout, config.Activation, config.NormEps,
@@ -81,9 +84,20 @@ public sealed partial class CausalLanguageModel : Module
     public Tensor Forward(Tensor ids, Tensor? keyPaddingMask = null)
     {
         var x = Embed(ids);                                                          // (B, T, E)
-        foreach (var layer in Layers) x = layer.Forward(x, srcKeyPaddingMask: keyPaddingMask, isCausal: true);
+        var bias = AlibiBias(ids.Size(0), ids.Size(1), 0);                           // (B·H, T, T) or null
+        foreach (var layer in Layers) x = bias is null ? layer.Forward(x, srcKeyPaddingMask: keyPaddingMask, isCausal: true)
+                                                       : layer.Forward(x, bias, keyPaddingMask);
         x = Norm is RmsNorm rms ? rms.Forward(x) : ((LayerNorm)Norm).Forward(x);
         return LmHead.Forward(x);                                                    // (B, T, V)
+    }
+
+    /// <summary>ALiBi's causal bias for T queries after <paramref name="offset"/> cached positions: (B·H, T, offset + T)
+    /// as the layers take a float mask (B ≥ 1), or null without ALiBi.</summary>
+    internal Tensor? AlibiBias(int batch, int t, int offset)
+    {
+        if (alibi is null) return null;
+        var bias = alibi.Forward(t, offset + t, causal: true).To(TokenEmbedding.Weight.DType);   // (H, T, S)
+        return batch == 1 ? bias : bias.Unsqueeze(0).Expand(batch, bias.Size(0), t, offset + t).Reshape(batch * bias.Size(0), t, offset + t);
     }
 
     /// <summary>Mean next-token cross-entropy. Without <paramref name="targets"/>, ids[:, :-1] predict ids[:, 1:];

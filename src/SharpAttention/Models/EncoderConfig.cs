@@ -63,5 +63,6 @@ public sealed record EncoderConfig(int VocabSize)
         if (VocabSize <= 0) throw new ArgumentException($"{model}: vocab_size must be positive, got {VocabSize}");
         if (MaxLen <= 0) throw new ArgumentException($"{model}: max_len must be positive, got {MaxLen}");
         if (PadId is int p && (p < 0 || p >= VocabSize)) throw new ArgumentException($"{model}: pad_id {p} is outside the vocabulary of {VocabSize}");
+        if (Positions == PositionEncoding.Alibi) throw new ArgumentException($"{model}: positions must be sinusoidal, learned or rotary (ALiBi is for decoder-only models)");
     }
 }

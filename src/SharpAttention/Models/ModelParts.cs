@@ -14,6 +14,10 @@ public enum PositionEncoding
 
     /// <summary>RoPE: queries and keys rotated by position inside self-attention (Su et al. 2021; Llama); no state.</summary>
     Rotary,
+
+    /// <summary>ALiBi: a per-head linear distance penalty added to the attention scores (Press et al. 2022); no state.
+    /// Decoder-only models.</summary>
+    Alibi,
 }
 
 /// <summary>An output projection x·Wᵀ (+ b) whose weight may be another module's (weight tying, Press &amp; Wolf 2017):

@@ -32,7 +32,7 @@ public sealed partial class Seq2SeqTransformer : Module
         ArgumentNullException.ThrowIfNull(config);
         if (config.ShareEmbeddings && config.SrcVocabSize != config.TgtVocabSize)
             throw new ArgumentException($"Seq2SeqTransformer: shared embeddings need one vocabulary, got {config.SrcVocabSize} and {config.TgtVocabSize}");
-        if (config.Positions == PositionEncoding.Rotary) throw new ArgumentException("Seq2SeqTransformer: positions must be sinusoidal or learned");
+        if (config.Positions is PositionEncoding.Rotary or PositionEncoding.Alibi) throw new ArgumentException("Seq2SeqTransformer: positions must be sinusoidal or learned");
         Config = config;
         int d = config.DModel;
         SrcEmbedding = RegisterModule("src_embedding", new Embedding(config.SrcVocabSize, d, config.PadId, generator: generator));

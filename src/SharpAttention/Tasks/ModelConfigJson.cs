@@ -81,6 +81,9 @@ public sealed class ModelConfigJson
         }
     }
 
+    /// <summary>The field's value, or null when it is absent or JSON null.</summary>
+    public T? GetOptional<T>(string key) where T : struct => json[key] is null ? null : Get<T>(key);
+
     public TEnum Enum<TEnum>(string key) where TEnum : struct, Enum =>
         System.Enum.TryParse<TEnum>(Get<string>(key), ignoreCase: true, out var v) ? v
             : throw new DataFormatException(Path, null, $"field '{key}': '{Get<string>(key)}' is not one of {string.Join(", ", System.Enum.GetNames<TEnum>()).ToLowerInvariant()}");

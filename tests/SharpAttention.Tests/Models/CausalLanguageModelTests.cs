@@ -16,12 +16,13 @@ public class CausalLanguageModelTests
         Positions = PositionEncoding.Learned, Activation = Activation.Gelu, Norm = NormKind.LayerNorm, Bias = true, DimFeedforward = 64,
     };
 
-    public static TheoryData<string> Variants => ["modern", "gpt2", "gqa_untied"];
+    public static TheoryData<string> Variants => ["modern", "gpt2", "gqa_untied", "alibi"];
 
     static CausalLMConfig Variant(string name) => name switch
     {
         "modern" => Modern,
         "gpt2" => Gpt2Like,
+        "alibi" => Modern with { Positions = PositionEncoding.Alibi, NumHeads = 4 },
         _ => Modern with { NumHeads = 4, NumKvHeads = 2, TieWeights = false },
     };
 
@@ -102,5 +103,17 @@ public class CausalLanguageModelTests
         Assert.Equal((PositionEncoding.Rotary, Activation.SwiGlu, NormKind.RmsNorm, 4), (l.Positions, l.Activation, l.Norm, l.NumKvHeads));
         Assert.Throws<ArgumentException>(() => new CausalLanguageModel(Gpt2Like, new Generator(1)).Forward(Ids(1, 33, 0, 16, 1)));
         Assert.Throws<ArgumentException>(() => new CausalLanguageModel(Gpt2Like, new Generator(1)).Loss(Ids(1, 1, 0, 16, 1)));
+    }
+
+    /// <summary>ALiBi's per-head bias goes to the layers as one (B·H, T, T) mask: each row of a batch must get its own
+    /// heads' bias, so a batch gives what each row gives alone.</summary>
+    [Fact]
+    public void Alibi_batch_rows_equal_rows_run_alone()
+    {
+        var m = new CausalLanguageModel(Variant("alibi"), new Generator(4));
+        m.Eval();
+        var ids = Ids(3, 7, 1, 16, 5);
+        var batch = m.Forward(ids);                                                    // (3, 7, V)
+        for (int b = 0; b < 3; b++) Close(batch.Narrow(0, b, 1), m.Forward(ids.Narrow(0, b, 1).Contiguous()));
     }
 }

@@ -16,8 +16,10 @@ public sealed partial class MultiheadAttention
     /// </summary>
     /// <param name="query">(B, T, E) batch-first, whatever <see cref="BatchFirst"/> says</param>
     /// <param name="cache">this layer's cache: (B, Hkv, S, D), S grows by T</param>
+    /// <param name="attnBias">float (H, T, S) added to the scores of the new queries against every cached position,
+    /// causal −∞ included (ALiBi's bias); null: plain causal attention</param>
     /// <returns>(B, T, E)</returns>
-    public Tensor ForwardIncremental(Tensor query, KvCache cache)
+    public Tensor ForwardIncremental(Tensor query, KvCache cache, Tensor? attnBias = null)
     {
         ArgumentNullException.ThrowIfNull(cache);
         CheckStep(query, cache, "ForwardIncremental");
@@ -51,7 +53,9 @@ public sealed partial class MultiheadAttention
         // 3. Append, then attend over the whole cache (B, Hkv, S, D).
         cache.Append(k, v);
         bool gqa = NumKvHeads != NumHeads;
-        var attn = t == 1
+        var attn = attnBias is not null
+            ? F.ScaledDotProductAttention(q, cache.Keys, cache.Values, attnBias.To(q.DType), enableGqa: gqa)
+            : t == 1
             ? F.ScaledDotProductAttention(q, cache.Keys, cache.Values, enableGqa: gqa)
             : F.ScaledDotProductAttentionCausalBottomRight(q, cache.Keys, cache.Values, enableGqa: gqa);   // (B, H, T, D)
         return MergeAndProject(attn, b, t);

@@ -113,18 +113,19 @@ public sealed class TransformerEncoderLayer : Module
     /// </summary>
     /// <param name="src">(B, T, E) batch-first</param>
     /// <param name="cache">this layer's self-attention cache</param>
+    /// <param name="attnBias">float (H, T, S) added to the self-attention scores, causal −∞ included (ALiBi), or null</param>
     /// <returns>(B, T, E)</returns>
-    public Tensor ForwardIncremental(Tensor src, KvCache cache)
+    public Tensor ForwardIncremental(Tensor src, KvCache cache, Tensor? attnBias = null)
     {
         var x = src;
         if (NormFirst)
         {
-            x = x + SelfAttn.ForwardIncremental(LayerParts.Apply(Norm1, x), cache);
+            x = x + SelfAttn.ForwardIncremental(LayerParts.Apply(Norm1, x), cache, attnBias);
             x = x + FeedForwardBlock(LayerParts.Apply(Norm2, x));
         }
         else
         {
-            x = LayerParts.Apply(Norm1, x + SelfAttn.ForwardIncremental(x, cache));
+            x = LayerParts.Apply(Norm1, x + SelfAttn.ForwardIncremental(x, cache, attnBias));
             x = LayerParts.Apply(Norm2, x + FeedForwardBlock(x));
         }
         return x;
