@@ -62,19 +62,28 @@ public sealed partial class TextClassifier
         return predictions;
     }
 
-    /// <summary>The prediction for one text and each of its tokens' pooling weight (see <see cref="ClassExplanation"/>);
-    /// the [CLS]/[SEP] wrapping is included as tokens with empty spans.</summary>
+    /// <summary>The prediction for one text and, for each of its tokens, its pooling weight and its evidence for the
+    /// predicted label against the runner-up (integrated gradients: see <see cref="ClassExplanation"/>); the
+    /// [CLS]/[SEP] wrapping is included as tokens with empty spans.</summary>
     public ClassExplanation Explain(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        using var _ = GradMode.NoGrad();
         var batch = Encode([text]);
-        var (logits, weights) = Model.ForwardWithWeights(batch.InputIds, batch.KeyPaddingMask);
-        var probabilities = logits.Softmax(-1).To(DType.Float64).ToDoubleArray();
-        var w = weights.To(DType.Float64).ToDoubleArray();
+        double[] probabilities, w;
+        using (GradMode.NoGrad())
+        {
+            var (logits, weights) = Model.ForwardWithWeights(batch.InputIds, batch.KeyPaddingMask);
+            probabilities = logits.Softmax(-1).To(DType.Float64).ToDoubleArray();
+            w = weights.To(DType.Float64).ToDoubleArray();
+        }
+        var prediction = Prediction(probabilities);
+        int best = ClassificationData.Index(Labels)[prediction.Label];
+        // The runner-up: the most probable other class (a one-class model has none: evidence is for its logit).
+        int second = Enumerable.Range(0, Labels.Count).Where(k => k != best).DefaultIfEmpty(-1).MaxBy(k => k < 0 ? 0 : probabilities[k]);
+        var evidence = Model.IntegratedGradients(batch.InputIds, best, second, batch.KeyPaddingMask).To(DType.Float64).ToDoubleArray();
         var ids = batch.InputIds.ToInt64Array();
-        var tokens = batch.Offsets[0].Select((o, t) => (Token(ids[t], o, text), o.Start, o.End, w[t])).ToArray();
-        return new ClassExplanation(Prediction(probabilities), tokens);
+        var tokens = batch.Offsets[0].Select((o, t) => (Token(ids[t], o, text), o.Start, o.End, w[t], evidence[t])).ToArray();
+        return new ClassExplanation(prediction, second < 0 ? null : Labels[second], tokens);
     }
 
     /// <summary>Accuracy, per-class and macro metrics and (two classes) ROC-AUC on labelled texts; a label the
