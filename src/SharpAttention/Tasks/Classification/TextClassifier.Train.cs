@@ -150,6 +150,7 @@ public sealed partial class TextClassifier
         using var _ = GradMode.NoGrad();
         for (int at = 0; at < texts.Count; at += 256)
         {
+            using var scope = TensorScope.Begin();
             var batch = Encode(texts.Skip(at).Take(256).ToArray());
             var ids = batch.InputIds.ToInt64Array();
             int t = batch.InputIds.Size(1);

