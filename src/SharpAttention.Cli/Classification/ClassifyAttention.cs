@@ -4,15 +4,17 @@ using SharpAttention.Visualization;
 
 namespace SharpAttention.Cli.Classification;
 
-/// <summary>The page `attn attend` writes for a classifier: the text shaded by the pooling weights (attention pooling:
-/// the learned query's softmax; mean: uniform; max: each token's share of the channels it wins) and by the last
-/// layer's attention from &lt;s&gt; (averaged over heads), then every layer's and head's self-attention.</summary>
+/// <summary>The page `attn attend` writes for a classifier: the text shaded by each token's evidence for the predicted
+/// label against the runner-up (integrated gradients), by the pooling weights (attention pooling: the
+/// learned query's softmax; mean: uniform; max: each token's share of the channels it wins) and by the last layer's
+/// attention from &lt;s&gt; (averaged over heads), then every layer's and head's self-attention.</summary>
 public static class ClassifyAttention
 {
     public static (string Html, ClassExplanation Explanation) Render(TextClassifier classifier, string text)
     {
         var (explanation, layers) = classifier.ExplainWithSelfAttention(text);
         var tokens = explanation.Tokens;
+        var evidence = tokens.Select(t => new ShadedToken(t.Token, t.Start, t.End, t.Evidence)).ToArray();
         var pooling = tokens.Select(t => new ShadedToken(t.Token, t.Start, t.End, t.Weight)).ToArray();
         var last = layers[^1];                                                          // (H, T, T)
         int heads = last.Shape[0];
@@ -24,7 +26,11 @@ public static class ClassifyAttention
         string subtitle = string.Join(", ", p.Probabilities.Select(kv => $"{kv.Key} {kv.Value * 100:F2}%")) +
                           $" — {tokens.Count} tokens, {classifier.Model.Pooling.ToString().ToLowerInvariant()} pooling, {layers.Count} layers × {heads} heads";
         string poolingName = $"Pooling weights ({classifier.Model.Pooling.ToString().ToLowerInvariant()} pooling): each token's share in the vector the classifier reads";
-        var html = TextAttentionHtml.Render(title, subtitle, text, [(poolingName, pooling), ("Last layer's attention from <s> (mean over heads)", cls)],
+        string evidenceName = explanation.Against is { } against
+            ? $"Evidence for {p.Label} against {against} (integrated gradients): each token's part of the logit margin over a text of no tokens"
+            : $"Evidence for {p.Label} (integrated gradients): each token's part of its logit over a text of no tokens";
+        var html = TextAttentionHtml.Render(title, subtitle, text,
+            [new(evidenceName, evidence, Signed: true), new(poolingName, pooling), new("Last layer's attention from <s> (mean over heads)", cls)],
             [.. tokens.Select(t => t.Token)], maps);
         return (html, explanation);
     }

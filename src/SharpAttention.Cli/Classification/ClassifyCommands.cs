@@ -4,6 +4,7 @@ using SharpAttention.Cli.Contract;
 using SharpAttention.Cli.Tasks;
 using SharpAttention.Data;
 using SharpAttention.Data.Datasets;
+using SharpAttention.IO;
 using SharpAttention.Tasks.Classification;
 using SharpAttention.Training;
 using Spectre.Console;
@@ -26,7 +27,7 @@ public static class ClassifyCommands
         RequireMemory(recipe);
         console.MarkupLineInterpolated($"[bold]attn train classify[/] — {recipe.Preset}, {SharpAttention.Threads.Count} threads, output {folder}");
         Note($"{data.Train.Count:N0} train / {data.Valid.Count:N0} valid / {data.Test.Count:N0} test texts");
-        if (!resume) File.WriteAllText(Path.Combine(folder, ClassifyTask.RecipeFile), recipe.ToJson());
+        if (!resume) AtomicFile.WriteAllText(Path.Combine(folder, ClassifyTask.RecipeFile), recipe.ToJson());
         var reporter = new ConsoleReporter(console, "validation part");
         var classifier = TextClassifier.Train(recipe.Options(data, folder) with
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpAttention.Cli.Contract;
 using SharpAttention.Cli.Tasks;
+using SharpAttention.IO;
 using SharpAttention.Onnx;
 using SharpAttention.Text;
 using SharpAttention.Tasks.Classification;
@@ -133,11 +134,11 @@ public sealed class ClassifyTask : CliTask
         OutputPaths.WritableFile("--out", output, ".html");
         var classifier = ClassifyCommands.Load(folder);
         var page = ClassifyAttention.Render(classifier, text);
-        File.WriteAllText(output, page.Html);
-        var top = page.Explanation.Tokens.Where(t => t.End > t.Start).OrderByDescending(t => t.Weight).Take(5)
-            .Select(t => $"{Shown.Quote(t.Token)} {t.Weight:F3}");
+        AtomicFile.WriteAllText(output, page.Html);
+        var top = page.Explanation.Tokens.Where(t => t.End > t.Start).OrderByDescending(t => t.Evidence).Take(5)
+            .Select(t => $"{Shown.Quote(t.Token)} {t.Evidence:+0.000;-0.000}");
         var prediction = page.Explanation.Prediction;
-        context.Output.WriteLine($"{prediction.Label}\t{prediction.Probabilities[prediction.Label]:F4}\tmost attended: {string.Join(", ", top)}");
+        context.Output.WriteLine($"{prediction.Label}\t{prediction.Probabilities[prediction.Label]:F4}\tstrongest evidence: {string.Join(", ", top)}");
         context.Output.WriteLine($"wrote {output}");
         return 0;
     }

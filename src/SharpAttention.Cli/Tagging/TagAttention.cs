@@ -30,7 +30,7 @@ public static class TagAttention
         var maps = layers.Select((_, l) => pictures.Skip(l * heads).Take(heads).Select(m => m.Weights).ToArray()).ToArray();
         string title = string.Join(' ', words.Select((w, i) => $"{w}/{attention.Tags[i]}"));
         string subtitle = $"{attention.Tokens.Count} tokens, {layers.Count} layers × {heads} heads";
-        var html = TextAttentionHtml.Render(title, subtitle, text, [("Attention each word receives in the last layer (mean over heads and tokens)", shaded)],
+        var html = TextAttentionHtml.Render(title, subtitle, text, [new TextShading("Attention each word receives in the last layer (mean over heads and tokens)", shaded)],
             attention.Tokens, maps);
         return (html, attention, pictures);
     }

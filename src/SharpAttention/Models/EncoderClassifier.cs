@@ -9,7 +9,7 @@ namespace SharpAttention.Models;
 /// <see cref="EncoderConfig.Pooling"/>), dropout and a linear "head". <see cref="Forward"/> gives logits (B, C);
 /// <see cref="Loss"/> the mean cross-entropy against labels (B), optionally weighted per class.
 /// </summary>
-public sealed class EncoderClassifier : Module
+public sealed partial class EncoderClassifier : Module
 {
     readonly Dropout dropout;
 

@@ -15,7 +15,7 @@ public enum Pooling
     /// <summary>The per-channel maximum over non-padding positions (Conneau et al. 2017's max pooling of InferSent).</summary>
     Max,
 
-    /// <summary>A learned query vector attending over the non-padding positions: softmax(h·q / √E) weights the tokens
+    /// <summary>A learned query vector attending over the non-padding positions: softmax(h·q) weights the tokens
     /// (Yang et al. 2016's attention pooling with the token vectors as keys), so the weights show what the decision
     /// rests on.</summary>
     Attention,
@@ -91,15 +91,21 @@ public sealed class SequencePooler : Module
     public static (Tensor Values, Tensor Indices) MaxPool(Tensor h, Tensor? keyPaddingMask) =>
         (keyPaddingMask is null ? h : h.MaskedFill(keyPaddingMask.Unsqueeze(-1), double.NegativeInfinity)).Max(1);
 
-    /// <summary>Attention pooling (functional): weights a = softmax over T of h·q / √E with padding at −∞, pooled Σₜ aₜ hₜ.</summary>
+    /// <summary>Attention pooling (functional): weights a = softmax over T of h·q with padding at −∞, pooled Σₜ aₜ hₜ.
+    /// Unscaled, as in Yang et al. 2016: the query is a single learned vector, not a projection of E-dimensional
+    /// activations, so the 1/√E of scaled dot-product attention would only slow it down — with Adam, whose steps
+    /// have the same size whatever the gradient's, a score h·q/√E moves √E times less per step. (The spam recipe's
+    /// weights stayed within 2 % of uniform with the scale, within about 20 % without: on a contextual encoder every
+    /// token carries the verdict, so the pooling has little to choose; <see cref="EncoderClassifier.IntegratedGradients"/>
+    /// is what shows which tokens the decision rests on.)</summary>
     /// <param name="h">(B, T, E)</param>
     /// <param name="query">(E)</param>
     /// <param name="keyPaddingMask">(B, T) true at padding, or null</param>
     /// <returns>pooled (B, E) and weights (B, T)</returns>
     public static (Tensor Pooled, Tensor Weights) AttentionPool(Tensor h, Tensor query, Tensor? keyPaddingMask)
     {
-        // 1. Scores of every token against the query, scaled as in scaled dot-product attention.
-        var scores = (h * query).Sum(-1) * (1 / Math.Sqrt(h.Size(2)));    // (B, T)
+        // 1. Scores of every token against the query.
+        var scores = (h * query).Sum(-1);                                   // (B, T)
         // 2. Padding gets −∞, so exp gives it exactly zero weight.
         if (keyPaddingMask is not null) scores = scores.MaskedFill(keyPaddingMask, double.NegativeInfinity);
         var weights = scores.Softmax(-1);                                   // (B, T)

@@ -29,4 +29,20 @@ public sealed class ParamGroup
 
     internal double? RequestedLr { get; }
     internal double? RequestedWeightDecay { get; }
+
+    /// <summary>
+    /// The usual Transformer split (nanoGPT's configure_optimizers; Hugging Face's "no_decay" list): matrices and
+    /// embeddings (2-D and up) in a first group that takes the optimizer's weight decay, vectors — biases, norm
+    /// gains, a pooling query — in a second group with none, as shrinking them towards zero only fights what they
+    /// learn. An empty group is left out.
+    /// </summary>
+    public static ParamGroup[] DecayMatricesOnly(IEnumerable<Tensor> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var all = parameters.ToArray();
+        var groups = new List<ParamGroup>(2);
+        if (all.Any(p => p.Dim >= 2)) groups.Add(new ParamGroup(all.Where(p => p.Dim >= 2)));
+        if (all.Any(p => p.Dim < 2)) groups.Add(new ParamGroup(all.Where(p => p.Dim < 2), weightDecay: 0));
+        return [.. groups];
+    }
 }

@@ -7,10 +7,16 @@ namespace SharpAttention.Visualization;
 /// <summary>One token of a text with its span in the original characters and a weight to shade it by.</summary>
 public readonly record struct ShadedToken(string Token, int Start, int End, double Weight);
 
+/// <summary>A named weighting of a text's tokens. Plain weights (attention) shade from the least (white) to the most
+/// (dark blue); <paramref name="Signed"/> ones (evidence for and against) shade positive red and negative blue, both
+/// scaled by the largest magnitude, zero white.</summary>
+public sealed record TextShading(string Name, IReadOnlyList<ShadedToken> Tokens, bool Signed = false);
+
 /// <summary>
 /// "Which words did the model look at" as one self-contained HTML page: the original text with each token's
-/// characters shaded by a weight (one or more rows of weights, e.g. a classifier's pooling attention and its last
-/// layer's attention from [CLS]), characters no token covers (cut by truncation) greyed, the top tokens listed, and
+/// characters shaded by a weight (one or more rows of weights, e.g. a classifier's evidence per token, its pooling
+/// attention and its last layer's attention from [CLS]), characters no token covers (cut by truncation) greyed, the
+/// top tokens of the first shading listed, and
 /// per-layer/head self-attention heatmaps drawn on canvases (a few lines of script; the exact weight on hover).
 /// </summary>
 public static class TextAttentionHtml
@@ -18,10 +24,10 @@ public static class TextAttentionHtml
     /// <param name="title">the page's heading (e.g. the prediction)</param>
     /// <param name="subtitle">a line under the heading (null: none)</param>
     /// <param name="text">the original text the tokens' spans index</param>
-    /// <param name="shadings">named weightings of the tokens, shaded in turn (each scaled to its own maximum)</param>
+    /// <param name="shadings">named weightings of the tokens, shaded in turn (each on its own scale)</param>
     /// <param name="tokens">token labels of the heatmaps' rows and columns</param>
     /// <param name="heatmaps">per layer, per head, (T, T) weights</param>
-    public static string Render(string title, string? subtitle, string text, IReadOnlyList<(string Name, IReadOnlyList<ShadedToken> Tokens)> shadings,
+    public static string Render(string title, string? subtitle, string text, IReadOnlyList<TextShading> shadings,
                                 IReadOnlyList<string> tokens, IReadOnlyList<double[][,]> heatmaps)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -36,12 +42,17 @@ public static class TextAttentionHtml
             .Append("#tip{position:fixed;background:#fff;border:1px solid #888;padding:2px 6px;font-size:12px;display:none;pointer-events:none}\n</style></head><body>\n")
             .Append("<h1>").Append(E(title)).Append("</h1>\n");
         if (subtitle != null) html.Append("<p>").Append(E(subtitle)).Append("</p>\n");
-        foreach (var (name, weighted) in shadings)
+        foreach (var (name, weighted, signed) in shadings)
         {
-            html.Append("<h2>").Append(E(name)).Append("</h2>\n<p>White: the token with the least weight (")
-                .Append(F(weighted.Count > 0 ? weighted.Min(t => t.Weight) : 0, 4)).Append("), darkest: the most (")
-                .Append(F(weighted.Count > 0 ? weighted.Max(t => t.Weight) : 0, 4)).Append("). Hover for each token's weight.</p>\n<div class=\"text\">");
-            AppendShaded(html, text, weighted);
+            double min = weighted.Count > 0 ? weighted.Min(t => t.Weight) : 0, max = weighted.Count > 0 ? weighted.Max(t => t.Weight) : 0;
+            html.Append("<h2>").Append(E(name)).Append("</h2>\n<p>");
+            if (signed)
+                html.Append("Red: for (most ").Append(F(max, 4)).Append("), blue: against (most ").Append(F(min, 4))
+                    .Append("), white: neither; both on the scale of the largest magnitude. Hover for each token's value.</p>\n<div class=\"text\">");
+            else
+                html.Append("White: the token with the least weight (").Append(F(min, 4)).Append("), darkest: the most (")
+                    .Append(F(max, 4)).Append("). Hover for each token's weight.</p>\n<div class=\"text\">");
+            AppendShaded(html, text, weighted, signed);
             html.Append("</div>\n");
         }
         if (shadings.Count > 0) AppendTop(html, shadings[0]);
@@ -65,12 +76,13 @@ public static class TextAttentionHtml
     /// <summary>The text with each character shaded by the weight of the token covering it (the last one, where a
     /// multi-byte character's bytes went to two tokens); uncovered characters inside the read span are the ones
     /// truncation cut.</summary>
-    static void AppendShaded(StringBuilder html, string text, IReadOnlyList<ShadedToken> tokens)
+    static void AppendShaded(StringBuilder html, string text, IReadOnlyList<ShadedToken> tokens, bool signed)
     {
         var owner = new int[text.Length];
         Array.Fill(owner, -1);
-        // Shaded from the least weighted token (white) to the most weighted (dark): weights near uniform still show
-        // their order, and the scale is stated on the page.
+        // Plain weights shade from the least weighted token (white) to the most weighted (dark): weights near uniform
+        // still show their order. Signed ones keep zero white, so "for" and "against" read at a glance. The page states
+        // each scale.
         double max = double.NegativeInfinity, min = double.PositiveInfinity;
         for (int k = 0; k < tokens.Count; k++)
         {
@@ -88,17 +100,20 @@ public static class TextAttentionHtml
                 html.Append("<span class=\"cut\" title=\"not read: cut by truncation\">").Append(E(piece.Length > 400 ? piece[..200] + " … " + piece[^200..] : piece)).Append("</span>");
             else
             {
-                double a = max > min ? (tokens[k].Weight - min) / (max - min) : 0;
-                html.Append("<span style=\"background:rgba(8,48,107,").Append(F(a, 3)).Append(");color:").Append(a > 0.55 ? "#fff" : "#222")
+                double w = tokens[k].Weight, scale = Math.Max(Math.Abs(max), Math.Abs(min));
+                double a = signed ? (scale > 0 ? Math.Abs(w) / scale : 0) : max > min ? (w - min) / (max - min) : 0;
+                string rgb = signed && w > 0 ? "165,15,21" : "8,48,107";
+                html.Append("<span style=\"background:rgba(").Append(rgb).Append(',').Append(F(a, 3)).Append(");color:").Append(a > 0.55 ? "#fff" : "#222")
                     .Append("\" title=\"").Append(E(tokens[k].Token)).Append(": ").Append(F(tokens[k].Weight, 4)).Append("\">").Append(E(piece)).Append("</span>");
             }
             i = j;
         }
     }
 
-    static void AppendTop(StringBuilder html, (string Name, IReadOnlyList<ShadedToken> Tokens) shading)
+    static void AppendTop(StringBuilder html, TextShading shading)
     {
-        html.Append("<h2>The 15 tokens with the most weight (first shading)</h2>\n<table class=\"top\">\n");
+        html.Append("<h2>The 15 tokens with the most ").Append(shading.Signed ? "evidence for" : "weight").Append(" (").Append(E(shading.Name))
+            .Append(")</h2>\n<table class=\"top\">\n");
         foreach (var t in shading.Tokens.Where(t => t.End > t.Start).OrderByDescending(t => t.Weight).Take(15))
             html.Append("<tr><td>").Append(E(t.Token)).Append("</td><td>").Append(F(t.Weight, 4)).Append("</td></tr>\n");
         html.Append("</table>\n");

@@ -73,6 +73,10 @@ public sealed class ClassifyCliTests : IDisposable
         var top = explanation.Tokens.MaxBy(t => t.Weight);
         int keyword = text.IndexOf("zebra", StringComparison.Ordinal);
         Assert.True(top.Start < keyword + 5 && top.End > keyword, $"top token '{top.Token}' at {top.Start}..{top.End}");
+        // So does its evidence for "yes" against "no" (integrated gradients): the keyword is what decides.
+        Assert.Equal("no", explanation.Against);
+        var strongest = explanation.Tokens.MaxBy(t => t.Evidence);
+        Assert.True(strongest.Start < keyword + 5 && strongest.End > keyword, $"strongest evidence '{strongest.Token}' at {strongest.Start}..{strongest.End}");
 
         var html = Path.Combine(dir, "why.html");
         var attend = Run("", "attend", "--model", run, text, "--out", html);

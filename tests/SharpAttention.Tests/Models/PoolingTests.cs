@@ -14,8 +14,8 @@ public class PoolingTests
 
     static Tensor Mask() => Tensor.FromArray(new[] { false, false, false, false, false, true }, 2, 3);
 
-    // q = (√2·ln 2, 0) makes the scaled score of token t equal h_t[0]·ln 2, so exp(score) = 2^h_t[0].
-    static Tensor Query() => Tensor.FromArray(new[] { Math.Sqrt(2) * Math.Log(2), 0 }, 2);
+    // q = (ln 2, 0) makes the (unscaled) score of token t equal h_t[0]·ln 2, so exp(score) = 2^h_t[0].
+    static Tensor Query() => Tensor.FromArray(new[] { Math.Log(2), 0 }, 2);
 
     static void Equal(double[] expected, Tensor actual, double tol = 1e-12)
     {

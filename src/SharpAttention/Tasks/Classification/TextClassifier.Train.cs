@@ -85,7 +85,7 @@ public sealed partial class TextClassifier
             $"{parameters:N0} parameters; {rows.Sum(r => (long)r.Length):N0} tokens, {stepsPerEpoch:N0} steps per epoch, {totalSteps:N0} steps");
 
         // 3. Training, selecting on the validation part when there is one.
-        var optimizer = new AdamW(model.Parameters(), lr: options.LearningRate, weightDecay: options.WeightDecay);
+        var optimizer = new AdamW(ParamGroup.DecayMatricesOnly(model.Parameters()), lr: options.LearningRate, weightDecay: options.WeightDecay);
         // The schedule spans the epochs; max_steps only stops early, so a run stopped there and resumed with a higher
         // limit ends where an uninterrupted run ends.
         long scheduleSteps = stepsPerEpoch * options.Epochs;
@@ -137,7 +137,7 @@ public sealed partial class TextClassifier
             results[name] = metrics.ToJson(labels);
             log($"{name}: accuracy {metrics.Accuracy.ToString("P2", CultureInfo.InvariantCulture)}, macro F1 {metrics.MacroF1:F4}");
         }
-        File.WriteAllText(Path.Combine(dir, ClassifierFolder.ResultsFile), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(dir, ClassifierFolder.ResultsFile), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         classifier.Scores = scores;
         classifier.Training = result;
         return classifier;
@@ -150,6 +150,7 @@ public sealed partial class TextClassifier
         using var _ = GradMode.NoGrad();
         for (int at = 0; at < texts.Count; at += 256)
         {
+            using var scope = TensorScope.Begin();
             var batch = Encode(texts.Skip(at).Take(256).ToArray());
             var ids = batch.InputIds.ToInt64Array();
             int t = batch.InputIds.Size(1);

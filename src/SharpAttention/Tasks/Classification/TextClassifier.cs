@@ -55,6 +55,7 @@ public sealed partial class TextClassifier
         using var _ = GradMode.NoGrad();
         for (int at = 0; at < texts.Count; at += PredictBatch)
         {
+            using var scope = TensorScope.Begin();   // as in Evaluate
             var batch = Encode(texts.Skip(at).Take(PredictBatch).ToArray());
             var probabilities = Model.Forward(batch.InputIds, batch.KeyPaddingMask).Softmax(-1).To(DType.Float64).ToDoubleArray();
             for (int b = 0; b < batch.Lengths.Count; b++) predictions.Add(Prediction(probabilities.AsSpan(b * Labels.Count, Labels.Count)));
@@ -62,19 +63,28 @@ public sealed partial class TextClassifier
         return predictions;
     }
 
-    /// <summary>The prediction for one text and each of its tokens' pooling weight (see <see cref="ClassExplanation"/>);
-    /// the [CLS]/[SEP] wrapping is included as tokens with empty spans.</summary>
+    /// <summary>The prediction for one text and, for each of its tokens, its pooling weight and its evidence for the
+    /// predicted label against the runner-up (integrated gradients: see <see cref="ClassExplanation"/>); the
+    /// [CLS]/[SEP] wrapping is included as tokens with empty spans.</summary>
     public ClassExplanation Explain(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        using var _ = GradMode.NoGrad();
         var batch = Encode([text]);
-        var (logits, weights) = Model.ForwardWithWeights(batch.InputIds, batch.KeyPaddingMask);
-        var probabilities = logits.Softmax(-1).To(DType.Float64).ToDoubleArray();
-        var w = weights.To(DType.Float64).ToDoubleArray();
+        double[] probabilities, w;
+        using (GradMode.NoGrad())
+        {
+            var (logits, weights) = Model.ForwardWithWeights(batch.InputIds, batch.KeyPaddingMask);
+            probabilities = logits.Softmax(-1).To(DType.Float64).ToDoubleArray();
+            w = weights.To(DType.Float64).ToDoubleArray();
+        }
+        var prediction = Prediction(probabilities);
+        int best = ClassificationData.Index(Labels)[prediction.Label];
+        // The runner-up: the most probable other class (a one-class model has none: evidence is for its logit).
+        int second = Enumerable.Range(0, Labels.Count).Where(k => k != best).DefaultIfEmpty(-1).MaxBy(k => k < 0 ? 0 : probabilities[k]);
+        var evidence = Model.IntegratedGradients(batch.InputIds, best, second, batch.KeyPaddingMask).To(DType.Float64).ToDoubleArray();
         var ids = batch.InputIds.ToInt64Array();
-        var tokens = batch.Offsets[0].Select((o, t) => (Token(ids[t], o, text), o.Start, o.End, w[t])).ToArray();
-        return new ClassExplanation(Prediction(probabilities), tokens);
+        var tokens = batch.Offsets[0].Select((o, t) => (Token(ids[t], o, text), o.Start, o.End, w[t], evidence[t])).ToArray();
+        return new ClassExplanation(prediction, second < 0 ? null : Labels[second], tokens);
     }
 
     /// <summary>Accuracy, per-class and macro metrics and (two classes) ROC-AUC on labelled texts; a label the
@@ -87,6 +97,9 @@ public sealed partial class TextClassifier
         using var _ = GradMode.NoGrad();
         for (int at = 0; at < examples.Count; at += PredictBatch)
         {
+            // Each batch hands its buffers back to the pool at once. Left to the GC they wait for a full collection
+            // (large arrays): scoring the spam recipe's 600 test mails so peaked at 5.5 GB, with a scope at 0.46 GB.
+            using var scope = TensorScope.Begin();
             var part = examples.Skip(at).Take(PredictBatch).ToArray();
             var targets = part.Select(e => index.TryGetValue(e.Label, out int c) ? (long)c
                 : throw new DataFormatException(e.Source, e.Line, $"label '{e.Label}' is not one the model knows ({string.Join(", ", Labels)})")).ToArray();

@@ -37,6 +37,8 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
     /// <summary>Peak learning rate of AdamW, reached after <see cref="WarmupSteps"/>, then cosine decay to 2 % of it.</summary>
     public double LearningRate { get; init; } = 1e-3;
     public int WarmupSteps { get; init; }
+    /// <summary>AdamW's decoupled weight decay, on matrices and embeddings only (biases, norm gains and the pooling
+    /// query take none: <see cref="Optim.ParamGroup.DecayMatricesOnly"/>).</summary>
     public double WeightDecay { get; init; } = 0.01;
     public double? ClipGradNorm { get; init; } = 1.0;
     public double LabelSmoothing { get; init; }
@@ -72,6 +74,12 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
 /// <summary>One text's predicted label and the probability of every class (in the classifier's label order).</summary>
 public sealed record ClassPrediction(string Label, IReadOnlyDictionary<string, double> Probabilities);
 
-/// <summary>A text's tokens and each one's share in the pooled vector (attention pooling: the learned query's
-/// weights), beside the prediction: the tokens the decision rests on.</summary>
-public sealed record ClassExplanation(ClassPrediction Prediction, IReadOnlyList<(string Token, int Start, int End, double Weight)> Tokens);
+/// <summary>
+/// A text's tokens beside the prediction: each one's <c>Weight</c>, its share in the pooled vector (attention pooling:
+/// the learned query's weights), and its <c>Evidence</c>, its part of the logit margin of the predicted label over
+/// <see cref="Against"/> (the runner-up) by integrated gradients on the token embeddings
+/// (<see cref="Models.EncoderClassifier.IntegratedGradients"/>): positive evidence is what the decision rests on,
+/// negative evidence argued for the other class, and all of it sums to the margin over a text of positions only.
+/// </summary>
+public sealed record ClassExplanation(ClassPrediction Prediction, string? Against,
+                                      IReadOnlyList<(string Token, int Start, int End, double Weight, double Evidence)> Tokens);
