@@ -18,7 +18,7 @@ internal static class EncoderGraphs
         var b = new OnnxGraphBuilder("encoder_classifier", model, options.Opset);
         var (h, mask) = Encode(b, model.Backbone, options.Fused);                        // (B, T, E), (B, T) int64
         var pad = b.Node("Equal", [mask, b.Int64(0)]);                                   // (B, T) true at padding
-        var pooled = Pool(b, model.Pooler, h, pad, model.Backbone.Config.DModel);        // (B, E)
+        var pooled = Pool(b, model.Pooler, h, pad);        // (B, E)
         b.Output("logits", b.Linear(pooled, model.Head), DataType.Float, Batch, model.NumClasses);
         return b.Build($"EncoderClassifier, {model.Pooling.ToString().ToLowerInvariant()} pooling, {model.NumClasses} classes");
     }
@@ -58,7 +58,7 @@ internal static class EncoderGraphs
     }
 
     /// <summary><see cref="SequencePooler"/>: h (B, T, E) and pad (B, T) bool → (B, E), never reading padding.</summary>
-    static string Pool(OnnxGraphBuilder b, SequencePooler pooler, string h, string pad, int dModel)
+    static string Pool(OnnxGraphBuilder b, SequencePooler pooler, string h, string pad)
     {
         var pad3 = b.Unsqueeze(pad, [-1]);                                               // (B, T, 1)
         switch (pooler.Mode)
@@ -73,9 +73,9 @@ internal static class EncoderGraphs
             case Pooling.Max:
                 return b.Reduce("ReduceMax", b.Where(pad3, b.Float(float.NegativeInfinity), h), [1], keepDims: false);
             default:
-                // softmax over T of h·q / √E with padding at −∞; padded vectors zeroed before the weighted sum.
-                var scores = b.Mul(b.Reduce("ReduceSum", b.Mul(h, b.Weight(pooler.Query!)), [-1], keepDims: false),
-                    b.Float((float)(1 / Math.Sqrt(dModel))));                                                 // (B, T)
+                // softmax over T of h·q (SequencePooler's unscaled score) with padding at −∞; padded vectors zeroed
+                // before the weighted sum.
+                var scores = b.Reduce("ReduceSum", b.Mul(h, b.Weight(pooler.Query!)), [-1], keepDims: false); // (B, T)
                 var weights = b.Softmax(b.Where(pad, b.Float(float.NegativeInfinity), scores));
                 var values = b.Where(pad3, b.Float(0f), h);
                 return b.Reduce("ReduceSum", b.Mul(values, b.Unsqueeze(weights, [-1])), [1], keepDims: false);

@@ -130,7 +130,7 @@ public sealed class CausalLmExportTests : IDisposable
 
     /// <summary>The graph's inputs: ids, mask and positions, and each layer's cache — the previous run's present
     /// outputs, or empty (length 0) at the first step.</summary>
-    static List<NamedOnnxValue> Inputs(CausalLanguageModel model, long[] ids, long[] mask, long[] positions, int b, int t,
+    internal static List<NamedOnnxValue> Inputs(CausalLanguageModel model, long[] ids, long[] mask, long[] positions, int b, int t,
         Dictionary<string, (float[] Data, int[] Shape)>? past, int pastLength)
     {
         var inputs = new List<NamedOnnxValue>
