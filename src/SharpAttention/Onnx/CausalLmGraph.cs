@@ -21,6 +21,8 @@ internal static class CausalLmGraph
     public static ModelProto Build(CausalLanguageModel model, OnnxExportOptions options)
     {
         var config = model.Config;
+        if (config.Positions is not (PositionEncoding.Learned or PositionEncoding.Sinusoidal or PositionEncoding.Rotary))
+            throw new OnnxExportException($"{config.Positions.ToString().ToLowerInvariant()} positions");
         var b = new OnnxGraphBuilder("causal_lm_with_past", model, options.Opset);
         var ids = b.Input("input_ids", DataType.Int64, Batch, Sequence);
         var mask = b.Input("attention_mask", DataType.Int64, Batch, Total);

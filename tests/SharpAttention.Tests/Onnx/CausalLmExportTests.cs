@@ -125,6 +125,16 @@ public sealed class CausalLmExportTests : IDisposable
         Assert.True(model.Training);
     }
 
+    [Fact]
+    public void AlibiPositionsAreRefusedAndNothingIsWritten()
+    {
+        var model = new CausalLanguageModel(CausalLMConfig.Tiny(Vocab) with { Positions = PositionEncoding.Alibi }, new Generator(2));
+        var path = Path.Combine(dir, "alibi.onnx");
+        var e = Assert.Throws<OnnxExportException>(() => model.ExportOnnx(path));
+        Assert.Contains("alibi positions", e.Message);
+        Assert.False(File.Exists(path));
+    }
+
     static long[] Positions(int b, int start, int t) =>
         Enumerable.Range(0, b).SelectMany(_ => Enumerable.Range(start, t).Select(p => (long)p)).ToArray();
 
