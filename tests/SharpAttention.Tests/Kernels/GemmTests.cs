@@ -301,9 +301,16 @@ public class GemmTests
             Gemm.RunBatched(false, true, 2, 64, 64, 64, 1.0, d, 64, 0, d, 64, 0, 0.0, d.AsSpan(64 * 64), 64, 64 * 64, 2);
         }
         All();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++) All();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // A thread blocked in the parallel loop may run another test's queued work item and be charged for its
+        // allocations; a real per-call allocation shows in every round, so the quietest of five rounds must be 0.
+        long quietest = long.MaxValue;
+        for (int round = 0; round < 5; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            All();
+            quietest = Math.Min(quietest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, quietest);
     });
 
     [Fact]
