@@ -119,14 +119,8 @@ public sealed class ClassifyTask : CliTask
 
     /// <summary>One graph (input_ids, attention_mask → logits) and, beside it, config.json (labels, max_length) and the
     /// tokenizer files.</summary>
-    public override IReadOnlyList<string> Export(string folder, string output, OnnxExportOptions options)
-    {
-        OutputPaths.WritableFile("--out", output, ".onnx");
-        var classifier = ClassifyCommands.Load(folder);
-        Commands.ExportCommand.Export(() => classifier.Model.ExportOnnx(output, options));
-        return [output, .. Commands.ExportCommand.CopyBeside(folder, Path.GetDirectoryName(Path.GetFullPath(output))!,
-            [ClassifierFolder.ConfigFile, Tokenizers.ConfigFile, Tokenizers.VocabJson, Tokenizers.MergesTxt, Tokenizers.VocabTxt])];
-    }
+    public override IReadOnlyList<string> Export(string folder, string output, OnnxExportOptions options) =>
+        ExportOneGraph(folder, output, ClassifierFolder.ConfigFile, path => ClassifyCommands.Load(folder).Model.ExportOnnx(path, options));
 
     public override int Attend(CliContext context, ParseResult parsed, string folder, string input, string output)
     {

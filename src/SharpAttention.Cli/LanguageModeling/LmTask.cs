@@ -71,14 +71,8 @@ public sealed class LmTask : CliTask
         throw new UsageException("a language model continues text with `attn generate --model DIR --prompt \"…\"`, not predict");
 
     /// <summary>`attn export`: the model as one ONNX file, with config.json and the tokenizer files beside it.</summary>
-    public override IReadOnlyList<string> Export(string folder, string output, OnnxExportOptions options)
-    {
-        OutputPaths.WritableFile("--out", output, ".onnx");
-        var model = LmCommands.Load(folder);
-        Commands.ExportCommand.Export(() => model.Model.ExportOnnx(output, options));
-        return [output, .. Commands.ExportCommand.CopyBeside(folder, Path.GetDirectoryName(Path.GetFullPath(output))!,
-            [LanguageModelFolder.ConfigFile, Tokenizers.ConfigFile, Tokenizers.VocabJson, Tokenizers.MergesTxt, Tokenizers.VocabTxt])];
-    }
+    public override IReadOnlyList<string> Export(string folder, string output, OnnxExportOptions options) =>
+        ExportOneGraph(folder, output, LanguageModelFolder.ConfigFile, path => LmCommands.Load(folder).Model.ExportOnnx(path, options));
 
     public override int Attend(CliContext context, ParseResult parsed, string folder, string input, string output)
     {

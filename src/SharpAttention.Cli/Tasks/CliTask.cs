@@ -62,6 +62,16 @@ public abstract class CliTask
     public virtual IReadOnlyList<string> Export(string folder, string output, SharpAttention.Onnx.OnnxExportOptions options) =>
         throw new CliException($"--model {Contract.Shown.Quote(folder)}: exporting {Name} models to ONNX is not supported");
 
+    /// <summary>The one-graph export classify, tag and lm share: <paramref name="export"/> writes the .onnx file named
+    /// by --out, then config.json and the tokenizer files are copied beside it. Returns every path written.</summary>
+    protected static IReadOnlyList<string> ExportOneGraph(string folder, string output, string configFile, Action<string> export)
+    {
+        Contract.OutputPaths.WritableFile("--out", output, ".onnx");
+        Commands.ExportCommand.Export(() => export(output));
+        return [output, .. Commands.ExportCommand.CopyBeside(folder, Path.GetDirectoryName(Path.GetFullPath(output))!,
+            [configFile, Text.Tokenizers.ConfigFile, Text.Tokenizers.VocabJson, Text.Tokenizers.MergesTxt, Text.Tokenizers.VocabTxt])];
+    }
+
     /// <summary>`attn attend --model DIR INPUT --out FILE`.</summary>
     public abstract int Attend(CliContext context, ParseResult parsed, string model, string input, string output);
 }
