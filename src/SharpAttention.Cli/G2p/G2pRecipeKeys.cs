@@ -11,25 +11,10 @@ public static class G2pRecipeKeys
     /// <summary>Checked in this order (README: "Config keys"); the flags that override a key (--epochs, --max-steps,
     /// --beam) take the key's range.</summary>
     static readonly RecipeKeys<G2pRecipe> NumericKeys = new(
-        ("d_model", Bounds.Integers(1, 4096), r => r.DModel),
-        ("num_heads", Bounds.Integers(1, 256), r => r.NumHeads),
-        ("num_encoder_layers", Bounds.Integers(1, 64), r => r.NumEncoderLayers),
-        ("num_decoder_layers", Bounds.Integers(1, 64), r => r.NumDecoderLayers),
-        ("dim_feedforward", Bounds.Integers(1, 65536), r => r.DimFeedforward),
-        ("dropout", new(0, 1, MaxOpen: true), r => r.Dropout),
-        ("label_smoothing", new(0, 1), r => r.LabelSmoothing),
-        ("epochs", Bounds.Integers(1, 100_000), r => r.Epochs),
-        ("max_steps", Bounds.Integers(1, 1_000_000_000), r => r.MaxSteps),
-        ("batch_size", Bounds.Integers(1, 65536), r => r.BatchSize),
-        ("replicas", Bounds.Integers(1, 256), r => r.Replicas),
-        ("learning_rate", Bounds.Positive, r => r.LearningRate),
-        ("warmup_steps", Bounds.Integers(0, 1_000_000_000), r => r.WarmupSteps),
-        ("weight_decay", new(0, 1), r => r.WeightDecay),
-        ("ema_decay", new(0, 1, MaxOpen: true), r => r.EmaDecay),
-        ("clip_grad_norm", Bounds.Positive, r => r.ClipGradNorm),
-        ("beam_width", Bounds.Integers(1, 256), r => r.BeamWidth),
-        ("dev_words", Bounds.Integers(0, 10_000_000), r => r.DevWords),
-        ("max_len", Bounds.Integers(8, 4096), r => r.MaxLen));
+        "d_model", "num_heads", ("num_encoder_layers", Bounds.Integers(1, 64)), ("num_decoder_layers", Bounds.Integers(1, 64)),
+        "dim_feedforward", "dropout", "label_smoothing", "epochs", "max_steps", "batch_size", ("replicas", Bounds.Integers(1, 256)),
+        "learning_rate", "warmup_steps", "weight_decay", ("ema_decay", new Bounds(0, 1, MaxOpen: true)), "clip_grad_norm",
+        ("beam_width", Bounds.Integers(1, 256)), ("dev_words", Bounds.Integers(0, 10_000_000)), ("max_len", Bounds.Integers(8, 4096)));
 
     /// <summary>Every numeric key with its range, in the README's order.</summary>
     public static IEnumerable<(string Key, Bounds Range)> KeyRanges => NumericKeys.Ranges;
