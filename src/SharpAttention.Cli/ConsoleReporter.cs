@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SharpAttention.Cli.G2p;
 using SharpAttention.Training;
 using Spectre.Console;
 
@@ -9,7 +8,7 @@ namespace SharpAttention.Cli;
 /// a line per evaluation. Plain lines rather than a redrawn bar, so logs and CI output read the same.</summary>
 /// <param name="evaluation">what the evaluation after each epoch scores, in words</param>
 /// <param name="percent">show the metrics as percentages (rates, accuracies) rather than as they are (perplexities)</param>
-public sealed class ConsoleReporter(IAnsiConsole console, string evaluation = "greedy, dev sample", bool percent = true) : ITrainingReporter
+public sealed class ConsoleReporter(IAnsiConsole console, string evaluation = "greedy, dev sample", bool percent = true)
 {
     readonly Stopwatch sinceLast = Stopwatch.StartNew();
     long firstStep = -1;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SharpAttention.Cli.G2p;
+using SharpAttention.Tasks.G2p;
 
 namespace SharpAttention.Cli.Commands;
 
@@ -14,7 +15,7 @@ public static class DataCommand
         var command = new Command("data", "fetch a task's data set (once) and show its train/dev/test split") { task, data };
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
-            var path = CmuDictSource.Resolve(parsed.GetValue(data), m => context.Output.WriteLine(m));
+            var path = G2pCommands.Dictionary(parsed.GetValue(data), m => context.Output.WriteLine(m));
             var split = G2pData.LoadSplit(path, m => context.Output.WriteLine(m));
             int Prons(IReadOnlyList<Data.Datasets.PronunciationEntry> part) => part.Sum(e => e.Pronunciations.Count);
             context.Output.WriteLine($"{path}");

@@ -1,4 +1,5 @@
 using SharpAttention.Cli.Contract;
+using SharpAttention.Tasks.G2p;
 
 namespace SharpAttention.Cli.G2p;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using SharpAttention.Cli.Contract;
 using SharpAttention.Cli.Tasks;
 using SharpAttention.Onnx;
+using SharpAttention.Tasks.G2p;
 using SharpAttention.Visualization;
 
 namespace SharpAttention.Cli.G2p;
@@ -9,12 +10,12 @@ namespace SharpAttention.Cli.G2p;
 /// <summary>
 /// Grapheme-to-phoneme on `attn`'s shared verbs: `train g2p` (cmudict, fetched on first use, or --data), `eval g2p`
 /// (WER and PER on a part of the split), `predict` (n-best pronunciations, ensembles) and `attend` (cross-attention
-/// maps). A g2p model folder holds recipe.json, the tokenizer folders and model.safetensors (<see cref="G2pModel"/>).
+/// maps), over the library's <see cref="G2pModel"/>, whose folder holds recipe.json, the tokenizer folders and model.safetensors.
 /// </summary>
 public sealed class G2pTask : CliTask
 {
-    readonly Option<int?> beam = Flags.Int("--beam", "g2p: beam width (default: the recipe's; 1 = greedy)", () => G2pRecipe.RangeOf("beam_width"));
-    readonly Option<int?> nBest = Flags.Int("--nbest", "g2p: pronunciations to print per word, at most the beam width (default 1)", () => G2pRecipe.RangeOf("beam_width"));
+    readonly Option<int?> beam = Flags.Int("--beam", "g2p: beam width (default: the recipe's; 1 = greedy)", () => G2pRecipeKeys.RangeOf("beam_width"));
+    readonly Option<int?> nBest = Flags.Int("--nbest", "g2p: pronunciations to print per word, at most the beam width (default 1)", () => G2pRecipeKeys.RangeOf("beam_width"));
     readonly Option<string> unknown = InputText.UnknownOption();
     readonly Option<string> attendUnknown = InputText.UnknownOption();
 
@@ -30,7 +31,7 @@ public sealed class G2pTask : CliTask
     public override Command TrainCommand(CliContext context)
     {
         var flags = new TrainFlags(Name, "cmudict dict.txt (or its folder) instead of fetching it with npm", [.. G2pRecipe.PresetNames], ["cmudict"],
-            () => G2pRecipe.RangeOf("epochs"), () => G2pRecipe.RangeOf("max_steps"));
+            () => G2pRecipeKeys.RangeOf("epochs"), () => G2pRecipeKeys.RangeOf("max_steps"));
         var command = new Command(Name, "train grapheme-to-phoneme on cmudict (recipe cmudict: the default) and report test WER/PER");
         flags.AddTo(command);
         command.SetAction(parsed => context.Guard(parsed, () =>
@@ -40,11 +41,11 @@ public sealed class G2pTask : CliTask
             // A resumed run continues with the recipe it saved; --config, --epochs and --max-steps may still extend it.
             var savedRecipe = Path.Combine(folder, G2pModel.RecipeFile);
             if (resuming && !File.Exists(savedRecipe)) throw new CliException($"--resume: {folder} holds no {G2pModel.RecipeFile}; nothing to resume");
-            var recipe = resuming ? G2pRecipe.FromJsonFile(savedRecipe, G2pRecipe.SavedBase) : G2pRecipe.FromPreset(parsed.GetValue(flags.Preset)!);
-            if (parsed.GetValue(flags.Config) is { } file) recipe = G2pRecipe.FromJsonFile(file, recipe);
+            var recipe = resuming ? G2pRecipeKeys.FromJsonFile(savedRecipe, G2pRecipe.SavedBase) : G2pRecipe.FromPreset(parsed.GetValue(flags.Preset)!);
+            if (parsed.GetValue(flags.Config) is { } file) recipe = G2pRecipeKeys.FromJsonFile(file, recipe);
             if (parsed.GetValue(flags.Epochs) is int e) recipe = recipe with { Epochs = e };
             if (parsed.GetValue(flags.MaxSteps) is long m) recipe = recipe with { MaxSteps = m };
-            recipe.Validate();
+            G2pRecipeKeys.Validate(recipe);
             return G2pCommands.Train(context, recipe, folder, parsed.GetValue(flags.Data), resuming);
         }));
         return command;
@@ -58,7 +59,7 @@ public sealed class G2pTask : CliTask
             Required = true,
         };
         var data = new Option<string?>("--data") { Description = "cmudict dict.txt (or its folder) instead of the cached copy" };
-        var evalBeam = Flags.Int("--beam", "beam width (default: the recipe's; 1 = greedy)", () => G2pRecipe.RangeOf("beam_width"));
+        var evalBeam = Flags.Int("--beam", "beam width (default: the recipe's; 1 = greedy)", () => G2pRecipeKeys.RangeOf("beam_width"));
         var part = Flags.Choice("--part", "the part of the split to score", "test", "dev", "train");
         var command = new Command(Name, "WER and PER of a g2p model on one part of cmudict's split") { model, data, evalBeam, part };
         command.SetAction(parsed => context.Guard(parsed, () =>
@@ -72,7 +73,7 @@ public sealed class G2pTask : CliTask
     public override int Predict(CliContext context, ParseResult parsed, IReadOnlyList<string> folders, string[]? inputs)
     {
         var input = InputText.Collect(inputs, context.Input, "word");
-        var models = folders.Select(folder => G2pModel.Load(folder, context.Error)).ToArray();
+        var models = G2pCommands.LoadEnsemble(folders, context.Error);
         var g2p = models[0];
         int width = parsed.GetValue(beam) ?? g2p.Recipe.BeamWidth, n = parsed.GetValue(nBest) ?? 1;
         Check.Flag("--nbest", n, Bounds.Integers(1, width));   // at most the beam width, whichever gave it
@@ -91,7 +92,7 @@ public sealed class G2pTask : CliTask
     {
         if (output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
             throw new CliException($"--out {Shown.Quote(output)}: a g2p model exports two graphs (encoder and decoder); name a folder");
-        var g2p = G2pModel.Load(folder);
+        var g2p = G2pCommands.Load(folder);
         OutputPaths.WritableFolder("--out", output);
         var paths = new List<string>();
         Commands.ExportCommand.Export(() => paths.AddRange(g2p.Network.ExportOnnx(output, options) is var (encoder, decoder) ? [encoder, decoder] : []));
@@ -103,10 +104,10 @@ public sealed class G2pTask : CliTask
     {
         var given = InputText.Collect([word], context.Input, "word");
         OutputPaths.WritableFile("--out", png, ".png");
-        var g2p = G2pModel.Load(folder, context.Error);
+        var g2p = G2pCommands.Load(folder, context.Error);
         string text = G2pWords.Prepare(g2p, given, g2p.Recipe.MaxLen, InputText.Policy(parsed.GetValue(attendUnknown)!))[0];
         G2pMemory.RequireDecoding([g2p], [text], g2p.Recipe.BeamWidth);
-        var (phonemes, maps) = G2pAttention.Maps(g2p, text);
+        var (phonemes, maps) = g2p.Attention(text);
         AttentionHeatmapPng.Save(png, maps, columns: g2p.Recipe.NumHeads);
         var html = Path.ChangeExtension(png, ".html");
         File.WriteAllText(html, AttentionHtml.Render($"Cross-attention: {text.ToUpperInvariant()} → {string.Join(' ', phonemes)}", maps,

@@ -1,5 +1,6 @@
 using System.Text;
 using SharpAttention.Cli.Contract;
+using SharpAttention.Tasks.G2p;
 
 namespace SharpAttention.Cli.G2p;
 

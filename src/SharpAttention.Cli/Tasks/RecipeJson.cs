@@ -1,18 +1,10 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace SharpAttention.Cli.Tasks;
 
-/// <summary>How every task's recipe record reads and writes JSON (recipe.json, --config): snake_case keys, unknown
-/// keys refused, comments and trailing commas allowed in what users write.</summary>
+/// <summary>The library's recipe JSON settings (<see cref="SharpAttention.Tasks.RecipeJson"/>), which every task's
+/// recipe record and --config use, so a recipe.json the library writes reads back here and the other way round.</summary>
 public static class RecipeJson
 {
-    public static JsonSerializerOptions Options { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        WriteIndented = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
+    public static JsonSerializerOptions Options => SharpAttention.Tasks.RecipeJson.Options;
 }

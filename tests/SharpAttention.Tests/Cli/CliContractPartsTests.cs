@@ -71,10 +71,10 @@ public class CliContractPartsTests
         while (dir != null && !File.Exists(Path.Combine(dir.FullName, "SharpAttention.slnx"))) dir = dir.Parent;
         Assert.NotNull(dir);
         var readme = File.ReadAllLines(Path.Combine(dir.FullName, "README.md"));
-        foreach (var (key, range) in G2pRecipe.KeyRanges)
+        foreach (var (key, range) in G2pRecipeKeys.KeyRanges)
             Assert.Contains(readme, line => line.StartsWith($"| `{key}` | {range}", StringComparison.Ordinal));
-        Assert.Contains(readme, line => line.StartsWith($"| `--beam` | {G2pRecipe.RangeOf("beam_width")}", StringComparison.Ordinal));
-        Assert.Contains(readme, line => line.StartsWith($"| `--epochs` | {G2pRecipe.RangeOf("epochs")}", StringComparison.Ordinal));
-        Assert.Contains(readme, line => line.StartsWith($"| `--max-steps` | {G2pRecipe.RangeOf("max_steps")}", StringComparison.Ordinal));
+        Assert.Contains(readme, line => line.StartsWith($"| `--beam` | {G2pRecipeKeys.RangeOf("beam_width")}", StringComparison.Ordinal));
+        Assert.Contains(readme, line => line.StartsWith($"| `--epochs` | {G2pRecipeKeys.RangeOf("epochs")}", StringComparison.Ordinal));
+        Assert.Contains(readme, line => line.StartsWith($"| `--max-steps` | {G2pRecipeKeys.RangeOf("max_steps")}", StringComparison.Ordinal));
     }
 }

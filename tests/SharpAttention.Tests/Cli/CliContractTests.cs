@@ -1,7 +1,7 @@
 using SharpAttention.Tests.Support;
 using SharpAttention.Cli;
 using SharpAttention.Cli.Contract;
-using SharpAttention.Cli.G2p;
+using SharpAttention.Tasks.G2p;
 using SharpAttention.Tests.Kernels;
 
 namespace SharpAttention.Tests.Cli;

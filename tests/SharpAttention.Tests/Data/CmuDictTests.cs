@@ -1,4 +1,3 @@
-using SharpAttention.Cli.G2p;
 using SharpAttention.Data.Datasets;
 
 namespace SharpAttention.Tests.Data;
@@ -58,7 +57,7 @@ public class CmuDictTests
     [Fact]
     public void Real_file_splits_into_the_protocol_counts_when_cached()
     {
-        var path = CmuDictSource.CachedPath();
+        var path = CmuDict.CachedPath();
         if (!File.Exists(path)) return;
         var entries = CmuDict.Load(path);
         Assert.Equal(125_005, entries.Count);

@@ -1,6 +1,6 @@
-using SharpAttention.Cli.G2p;
 using SharpAttention.Data.Datasets;
 using SharpAttention.Onnx;
+using SharpAttention.Tasks.G2p;
 using SharpAttention.Tests.Cli;
 using SharpAttention.Tests.Support;
 using SharpAttention.Text;
@@ -67,7 +67,7 @@ public sealed class G2pOnnxWerTests(ITestOutputHelper output) : IDisposable
     (string Folder, IReadOnlyList<PronunciationEntry> Words) ModelAndWords()
     {
         if (Environment.GetEnvironmentVariable(ModelVariable) is { Length: > 0 } folder)
-            return (folder, G2pData.LoadSplit(CmuDictSource.CachedPath()).Test.Take(500).ToArray());
+            return (folder, G2pData.LoadSplit(CmuDict.CachedPath()).Test.Take(500).ToArray());
         var dictionary = CliSmokeTests.WriteDictionary(dir);
         var run = Path.Combine(dir, "tiny");
         var train = CliSmokeTests.Run("train", "g2p", "--preset", "tiny", "--data", dictionary, "--out", run, "--max-steps", "40", "--threads", "1");

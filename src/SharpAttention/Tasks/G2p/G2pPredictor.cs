@@ -4,7 +4,7 @@ using SharpAttention.Decoding;
 using SharpAttention.Tensors;
 using SharpAttention.Text;
 
-namespace SharpAttention.Cli.G2p;
+namespace SharpAttention.Tasks.G2p;
 
 /// <summary>One hypothesis: phonemes and their summed log-probability.</summary>
 public sealed record Pronunciation(string[] Phonemes, double LogProb);
@@ -19,17 +19,26 @@ public static class G2pPredictor
     public static int MaxOutputLength(G2pModel model, int letters) => Math.Min(model.Recipe.MaxLen - 1, 2 * letters + 8);
 
     /// <summary>The n best pronunciations of each word (best first by summed log-probability), decoded with the KV
-    /// cache by beam search of width <paramref name="beamWidth"/> (1 is greedy decoding).</summary>
+    /// cache by beam search of width <paramref name="beamWidth"/> (1 is greedy decoding). Letters the model never saw
+    /// are read as &lt;unk&gt;.</summary>
+    /// <exception cref="ArgumentException">a word is longer than the model reads.</exception>
+    /// <exception cref="InvalidDataException">the model's weights are not finite (no pronunciation survives).</exception>
     public static IReadOnlyList<Pronunciation>[] Predict(G2pModel model, IReadOnlyList<string> words, int beamWidth = 1, int nBest = 1,
                                                         int batchSize = BatchSize) =>
         Predict([model], words, beamWidth, nBest, batchSize);
 
     /// <summary>The same with several models as an ensemble (<see cref="EnsembleDecoder"/>: their next-phoneme
     /// probabilities averaged at every step). The models must share both vocabularies; one model decodes alone.</summary>
+    /// <exception cref="ArgumentException">the models' vocabularies differ, or a word is longer than a model reads.</exception>
     public static IReadOnlyList<Pronunciation>[] Predict(IReadOnlyList<G2pModel> models, IReadOnlyList<string> words, int beamWidth = 1,
                                                         int nBest = 1, int batchSize = BatchSize)
     {
+        ArgumentNullException.ThrowIfNull(words);
         CheckSameVocabularies(models);
+        int maxLen = models.Min(m => m.Recipe.MaxLen);
+        foreach (var word in words)
+            if (word.Length + 1 > maxLen)
+                throw new ArgumentException($"word '{word}' has {word.Length} letters; the model reads at most {maxLen - 1} (its max_len {maxLen} counts <eos>)");
         var first = models[0];
         var ensemble = models.Count > 1 ? new EnsembleDecoder([.. models.Select(m => m.Network)]) : null;
         var results = new IReadOnlyList<Pronunciation>[words.Count];
@@ -57,8 +66,8 @@ public static class G2pPredictor
                     // Beam search drops a candidate whose score is not a number; none left means the model's
                     // probabilities were NaN or all zero for this word, which only non-finite weights produce.
                     if (hypotheses[j].Count == 0)
-                        throw new CliException($"decoding {Contract.Shown.Quote(words[chunk[j]])} yielded no pronunciation: every next phoneme had " +
-                                               "probability NaN or 0, so the model's weights are not finite; retrain it or use another checkpoint");
+                        throw new InvalidDataException($"decoding '{words[chunk[j]]}' yielded no pronunciation: every next phoneme had " +
+                                                       "probability NaN or 0, so the model's weights are not finite; retrain it or use another checkpoint");
                     results[chunk[j]] = [.. hypotheses[j].Select(h => new Pronunciation(first.Phonemes.Decode(h.Tokens.Select(id => (int)id)), h.Score))];
                 }
             }
@@ -86,11 +95,14 @@ public static class G2pPredictor
         return (int)Math.Clamp(CacheBudgetBytes / Math.Max(1, perRow * beamWidth), 1, batchSize);
     }
 
-    static void CheckSameVocabularies(IReadOnlyList<G2pModel> models)
+    /// <summary>Refuses an ensemble whose models do not share both vocabularies (their probabilities could not be averaged).</summary>
+    /// <exception cref="ArgumentException">no model, or one with other vocabularies than the first.</exception>
+    public static void CheckSameVocabularies(IReadOnlyList<G2pModel> models)
     {
+        ArgumentNullException.ThrowIfNull(models);
         if (models.Count == 0) throw new ArgumentException("G2P: at least one model is needed", nameof(models));
         for (int m = 1; m < models.Count; m++)
             if (!models[m].Graphemes.Tokens.SequenceEqual(models[0].Graphemes.Tokens) || !models[m].Phonemes.Tokens.SequenceEqual(models[0].Phonemes.Tokens))
-                throw new CliException($"ensemble: model {m + 1} was trained with other letter or phoneme vocabularies than model 1; only models trained on the same split decode together");
+                throw new ArgumentException($"ensemble: model {m + 1} was trained with other letter or phoneme vocabularies than model 1; only models trained on the same split decode together");
     }
 }

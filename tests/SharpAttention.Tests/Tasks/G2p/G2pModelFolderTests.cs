@@ -1,9 +1,8 @@
-using SharpAttention.Cli;
-using SharpAttention.Cli.G2p;
 using SharpAttention.Data.Datasets;
+using SharpAttention.Tasks.G2p;
 using SharpAttention.Text;
 
-namespace SharpAttention.Tests.Cli;
+namespace SharpAttention.Tests.Tasks.G2p;
 
 /// <summary>A G2P model folder carries its vocabularies as tokenizer folders (letters char level, phonemes word level)
 /// with the ids the weights were trained with, and folders in the older graphemes.txt / phonemes.txt layout still load.</summary>
@@ -54,7 +53,7 @@ public class G2pModelFolderTests
         model.Phonemes.Save(Path.Combine(folder, G2pModel.PhonemesFile));
         AssertSameModel(model, G2pModel.Load(folder));
         File.Delete(Path.Combine(folder, G2pModel.PhonemesFile));
-        Assert.Contains("has no phonemes.txt", Assert.Throws<CliException>(() => G2pModel.Load(folder)).Message);
+        Assert.Contains("has no phonemes.txt", Assert.Throws<FileNotFoundException>(() => G2pModel.Load(folder)).Message);
     }
 
     [Fact]
@@ -63,7 +62,7 @@ public class G2pModelFolderTests
         var (_, folder) = SavedModel();
         var vocab = Path.Combine(folder, G2pModel.TargetTokenizerFolder, Tokenizers.VocabJson);
         File.WriteAllText(vocab, "{\"<pad>\": 0,");
-        var message = Assert.Throws<CliException>(() => G2pModel.Load(folder)).Message;
+        var message = Assert.ThrowsAny<FormatException>(() => G2pModel.Load(folder)).Message;
         Assert.Contains(vocab + ":1:", message);
     }
 }

@@ -1,14 +1,14 @@
 using System.Text.Json;
-using SharpAttention.Cli.Contract;
+using SharpAttention.Data;
 using SharpAttention.Models;
 using SharpAttention.NN.Transformers;
 
-namespace SharpAttention.Cli.G2p;
+namespace SharpAttention.Tasks.G2p;
 
 /// <summary>
 /// Everything that defines a grapheme-to-phoneme run: the encoder-decoder's shape and the training schedule. An
-/// immutable record with named presets; `--config file.json` overrides any property by its JSON name (snake_case),
-/// and the record is saved beside the model so `eval`, `predict` and `attend` rebuild the same network.
+/// immutable record with named presets, saved as recipe.json (snake_case keys) beside the model, so loading the folder
+/// rebuilds the same network (`attn train g2p --config file.json` overrides any key by that name).
 /// </summary>
 public sealed record G2pRecipe
 {
@@ -89,13 +89,19 @@ public sealed record G2pRecipe
     /// had (no <see cref="Replicas"/> key: one model), so resuming an older run keeps its batches.</summary>
     public static G2pRecipe SavedBase => Full with { Replicas = 1 };
 
+    /// <exception cref="ArgumentException">no preset has that name.</exception>
     public static G2pRecipe FromPreset(string name) => name switch
     {
         "quick" => Quick,
         "full" => Full,
         "tiny" => Tiny,
-        _ => throw new CliException($"unknown preset '{name}': choose one of {string.Join(", ", PresetNames)}"),
+        _ => throw new ArgumentException($"unknown preset '{name}': choose one of {string.Join(", ", PresetNames)}", nameof(name)),
     };
+
+    /// <summary>Data-parallel replicas that run at once on <paramref name="threads"/> cores: one per core; fewer cores
+    /// than replicas take the micro-batches in turns, more cores than replicas serve one model whose kernels use them
+    /// all (set replicas to the core count to run them as replicas instead).</summary>
+    public int ConcurrentReplicas(int threads) => threads <= Replicas ? threads : 1;
 
     /// <summary>The Seq2SeqTransformer this recipe trains.</summary>
     public Seq2SeqConfig ModelConfig(int srcVocabSize, int tgtVocabSize) => new(srcVocabSize, tgtVocabSize)
@@ -106,51 +112,21 @@ public sealed record G2pRecipe
         PadId = Text.Vocabulary.PadId,
     };
 
-    /// <summary>The documented range of every numeric key (README: "Config keys"): <see cref="Validate"/> checks them in
-    /// this order, and the flags that override a key (--epochs, --max-steps, --beam) take the key's range.</summary>
-    static readonly (string Key, Bounds Range, Func<G2pRecipe, double?> Value)[] NumericKeys =
-    [
-        ("d_model", Bounds.Integers(1, 4096), r => r.DModel),
-        ("num_heads", Bounds.Integers(1, 256), r => r.NumHeads),
-        ("num_encoder_layers", Bounds.Integers(1, 64), r => r.NumEncoderLayers),
-        ("num_decoder_layers", Bounds.Integers(1, 64), r => r.NumDecoderLayers),
-        ("dim_feedforward", Bounds.Integers(1, 65536), r => r.DimFeedforward),
-        ("dropout", new(0, 1, MaxOpen: true), r => r.Dropout),
-        ("label_smoothing", new(0, 1), r => r.LabelSmoothing),
-        ("epochs", Bounds.Integers(1, 100_000), r => r.Epochs),
-        ("max_steps", Bounds.Integers(1, 1_000_000_000), r => r.MaxSteps),
-        ("batch_size", Bounds.Integers(1, 65536), r => r.BatchSize),
-        ("replicas", Bounds.Integers(1, 256), r => r.Replicas),
-        ("learning_rate", Bounds.Positive, r => r.LearningRate),
-        ("warmup_steps", Bounds.Integers(0, 1_000_000_000), r => r.WarmupSteps),
-        ("weight_decay", new(0, 1), r => r.WeightDecay),
-        ("ema_decay", new(0, 1, MaxOpen: true), r => r.EmaDecay),
-        ("clip_grad_norm", Bounds.Positive, r => r.ClipGradNorm),
-        ("beam_width", Bounds.Integers(1, 256), r => r.BeamWidth),
-        ("dev_words", Bounds.Integers(0, 10_000_000), r => r.DevWords),
-        ("max_len", Bounds.Integers(8, 4096), r => r.MaxLen),
-    ];
+    public string ToJson() => JsonSerializer.Serialize(this, RecipeJson.Options);
 
-    /// <summary>Every numeric key with its range, in the README's order.</summary>
-    public static IEnumerable<(string Key, Bounds Range)> KeyRanges => NumericKeys.Select(k => (k.Key, k.Range));
-
-    public static Bounds RangeOf(string key) => NumericKeys.Single(k => k.Key == key).Range;
-
-    /// <summary>Checks every key against its range, then the keys that must agree, naming the key: before any work starts.</summary>
-    public G2pRecipe Validate()
+    /// <summary>Reads a recipe.json. A key it lacks takes the record's default, which is <see cref="SavedBase"/>'s.</summary>
+    /// <exception cref="DataFormatException">the file is not a JSON object of recipe keys; names the file and line.</exception>
+    public static G2pRecipe Load(string path)
     {
-        foreach (var (key, range, value) in NumericKeys) Check.Key(key, value(this), range);
-        Check.Keys(DModel % NumHeads == 0, $"num_heads = {NumHeads} must divide d_model = {DModel}", "num_heads", "d_model");
-        Check.Keys(BatchSize % Replicas == 0, $"replicas = {Replicas} must divide batch_size = {BatchSize}", "replicas", "batch_size");
-        Check.Keys(Positions is "sinusoidal" or "learned", $"positions = {Shown.Quote(Positions ?? "null")} must be \"sinusoidal\" or \"learned\"", "positions");
-        return this;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return JsonSerializer.Deserialize<G2pRecipe>(stream, RecipeJson.Options)
+                ?? throw new DataFormatException(path, null, "expected a JSON object of recipe keys, got null");
+        }
+        catch (JsonException e)
+        {
+            throw new DataFormatException(path, e.LineNumber is long line ? (int)line + 1 : null, $"not a G2P recipe ({e.Message})", e);
+        }
     }
-
-    static JsonSerializerOptions Json => Tasks.RecipeJson.Options;
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
-
-    /// <summary>Applies a JSON file's keys over <paramref name="baseRecipe"/> and validates the result; every error names
-    /// the file and the line of the key (<see cref="JsonConfig"/>).</summary>
-    public static G2pRecipe FromJsonFile(string path, G2pRecipe baseRecipe) => JsonConfig.Read(path, baseRecipe, Json, r => r.Validate());
 }

@@ -1,7 +1,7 @@
 using SharpAttention.Data.Datasets;
 using SharpAttention.Training;
 
-namespace SharpAttention.Cli.G2p;
+namespace SharpAttention.Tasks.G2p;
 
 /// <summary>WER and PER of a model on a list of words (../shared/DATA.md's metrics), with the predictions.</summary>
 public sealed record G2pScore(double WordErrorRate, double PhonemeErrorRate, int Words, IReadOnlyList<(PronunciationEntry Entry, string[] Predicted)> Predictions);
