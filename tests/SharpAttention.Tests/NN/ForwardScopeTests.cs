@@ -108,7 +108,7 @@ public class ForwardScopeTests
         var model = new CausalLanguageModel(CausalLMConfig.Tiny(20) with { DModel = 32, DimFeedforward = 48, MaxLen = 32 }, new Generator(7));
         model.Eval();
         var tokens = Ids(2, 6, 0, 20, 8);
-        var state = model.BeginDecoding(2);
+        var state = model.BeginDecoding(2, capacity: 2);                  // the cache grows inside the steps
         var first = model.Step(state, tokens.Narrow(1, 0, 4));            // no scope and no no-grad block: Step is no-grad
         var firstCopy = first.ToArray();
         var keysCopy = state.SelfAttention[0].Keys.ToArray();        // (B, H, 4, D)
