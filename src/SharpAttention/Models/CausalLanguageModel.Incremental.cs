@@ -41,12 +41,13 @@ public sealed partial class CausalLanguageModel : IIncrementalDecoder
         if (Config.Positions == PositionEncoding.Learned && offset + t > Config.MaxLen)
             throw new ArgumentException($"CausalLanguageModel: positions {offset}..{offset + t - 1} exceed max_len {Config.MaxLen}", nameof(tokens));
         using var _ = GradMode.NoGrad();
+        using var scope = ForwardScope.Begin();                                   // the caches' buffers are outside any scope
         var x = Embed(tokens, offset);                                            // (B, T, E)
         var bias = Config.Positions == PositionEncoding.Alibi ? AlibiBias(1, t, offset) : null;   // (H, T, S), broadcast over B
         for (int i = 0; i < Layers.Count; i++) x = Layers[i].ForwardIncremental(x, s.SelfAttention[i], bias);
         s.Length += t;
         var last = x.Select(1, t - 1);                                            // (B, E)
         last = Norm is RmsNorm rms ? rms.Forward(last) : ((LayerNorm)Norm).Forward(last);
-        return LmHead.Forward(last);                                              // (B, V)
+        return scope.Keep(LmHead.Forward(last));                                  // (B, V)
     }
 }

@@ -83,12 +83,13 @@ public sealed partial class CausalLanguageModel : Module
     /// <returns>logits (B, T, V): position t predicts token t + 1</returns>
     public Tensor Forward(Tensor ids, Tensor? keyPaddingMask = null)
     {
+        using var scope = ForwardScope.Begin();
         var x = Embed(ids);                                                          // (B, T, E)
         var bias = AlibiBias(ids.Size(0), ids.Size(1), 0);                           // (B·H, T, T) or null
         foreach (var layer in Layers) x = bias is null ? layer.Forward(x, srcKeyPaddingMask: keyPaddingMask, isCausal: true)
                                                        : layer.Forward(x, bias, keyPaddingMask);
         x = Norm is RmsNorm rms ? rms.Forward(x) : ((LayerNorm)Norm).Forward(x);
-        return LmHead.Forward(x);                                                    // (B, T, V)
+        return scope.Keep(LmHead.Forward(x));                                        // (B, T, V)
     }
 
     /// <summary>ALiBi's causal bias for T queries after <paramref name="offset"/> cached positions: (B·H, T, offset + T)

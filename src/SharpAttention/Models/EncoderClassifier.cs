@@ -35,19 +35,21 @@ public sealed partial class EncoderClassifier : Module
     /// <returns>logits (B, C)</returns>
     public Tensor Forward(Tensor ids, Tensor? keyPaddingMask = null)
     {
+        using var scope = ForwardScope.Begin();
         keyPaddingMask ??= Backbone.PaddingMask(ids);
         var h = Backbone.Forward(ids, keyPaddingMask);                    // (B, T, E)
-        return Head.Forward(dropout.Forward(Pooler.Forward(h, keyPaddingMask)));
+        return scope.Keep(Head.Forward(dropout.Forward(Pooler.Forward(h, keyPaddingMask))));
     }
 
     /// <summary>Logits (B, C) and each position's share in the pooled vector (B, T), for showing what a decision
     /// rests on (see <see cref="SequencePooler.ForwardWithWeights"/>).</summary>
     public (Tensor Logits, Tensor PoolingWeights) ForwardWithWeights(Tensor ids, Tensor? keyPaddingMask = null)
     {
+        using var scope = ForwardScope.Begin();
         keyPaddingMask ??= Backbone.PaddingMask(ids);
         var h = Backbone.Forward(ids, keyPaddingMask);                    // (B, T, E)
         var (pooled, weights) = Pooler.ForwardWithWeights(h, keyPaddingMask);
-        return (Head.Forward(dropout.Forward(pooled)), weights);
+        return (scope.Keep(Head.Forward(dropout.Forward(pooled))), scope.Keep(weights));
     }
 
     /// <summary>Mean cross-entropy of <see cref="Forward"/>'s logits against <paramref name="labels"/> (B) int64;

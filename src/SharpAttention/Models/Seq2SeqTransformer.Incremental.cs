@@ -1,5 +1,6 @@
 using SharpAttention.Autograd;
 using SharpAttention.Decoding;
+using SharpAttention.NN;
 using SharpAttention.NN.Attention;
 using SharpAttention.Tensors;
 
@@ -46,9 +47,10 @@ public sealed partial class Seq2SeqTransformer : IIncrementalDecoder
         if (s.Length + t > Config.MaxLen)
             throw new ArgumentException($"Seq2SeqTransformer: target positions {s.Length}..{s.Length + t - 1} exceed max_len {Config.MaxLen}", nameof(tokens));
         using var _ = GradMode.NoGrad();
+        using var scope = ForwardScope.Begin();                                   // the caches' buffers are outside any scope
         var x = Embed(TgtEmbedding, TgtPosition, tokens, s.Length);              // (B, T, E)
         var y = Transformer.Decoder.ForwardIncremental(x, s.SelfAttention, s.Memory!);   // (B, T, E)
         s.Length += t;
-        return OutputProjection.Forward(y.Select(1, t - 1));                      // (B, V)
+        return scope.Keep(OutputProjection.Forward(y.Select(1, t - 1)));          // (B, V)
     }
 }

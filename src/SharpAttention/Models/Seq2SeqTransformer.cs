@@ -82,16 +82,18 @@ public sealed partial class Seq2SeqTransformer : Module
     /// <param name="src">Int64 (B, S)</param>
     public (Tensor Memory, Tensor SrcPaddingMask) Encode(Tensor src)
     {
+        using var scope = ForwardScope.Begin();
         var srcPad = src.Eq(Config.PadId);
-        return (Transformer.Encode(Embed(SrcEmbedding, SrcPosition, src), srcKeyPaddingMask: srcPad), srcPad);
+        return (scope.Keep(Transformer.Encode(Embed(SrcEmbedding, SrcPosition, src), srcKeyPaddingMask: srcPad)), scope.Keep(srcPad));
     }
 
     /// <summary>Decodes <paramref name="tgtIn"/> (B, T) causally against memory from <see cref="Encode"/>: logits (B, T, V).</summary>
     public Tensor Decode(Tensor tgtIn, Tensor memory, Tensor srcPaddingMask)
     {
+        using var scope = ForwardScope.Begin();
         var y = Transformer.Decode(Embed(TgtEmbedding, TgtPosition, tgtIn), memory, tgtKeyPaddingMask: tgtIn.Eq(Config.PadId),
             memoryKeyPaddingMask: srcPaddingMask, tgtIsCausal: true);
-        return OutputProjection.Forward(y);
+        return scope.Keep(OutputProjection.Forward(y));
     }
 
     /// <param name="src">Int64 (B, S)</param>
@@ -99,8 +101,9 @@ public sealed partial class Seq2SeqTransformer : Module
     /// <returns>logits (B, T, V)</returns>
     public Tensor Forward(Tensor src, Tensor tgtIn)
     {
+        using var scope = ForwardScope.Begin();
         var (memory, srcPad) = Encode(src);
-        return Decode(tgtIn, memory, srcPad);
+        return scope.Keep(Decode(tgtIn, memory, srcPad));
     }
 
     /// <summary>

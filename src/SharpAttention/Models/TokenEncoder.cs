@@ -55,12 +55,13 @@ public sealed class TokenEncoder : Module
     public Tensor Forward(Tensor ids, Tensor? keyPaddingMask = null, Tensor? extraEmbedding = null)
     {
         ModelParts.CheckIds(nameof(TokenEncoder), ids, Config.MaxLen, Config.Positions != PositionEncoding.Rotary);
+        using var scope = ForwardScope.Begin();
         keyPaddingMask ??= PaddingMask(ids);
         var x = TokenEmbedding.Forward(ids);                              // (B, T, E)
         if (Config.ScaleEmbeddings) x = x * Math.Sqrt(Config.DModel);
         if (extraEmbedding != null) x = x + extraEmbedding;
         x = PositionalEncoding != null ? PositionalEncoding.Forward(x)    // + PE, dropout
             : dropout!.Forward(PositionEmbedding != null ? PositionEmbedding.Forward(x) : x);
-        return Encoder.Forward(x, srcKeyPaddingMask: keyPaddingMask);
+        return scope.Keep(Encoder.Forward(x, srcKeyPaddingMask: keyPaddingMask));
     }
 }

@@ -42,8 +42,9 @@ public sealed class TokenTagger : Module
     public Tensor Forward(Tensor ids, Tensor? keyPaddingMask = null, (Tensor Ids, Tensor Kinds)? chars = null)
     {
         if (CharEncoder != null && chars is null) throw new ArgumentException("TokenTagger: this tagger reads each word's characters; pass chars (B, T, L)");
+        using var scope = ForwardScope.Begin();
         var spelling = CharEncoder != null ? CharEncoder.Forward(chars!.Value.Ids, chars.Value.Kinds) : null;   // (B, T, E)
-        return Head.Forward(dropout.Forward(Backbone.Forward(ids, keyPaddingMask, spelling)));
+        return scope.Keep(Head.Forward(dropout.Forward(Backbone.Forward(ids, keyPaddingMask, spelling))));
     }
 
     /// <summary>Mean cross-entropy over the positions that are not padding and whose tag is not

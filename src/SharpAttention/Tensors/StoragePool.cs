@@ -30,9 +30,14 @@ namespace SharpAttention.Tensors;
 /// finalizers only run after a collection, which the GC schedules by its own budgets: code that drops its tensors
 /// without a scope (inference in a loop) would take a fresh, never-touched buffer — page faults on every write — call
 /// after call until the heap has grown enough for the GC to step in. So every <see cref="CollectAfterUnscopedBytes"/>
-/// handed out without a scope the pool asks for a young-generation collection, whose finalizers bring back the
-/// buffers dropped since (PyTorch's caching allocator gets them back by reference counting; .NET has only the GC).
-/// Scoped code, such as a training step in a scope, never triggers it.</para>
+/// handed out without a scope the pool asks for a collection, whose finalizers bring back the buffers dropped since
+/// (PyTorch's caching allocator gets them back by reference counting; .NET has only the GC). A full one: a storage
+/// alive at two young collections (a layer's output, during a forward that allocates far more than the interval)
+/// is promoted to the old generation, which young collections never look at — with gen-1 collections a 32 × 256
+/// encoder forward called without a scope kept 4–9 GB of dead buffers handed out and faulted in a fresh 120 MB a call.
+/// A full collection costs with the live heap, so the interval grows with its measured cost
+/// (<see cref="CollectionCostBytesPerMs"/>). Scoped code, such as a training step or a model's forward under no-grad
+/// (NN.ForwardScope), never triggers it.</para>
 /// </summary>
 public static class StoragePool
 {
@@ -63,9 +68,21 @@ public static class StoragePool
     static int collections;
     static int fullCollections;
 
-    /// <summary>Bytes handed out without a scope between the collections the pool asks for (see the class summary): a
-    /// young-generation collection costs well under a millisecond, first writes to 16 MB of fresh pages several.</summary>
-    public const long CollectAfterUnscopedBytes = 16L << 20;
+    /// <summary>The least bytes handed out without a scope between the collections the pool asks for (see the class
+    /// summary): a full collection of a small heap costs about a millisecond, first writes to 16 MB of fresh pages
+    /// several.</summary>
+    public const long MinCollectAfterUnscopedBytes = 16L << 20;
+
+    /// <summary>Bytes handed out without a scope per millisecond the last collection the pool asked for took: so those
+    /// collections cost at most about a quarter of the page faults they save (first writes to fresh pages run at about
+    /// 4 MB/ms) however large the application's heap is.</summary>
+    public const long CollectionCostBytesPerMs = 16L << 20;
+
+    static long collectAfterUnscopedBytes = MinCollectAfterUnscopedBytes;
+
+    /// <summary>Bytes handed out without a scope between the collections the pool asks for now: at least
+    /// <see cref="MinCollectAfterUnscopedBytes"/>, more when the last one took over a millisecond, at most 1 GiB.</summary>
+    public static long CollectAfterUnscopedBytes => Interlocked.Read(ref collectAfterUnscopedBytes);
 
     /// <summary>The environment variable that sets <see cref="MaxPooledBytes"/> at start: bytes, or a number with a
     /// K, M or G suffix (powers of 1,024), e.g. <c>512M</c>.</summary>
@@ -83,7 +100,7 @@ public static class StoragePool
     // After DefaultMaxPooledBytes: static initializers run in textual order.
     static long maxPooledBytes = LimitFromEnvironment() ?? DefaultMaxPooledBytes;
 
-    /// <summary>Collections the pool has asked for so far (young-generation ones for unscoped buffers).</summary>
+    /// <summary>Collections the pool has asked for so far for unscoped buffers.</summary>
     internal static int Collections => Volatile.Read(ref collections);
 
     /// <summary>Full collections the pool has run to reclaim the buffers it dropped.</summary>
@@ -147,9 +164,7 @@ public static class StoragePool
         if (!scoped && Interlocked.Add(ref unscopedSinceCollect, bytes) > CollectAfterUnscopedBytes)
         {
             Interlocked.Exchange(ref unscopedSinceCollect, 0);
-            Interlocked.Increment(ref collections);
-            // Generation 1 too: a dropped storage that was still recently used at the last collection was promoted.
-            GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+            CollectUnscoped();
         }
         lock (Gate)
         {
@@ -281,6 +296,18 @@ public static class StoragePool
         droppedBytes += bytes;
         droppedBuffers++;
         Interlocked.Add(ref droppedSinceCollect, bytes);
+    }
+
+    /// <summary>A full, non-compacting collection for the storages dropped without a scope (see the class summary); the
+    /// next interval follows its cost.</summary>
+    static void CollectUnscoped()
+    {
+        Interlocked.Increment(ref collections);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+        double ms = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        Interlocked.Exchange(ref collectAfterUnscopedBytes,
+            (long)Math.Clamp(ms * CollectionCostBytesPerMs, MinCollectAfterUnscopedBytes, 1L << 30));
     }
 
     /// <summary>A full collection, so the large-object heap gives back the buffers dropped since the last one.</summary>

@@ -32,6 +32,33 @@ public class StoragePoolCollectionTests
     }
 
     [Fact]
+    public void TensorsDroppedAfterSurvivingCollectionsComeBackToo()
+    {
+        StoragePool.Trim();
+        // A layer's output lives through the collections its forward's later allocations trigger, and so reaches the
+        // old generation, which a young collection never looks at.
+        Promote();
+        ForgetRecentlyUsed();
+
+        int next = StoragePool.Collections + 1;
+        while (StoragePool.Collections < next) Drop();
+        GC.WaitForPendingFinalizers();
+        long reused = StoragePool.ReusedBytes;
+        Tensor.Empty([3 * Floats], DType.Float32).FillRaw(1);   // 1 MB buffers do not fit: only the old one does
+        Assert.Equal(3L * 4 * Floats, StoragePool.ReusedBytes - reused);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void Promote()
+    {
+        var old = Tensor.Empty([3 * Floats], DType.Float32);
+        old.FillRaw(1);
+        GC.Collect();
+        GC.Collect();
+        Assert.Equal(GC.MaxGeneration, GC.GetGeneration(old.Storage));
+    }
+
+    [Fact]
     public void ScopedTensorsNeverMakeThePoolCollect()
     {
         int collections = StoragePool.Collections;
