@@ -7,7 +7,7 @@ namespace SharpAttention.Cli.Commands;
 
 /// <summary>`attn export --model DIR --out PATH [--opset N] [--fused]`: a trained model of any task as ONNX (torch.onnx.export
 /// with Hugging Face Optimum's names), the tokenizer and config files copied beside it so that a consumer has everything.
-/// classify: one .onnx file; g2p: a folder with encoder_model.onnx and decoder_with_past_model.onnx.</summary>
+/// classify: one .onnx file; g2p: a folder with encoder_model.onnx, decoder_model.onnx and decoder_with_past_model.onnx.</summary>
 public static class ExportCommand
 {
     public static Command Create(CliContext context, IReadOnlyList<CliTask> tasks)

@@ -86,16 +86,16 @@ public sealed class G2pTask : CliTask
         return 0;
     }
 
-    /// <summary>A folder with the encoder and decoder-with-past graphs (see <see cref="OnnxExport"/>) and, beside them,
+    /// <summary>A folder with the encoder, decoder and decoder-with-past graphs (see <see cref="OnnxExport"/>) and, beside them,
     /// recipe.json and the letter and phoneme tokenizers.</summary>
     public override IReadOnlyList<string> Export(string folder, string output, OnnxExportOptions options)
     {
         if (output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-            throw new CliException($"--out {Shown.Quote(output)}: a g2p model exports two graphs (encoder and decoder); name a folder");
+            throw new CliException($"--out {Shown.Quote(output)}: a g2p model exports three graphs (encoder, decoder, decoder with past); name a folder");
         var g2p = G2pCommands.Load(folder);
         OutputPaths.WritableFolder("--out", output);
         var paths = new List<string>();
-        Commands.ExportCommand.Export(() => paths.AddRange(g2p.Network.ExportOnnx(output, options) is var (encoder, decoder) ? [encoder, decoder] : []));
+        Commands.ExportCommand.Export(() => paths.AddRange(g2p.Network.ExportOnnx(output, options) is var (encoder, decoder, withPast) ? [encoder, decoder, withPast] : []));
         return [.. paths, .. Commands.ExportCommand.CopyBeside(folder, output,
             [G2pModel.RecipeFile, G2pModel.SourceTokenizerFolder, G2pModel.TargetTokenizerFolder, G2pModel.GraphemesFile, G2pModel.PhonemesFile])];
     }

@@ -71,8 +71,18 @@ public sealed class LmTask : CliTask
         throw new UsageException("a language model continues text with `attn generate --model DIR --prompt \"…\"`, not predict");
 
     /// <summary>`attn export`: the model as one ONNX file, with config.json and the tokenizer files beside it.</summary>
-    public override IReadOnlyList<string> Export(string folder, string output, OnnxExportOptions options) =>
-        ExportOneGraph(folder, output, LanguageModelFolder.ConfigFile, path => LmCommands.Load(folder).Model.ExportOnnx(path, options));
+    /// <summary>The graph, config and tokenizer files, and for ONNX Runtime GenAI genai_config.json (end-of-text as eos
+    /// and bos, since generation starts after it as here; the padding token as pad) and, for a BPE, tokenizer.json. A
+    /// model with neither end-of-text nor padding token gets no genai_config.json (GenAI needs an id to stop on).</summary>
+    public override IReadOnlyList<string> Export(string folder, string output, OnnxExportOptions options)
+    {
+        var lm = LmCommands.Load(folder);
+        var written = ExportOneGraph(folder, output, LanguageModelFolder.ConfigFile, path => lm.Model.ExportOnnx(path, options));
+        var beside = Path.GetDirectoryName(Path.GetFullPath(output))!;
+        if (TokenizerJson.CanWrite(folder)) written = [.. written, TokenizerJson.Write(folder, beside)];
+        if ((lm.EosId ?? lm.PadId) is not int eos) return written;
+        return [.. written, GenAiConfig.Write(lm.Model, output, new GenAiOptions { EosTokenId = eos, PadTokenId = lm.PadId })];
+    }
 
     public override int Attend(CliContext context, ParseResult parsed, string folder, string input, string output)
     {

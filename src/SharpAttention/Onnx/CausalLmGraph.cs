@@ -18,22 +18,30 @@ internal static class CausalLmGraph
     const string Batch = "batch_size", Sequence = "sequence_length", Past = "past_sequence_length",
         Total = "past_sequence_length + sequence_length";
 
+    /// <summary>Graph input and output names (also written into <see cref="GenAiConfig"/>'s templates, "%d" for the layer).</summary>
+    internal const string InputIds = "input_ids", AttentionMask = "attention_mask", PositionIds = "position_ids", Logits = "logits";
+
+    internal static string PastKey(string layer) => $"past_key_values.{layer}.key";
+    internal static string PastValue(string layer) => $"past_key_values.{layer}.value";
+    internal static string PresentKey(string layer) => $"present.{layer}.key";
+    internal static string PresentValue(string layer) => $"present.{layer}.value";
+
     public static ModelProto Build(CausalLanguageModel model, OnnxExportOptions options)
     {
         var config = model.Config;
         if (config.Positions is not (PositionEncoding.Learned or PositionEncoding.Sinusoidal or PositionEncoding.Rotary))
             throw new OnnxExportException($"{config.Positions.ToString().ToLowerInvariant()} positions");
         var b = new OnnxGraphBuilder("causal_lm_with_past", model, options.Opset);
-        var ids = b.Input("input_ids", DataType.Int64, Batch, Sequence);
-        var mask = b.Input("attention_mask", DataType.Int64, Batch, Total);
-        var positions = b.Input("position_ids", DataType.Int64, Batch, Sequence);
+        var ids = b.Input(InputIds, DataType.Int64, Batch, Sequence);
+        var mask = b.Input(AttentionMask, DataType.Int64, Batch, Total);
+        var positions = b.Input(PositionIds, DataType.Int64, Batch, Sequence);
         int layers = model.Layers.Count;
         var past = new (string Key, string Value)[layers];
         for (int i = 0; i < layers; i++)
         {
             var attn = model.Layers[i].SelfAttn;
-            past[i] = (b.Input($"past_key_values.{i}.key", DataType.Float, Batch, attn.NumKvHeads, Past, attn.HeadDim),
-                       b.Input($"past_key_values.{i}.value", DataType.Float, Batch, attn.NumKvHeads, Past, attn.HeadDim));
+            past[i] = (b.Input(PastKey($"{i}"), DataType.Float, Batch, attn.NumKvHeads, Past, attn.HeadDim),
+                       b.Input(PastValue($"{i}"), DataType.Float, Batch, attn.NumKvHeads, Past, attn.HeadDim));
         }
 
         // 1. Embeddings and positions (by position_ids).
@@ -61,13 +69,13 @@ internal static class CausalLmGraph
             var (y, key, value) = OnnxLayers.EncoderLayer(b, model.Layers[i], x, blocked, rope, options.Fused, past[i].Key, past[i].Value);
             x = y;
             var attn = model.Layers[i].SelfAttn;
-            b.Output($"present.{i}.key", key, DataType.Float, Batch, attn.NumKvHeads, Total, attn.HeadDim);
-            b.Output($"present.{i}.value", value, DataType.Float, Batch, attn.NumKvHeads, Total, attn.HeadDim);
+            b.Output(PresentKey($"{i}"), key, DataType.Float, Batch, attn.NumKvHeads, Total, attn.HeadDim);
+            b.Output(PresentValue($"{i}"), value, DataType.Float, Batch, attn.NumKvHeads, Total, attn.HeadDim);
         }
 
         // 4. Final norm and the (tied) output projection.
         x = b.Norm(x, model.Norm);
-        b.Output("logits", b.Linear(x, model.LmHead.Weight, model.LmHead.Bias), DataType.Float, Batch, Sequence, config.VocabSize);
+        b.Output(Logits, b.Linear(x, model.LmHead.Weight, model.LmHead.Bias), DataType.Float, Batch, Sequence, config.VocabSize);
         return b.Build($"CausalLanguageModel with past, {layers} layers, {config.Positions.ToString().ToLowerInvariant()} positions");
     }
 }

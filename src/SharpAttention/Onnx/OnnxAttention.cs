@@ -42,41 +42,10 @@ internal static class OnnxAttention
     public static (string Output, string Key, string Value) SelfAttention(OnnxGraphBuilder b, MultiheadAttention mha, string x,
         string? blocked, OnnxRope? rope, string? pastKey, string? pastValue, bool fused)
     {
-        var (q, k, v) = Project(b, mha, x, x, selfAttention: true);
-        return Attend(b, mha, q, k, v, blocked, rope, pastKey, pastValue, fused);
-    }
-
-    /// <summary>Cross-attention from x (B, T, E) to memory (B, S, E).</summary>
-    public static string CrossAttention(OnnxGraphBuilder b, MultiheadAttention mha, string x, string memory, string? blocked, bool fused)
-    {
-        var (q, k, v) = Project(b, mha, x, memory, selfAttention: false);
-        return Attend(b, mha, q, k, v, blocked, null, null, null, fused).Output;
-    }
-
-    /// <summary>1. Projections q (B, T, E), k and v (B, S, Hkv·D): one MatMul for packed self-attention, else one per input.</summary>
-    static (string Q, string K, string V) Project(OnnxGraphBuilder b, MultiheadAttention mha, string xq, string xkv, bool selfAttention)
-    {
-        int e = mha.EmbedDim, kv = mha.NumKvHeads * mha.HeadDim;
-        long[] sizes = [e, kv, kv];
-        if (mha.InProjWeight is not null && selfAttention)
-        {
-            var qkv = b.Split(b.Linear(xq, mha.InProjWeight, mha.InProjBias), -1, sizes);
-            return (qkv[0], qkv[1], qkv[2]);
-        }
-        string[] w = mha.InProjWeight is not null
-            ? b.Split(b.Weight(mha.InProjWeight), 0, sizes).Select(t => b.Transpose(t, [1, 0])).ToArray()
-            : [b.TransposedWeight(mha.QProjWeight!), b.TransposedWeight(mha.KProjWeight!), b.TransposedWeight(mha.VProjWeight!)];
-        string[]? bias = mha.InProjBias is null ? null : b.Split(b.Weight(mha.InProjBias), 0, sizes);
-        string Proj(string x, int i) => bias is null ? b.MatMul(x, w[i]) : b.Add(b.MatMul(x, w[i]), bias[i]);
-        return (Proj(xq, 0), Proj(xkv, 1), Proj(xkv, 2));
-    }
-
-    static (string Output, string Key, string Value) Attend(OnnxGraphBuilder b, MultiheadAttention mha, string q, string k, string v,
-        string? blocked, OnnxRope? rope, string? pastKey, string? pastValue, bool fused)
-    {
-        int h = mha.NumHeads, hkv = mha.NumKvHeads, d = mha.HeadDim, e = mha.EmbedDim;
+        int h = mha.NumHeads, hkv = mha.NumKvHeads, d = mha.HeadDim;
         if (mha.Rotary is not null && mha.Rotary.Dim != d)
             throw new OnnxExportException($"partial rotary embedding (rotary dim {mha.Rotary.Dim} of head dim {d})");
+        var (q, k, v) = Project(b, mha, x);
 
         // 2. Heads: (B, T, H·D) → (B, H, T, D); RoPE on the new queries and keys; the cache grows along T.
         q = SplitHeads(b, q, h, d);
@@ -89,7 +58,45 @@ internal static class OnnxAttention
         }
         if (pastKey is not null) k = b.Concat(2, pastKey, k);                      // (B, Hkv, P + T, D)
         if (pastValue is not null) v = b.Concat(2, pastValue, v);
+        return (Attend(b, mha, q, k, v, blocked, fused), k, v);
+    }
 
+    /// <summary>The cross-attention keys and values of memory (B, S, E), each (B, Hkv, S, D): computed once per source
+    /// (Optimum's "encoder" past).</summary>
+    public static (string Key, string Value) CrossKeyValue(OnnxGraphBuilder b, MultiheadAttention mha, string memory) =>
+        (SplitHeads(b, Projection(b, mha, memory, 1), mha.NumKvHeads, mha.HeadDim), SplitHeads(b, Projection(b, mha, memory, 2), mha.NumKvHeads, mha.HeadDim));
+
+    /// <summary>Cross-attention from x (B, T, E) to keys and values (B, Hkv, S, D) from <see cref="CrossKeyValue"/>.</summary>
+    public static string CrossAttention(OnnxGraphBuilder b, MultiheadAttention mha, string x, string key, string value, string? blocked, bool fused) =>
+        Attend(b, mha, SplitHeads(b, Projection(b, mha, x, 0), mha.NumHeads, mha.HeadDim), key, value, blocked, fused);
+
+    /// <summary>1. Projections q (B, T, E), k and v (B, T, Hkv·D) of x: one MatMul when the weight is packed.</summary>
+    static (string Q, string K, string V) Project(OnnxGraphBuilder b, MultiheadAttention mha, string x)
+    {
+        if (mha.InProjWeight is null) return (Projection(b, mha, x, 0), Projection(b, mha, x, 1), Projection(b, mha, x, 2));
+        var qkv = b.Split(b.Linear(x, mha.InProjWeight, mha.InProjBias), -1, Sizes(mha));
+        return (qkv[0], qkv[1], qkv[2]);
+    }
+
+    /// <summary>One projection of x: 0 = query (E), 1 = key, 2 = value (Hkv·D each), from the packed rows or its own
+    /// weight; in_proj_bias (packed in either case, as in torch) adds its rows.</summary>
+    static string Projection(OnnxGraphBuilder b, MultiheadAttention mha, string x, int which)
+    {
+        var sizes = Sizes(mha);
+        long start = sizes.Take(which).Sum(), end = start + sizes[which];
+        string Rows(Tensors.Tensor t) => b.Slice(b.Weight(t), b.Int64s([start]), b.Int64s([end]), 0);
+        var y = mha.InProjWeight is null
+            ? b.MatMul(x, b.TransposedWeight(which switch { 0 => mha.QProjWeight!, 1 => mha.KProjWeight!, _ => mha.VProjWeight! }))
+            : b.MatMul(x, b.Transpose(Rows(mha.InProjWeight), [1, 0]));
+        return mha.InProjBias is null ? y : b.Add(y, Rows(mha.InProjBias));
+    }
+
+    static long[] Sizes(MultiheadAttention mha) => [mha.EmbedDim, mha.NumKvHeads * mha.HeadDim, mha.NumKvHeads * mha.HeadDim];
+
+    /// <summary>3. Attention of q (B, H, T, D) over k, v (B, Hkv, S, D), then the output projection: (B, T, E).</summary>
+    static string Attend(OnnxGraphBuilder b, MultiheadAttention mha, string q, string k, string v, string? blocked, bool fused)
+    {
+        int h = mha.NumHeads, hkv = mha.NumKvHeads, d = mha.HeadDim, e = mha.EmbedDim;
         string context;                                                             // (B, T, E)
         if (fused && hkv == h)
         {
@@ -126,7 +133,7 @@ internal static class OnnxAttention
             context = b.Reshape(b.Transpose(attn, [0, 2, 1, 3]), [0, 0, e]);
         }
         // 4. Output projection.
-        return (b.Linear(context, mha.OutProj), k, v);
+        return b.Linear(context, mha.OutProj);
     }
 
     /// <summary>(B, T, H·D) → (B, H, T, D).</summary>

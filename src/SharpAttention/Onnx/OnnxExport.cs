@@ -26,17 +26,23 @@ public static class OnnxExport
     public static void ExportOnnx(this CausalLanguageModel model, string path, OnnxExportOptions? options = null) =>
         Write(path, Checked(options), o => CausalLmGraph.Build(model, o), model);
 
-    /// <summary>The encoder-decoder model as two graphs in <paramref name="directory"/>: "encoder_model.onnx" and
-    /// "decoder_with_past_model.onnx" (Optimum's names; see <see cref="Seq2SeqGraphs"/>). Returns their paths.</summary>
-    public static (string Encoder, string Decoder) ExportOnnx(this Seq2SeqTransformer model, string directory, OnnxExportOptions? options = null)
+    /// <summary>The encoder-decoder model as three graphs in <paramref name="directory"/>, Optimum's "encoder_model.onnx",
+    /// "decoder_model.onnx" (the first step, which also gives the cross-attention keys and values) and
+    /// "decoder_with_past_model.onnx" (see <see cref="Seq2SeqGraphs"/>). Returns their paths.</summary>
+    public static (string Encoder, string Decoder, string DecoderWithPast) ExportOnnx(this Seq2SeqTransformer model, string directory,
+        OnnxExportOptions? options = null)
     {
         var o = Checked(options);
-        var (encoder, decoder) = InEval(model, () => (Seq2SeqGraphs.Encoder(model, o), Seq2SeqGraphs.DecoderWithPast(model, o)));
+        var graphs = InEval(model, () => new[]
+        {
+            (Seq2SeqGraphs.EncoderFile, Seq2SeqGraphs.Encoder(model, o)),
+            (Seq2SeqGraphs.DecoderFile, Seq2SeqGraphs.Decoder(model, o, withPast: false)),
+            (Seq2SeqGraphs.DecoderWithPastFile, Seq2SeqGraphs.Decoder(model, o, withPast: true)),
+        });
         Directory.CreateDirectory(directory);
-        var paths = (Path.Combine(directory, Seq2SeqGraphs.EncoderFile), Path.Combine(directory, Seq2SeqGraphs.DecoderFile));
-        Save(paths.Item1, encoder);
-        Save(paths.Item2, decoder);
-        return paths;
+        var paths = graphs.Select(g => Path.Combine(directory, g.Item1)).ToArray();
+        for (int i = 0; i < graphs.Length; i++) Save(paths[i], graphs[i].Item2);
+        return (paths[0], paths[1], paths[2]);
     }
 
     static OnnxExportOptions Checked(OnnxExportOptions? options)

@@ -23,23 +23,23 @@ internal static class OnnxLayers
         return (b.Norm(b.Add(x, FeedForward(b, layer.Linear1, layer.Linear2, layer.FeedForward, layer.Activation, x)), layer.Norm2), key, value);
     }
 
-    /// <summary>One <see cref="TransformerDecoderLayer"/>: causal self-attention with a cache, cross-attention to memory
-    /// (B, S, E), feed-forward.</summary>
+    /// <summary>One <see cref="TransformerDecoderLayer"/>: causal self-attention with a cache, cross-attention to the
+    /// memory's keys and values (B, H, S, D) (<see cref="OnnxAttention.CrossKeyValue"/>), feed-forward.</summary>
     public static (string Output, string Key, string Value) DecoderLayer(OnnxGraphBuilder b, TransformerDecoderLayer layer, string x,
-        string memory, string? selfBlocked, string? memoryBlocked, bool fused, string? pastKey, string? pastValue)
+        (string Key, string Value) memory, string? selfBlocked, string? memoryBlocked, bool fused, string? pastKey, string? pastValue)
     {
         string key, value;
         if (layer.NormFirst)
         {
             (var attn, key, value) = OnnxAttention.SelfAttention(b, layer.SelfAttn, b.Norm(x, layer.Norm1), selfBlocked, null, pastKey, pastValue, fused);
             x = b.Add(x, attn);
-            x = b.Add(x, OnnxAttention.CrossAttention(b, layer.MultiheadAttn, b.Norm(x, layer.Norm2), memory, memoryBlocked, fused));
+            x = b.Add(x, OnnxAttention.CrossAttention(b, layer.MultiheadAttn, b.Norm(x, layer.Norm2), memory.Key, memory.Value, memoryBlocked, fused));
             x = b.Add(x, FeedForward(b, layer.Linear1, layer.Linear2, layer.FeedForward, layer.Activation, b.Norm(x, layer.Norm3)));
             return (x, key, value);
         }
         (var a, key, value) = OnnxAttention.SelfAttention(b, layer.SelfAttn, x, selfBlocked, null, pastKey, pastValue, fused);
         x = b.Norm(b.Add(x, a), layer.Norm1);
-        x = b.Norm(b.Add(x, OnnxAttention.CrossAttention(b, layer.MultiheadAttn, x, memory, memoryBlocked, fused)), layer.Norm2);
+        x = b.Norm(b.Add(x, OnnxAttention.CrossAttention(b, layer.MultiheadAttn, x, memory.Key, memory.Value, memoryBlocked, fused)), layer.Norm2);
         x = b.Norm(b.Add(x, FeedForward(b, layer.Linear1, layer.Linear2, layer.FeedForward, layer.Activation, x)), layer.Norm3);
         return (x, key, value);
     }

@@ -6,17 +6,19 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace SharpAttention.Onnx;
 
 /// <summary>
-/// <see cref="Seq2SeqTransformer"/> as Hugging Face Optimum's two graphs. "encoder_model.onnx": "input_ids",
-/// "attention_mask" (batch_size, encoder_sequence_length; 1 = real token) → "last_hidden_state". "decoder_with_past_model.onnx":
-/// "input_ids" (batch_size, sequence_length), "encoder_attention_mask", "encoder_hidden_states" and per layer
-/// "past_key_values.{i}.decoder.key"/".value" (batch_size, heads, past_sequence_length, head dim) → "logits" and
-/// "present.{i}.decoder.key"/".value". Target positions continue from the past length, so the first step passes an
-/// empty past; the cross-attention keys are projected from encoder_hidden_states at every step (Optimum also caches
-/// them) and target tokens are never masked as padding (decoding never feeds padding).
+/// <see cref="Seq2SeqTransformer"/> as Hugging Face Optimum's three graphs. "encoder_model.onnx": "input_ids",
+/// "attention_mask" (batch_size, encoder_sequence_length; 1 = real token) → "last_hidden_state". "decoder_model.onnx"
+/// (the first step): "input_ids" (batch_size, sequence_length), "encoder_attention_mask", "encoder_hidden_states" →
+/// "logits", per layer "present.{i}.decoder.key"/".value" (batch_size, heads, sequence_length, head dim) and the
+/// cross-attention's "present.{i}.encoder.key"/".value" (batch_size, heads, encoder_sequence_length, head dim).
+/// "decoder_with_past_model.onnx" (every later step): "input_ids", "encoder_attention_mask" and per layer
+/// "past_key_values.{i}.decoder.key"/".value" and ".encoder.key"/".value" → "logits" and "present.{i}.decoder.key"/".value"
+/// with the new positions appended; the encoder's keys and values are projected once, by decoder_model. Target positions
+/// continue from the past length and target tokens are never masked as padding (decoding never feeds padding).
 /// </summary>
 internal static class Seq2SeqGraphs
 {
-    public const string EncoderFile = "encoder_model.onnx", DecoderFile = "decoder_with_past_model.onnx";
+    public const string EncoderFile = "encoder_model.onnx", DecoderFile = "decoder_model.onnx", DecoderWithPastFile = "decoder_with_past_model.onnx";
 
     const string Batch = "batch_size", Source = "encoder_sequence_length", Sequence = "sequence_length",
         Past = "past_sequence_length", Total = "past_sequence_length + sequence_length";
@@ -36,24 +38,35 @@ internal static class Seq2SeqGraphs
         return b.Build("Seq2SeqTransformer encoder");
     }
 
-    public static ModelProto DecoderWithPast(Seq2SeqTransformer model, OnnxExportOptions options)
+    /// <summary>decoder_model (<paramref name="withPast"/> false) or decoder_with_past_model (true).</summary>
+    public static ModelProto Decoder(Seq2SeqTransformer model, OnnxExportOptions options, bool withPast)
     {
-        var b = new OnnxGraphBuilder("seq2seq_decoder_with_past", model, options.Opset);
+        var b = new OnnxGraphBuilder(withPast ? "seq2seq_decoder_with_past" : "seq2seq_decoder", model, options.Opset);
         var decoder = model.Transformer.Decoder;
         int layers = decoder.Layers.Count, d = model.Config.DModel;
         var ids = b.Input("input_ids", DataType.Int64, Batch, Sequence);
         var memoryMask = b.Input("encoder_attention_mask", DataType.Int64, Batch, Source);
-        var memory = b.Input("encoder_hidden_states", DataType.Float, Batch, Source, d);
+        var memory = withPast ? null : b.Input("encoder_hidden_states", DataType.Float, Batch, Source, d);
         var past = new (string Key, string Value)[layers];
+        var cross = new (string Key, string Value)[layers];
         for (int i = 0; i < layers; i++)
         {
-            var attn = decoder.Layers[i].SelfAttn;
-            past[i] = (b.Input($"past_key_values.{i}.decoder.key", DataType.Float, Batch, attn.NumHeads, Past, attn.HeadDim),
-                       b.Input($"past_key_values.{i}.decoder.value", DataType.Float, Batch, attn.NumHeads, Past, attn.HeadDim));
+            var (self, mha) = (decoder.Layers[i].SelfAttn, decoder.Layers[i].MultiheadAttn);
+            if (!withPast)
+            {
+                cross[i] = OnnxAttention.CrossKeyValue(b, mha, memory!);
+                b.Output($"present.{i}.encoder.key", cross[i].Key, DataType.Float, Batch, mha.NumKvHeads, Source, mha.HeadDim);
+                b.Output($"present.{i}.encoder.value", cross[i].Value, DataType.Float, Batch, mha.NumKvHeads, Source, mha.HeadDim);
+                continue;
+            }
+            past[i] = (b.Input($"past_key_values.{i}.decoder.key", DataType.Float, Batch, self.NumHeads, Past, self.HeadDim),
+                       b.Input($"past_key_values.{i}.decoder.value", DataType.Float, Batch, self.NumHeads, Past, self.HeadDim));
+            cross[i] = (b.Input($"past_key_values.{i}.encoder.key", DataType.Float, Batch, mha.NumKvHeads, Source, mha.HeadDim),
+                        b.Input($"past_key_values.{i}.encoder.value", DataType.Float, Batch, mha.NumKvHeads, Source, mha.HeadDim));
         }
 
-        // 1. Target positions P … P + T − 1 after the P cached ones.
-        var start = layers > 0 ? b.ShapeSlice(past[0].Key, 2) : b.Int64s([0]);
+        // 1. Target positions P … P + T − 1 after the P cached ones (P = 0 in decoder_model).
+        var start = withPast && layers > 0 ? b.ShapeSlice(past[0].Key, 2) : b.Int64s([0]);
         var end = b.Add(start, b.ShapeSlice(ids, 1));   // (1) each
         var x = Embed(b, model, model.TgtEmbedding.Weight, model.TgtPosition, ids, start, end);
 
@@ -67,16 +80,17 @@ internal static class Seq2SeqGraphs
 
         for (int i = 0; i < layers; i++)
         {
-            var (y, key, value) = OnnxLayers.DecoderLayer(b, decoder.Layers[i], x, memory, causal, memoryBlocked, options.Fused, past[i].Key, past[i].Value);
+            var (y, key, value) = OnnxLayers.DecoderLayer(b, decoder.Layers[i], x, cross[i], causal, memoryBlocked, options.Fused,
+                withPast ? past[i].Key : null, withPast ? past[i].Value : null);
             x = y;
             var attn = decoder.Layers[i].SelfAttn;
-            b.Output($"present.{i}.decoder.key", key, DataType.Float, Batch, attn.NumHeads, Total, attn.HeadDim);
-            b.Output($"present.{i}.decoder.value", value, DataType.Float, Batch, attn.NumHeads, Total, attn.HeadDim);
+            b.Output($"present.{i}.decoder.key", key, DataType.Float, Batch, attn.NumHeads, withPast ? Total : Sequence, attn.HeadDim);
+            b.Output($"present.{i}.decoder.value", value, DataType.Float, Batch, attn.NumHeads, withPast ? Total : Sequence, attn.HeadDim);
         }
         if (decoder.Norm is not null) x = b.Norm(x, decoder.Norm);
         var projection = model.OutputProjection;
         b.Output("logits", b.Linear(x, projection.Weight, projection.Bias), DataType.Float, Batch, Sequence, model.Config.TgtVocabSize);
-        return b.Build("Seq2SeqTransformer decoder with past");
+        return b.Build(withPast ? "Seq2SeqTransformer decoder with past" : "Seq2SeqTransformer decoder (first step)");
     }
 
     /// <summary>Token embeddings (scaled by √E when configured) plus the positions start … end − 1 ((1) int64 values).</summary>

@@ -59,7 +59,7 @@ public sealed class ExportCliTests : IDisposable
     }
 
     [Fact]
-    public void G2p_exports_two_graphs_with_recipe_and_tokenizers()
+    public void G2p_exports_three_graphs_with_recipe_and_tokenizers()
     {
         var dictionary = CliSmokeTests.WriteDictionary(dir);
         var run = Path.Combine(dir, "g2p");
@@ -68,7 +68,7 @@ public sealed class ExportCliTests : IDisposable
         var outDir = Path.Combine(dir, "g2p-onnx");
         var export = CliRun.Run("", "export", "--model", run, "--out", outDir, "--opset", "18");
         Assert.True(export.Code == 0, export.Error + export.Output);
-        foreach (var file in new[] { "encoder_model.onnx", "decoder_with_past_model.onnx", "recipe.json", "source_tokenizer/tokenizer_config.json", "target_tokenizer/tokenizer_config.json" })
+        foreach (var file in new[] { "encoder_model.onnx", "decoder_model.onnx", "decoder_with_past_model.onnx", "recipe.json", "source_tokenizer/tokenizer_config.json", "target_tokenizer/tokenizer_config.json" })
             Assert.True(File.Exists(Path.Combine(outDir, file)), file);
         CliRun.Fails(CliRun.Run("", "export", "--model", run, "--out", Path.Combine(dir, "g2p.onnx")), 1, "--out", "name a folder");
     }

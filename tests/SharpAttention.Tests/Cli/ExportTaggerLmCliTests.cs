@@ -9,7 +9,9 @@ namespace SharpAttention.Tests.Cli;
 
 /// <summary>
 /// `attn export` on the folders `attn train tag` and `attn train lm` write: the .onnx file with config.json and the
-/// tokenizer files beside it, whose logits in ONNX Runtime equal the loaded model's Forward on the same ids; a tagger
+/// tokenizer files beside it, whose logits in ONNX Runtime equal the loaded model's Forward on the same ids (for the
+/// language model also genai_config.json and tokenizer.json, with which ONNX Runtime GenAI tokenizes as we do and
+/// generates LanguageModel's greedy tokens); a tagger
 /// with a character CNN (which the exporter cannot express) is refused in one line and no file is written.
 /// </summary>
 [Collection(GlobalKernelStateCollection.Name)]
@@ -93,10 +95,11 @@ public sealed class ExportTaggerLmCliTests : IDisposable
         var path = Path.Combine(outDir, "model.onnx");
         var export = CliRun.Run("", "export", "--model", run, "--out", path, "--fused");
         Assert.True(export.Code == 0, export.Error + export.Output);
-        foreach (var file in new[] { "model.onnx", "config.json", "tokenizer_config.json" })
+        foreach (var file in new[] { "model.onnx", "config.json", "tokenizer_config.json", "genai_config.json", "tokenizer.json" })
             Assert.True(File.Exists(Path.Combine(outDir, file)), file);
 
-        var model = LanguageModel.Load(run).Model;
+        var lm = LanguageModel.Load(run);
+        var model = lm.Model;
         var idsT = Tensor.FromArray(Ids, 1, Ids.Length);
         Tensor expected;
         using (GradMode.NoGrad()) expected = model.Forward(idsT, idsT.Eq(-1));
@@ -105,5 +108,28 @@ public sealed class ExportTaggerLmCliTests : IDisposable
         using var session = Ort.Session(path);
         Ort.AssertClose(expected, Ort.Run(session, CausalLmExportTests.Inputs(model, Ids, mask, positions, 1, Ids.Length, past: null, 0))["logits"]);
         OnnxChecker.AssertValid(path);
+
+        // ONNX Runtime GenAI on the exported folder. Its tokenizer (onnxruntime-extensions, reading tokenizer.json)
+        // encodes as ours does, unseen words, specials, runs of spaces and multi-byte characters included.
+        using var genai = new Microsoft.ML.OnnxRuntimeGenAI.Model(outDir);
+        using var tokenizer = new Microsoft.ML.OnnxRuntimeGenAI.Tokenizer(genai);
+        foreach (var text in new[] { "three one four", " héllo wörld! six", "unseen Zebra 123 </s> x", "it's  two\t\tthree \n\n five  ", "日本語 😀 ok" })
+            Assert.Equal(lm.Tokenizer.EncodeToIds(text), tokenizer.Encode(text)[0].ToArray());
+        // The prompt's ids after the end-of-text token, as `attn generate` feeds them; GenAI's greedy steps are
+        // LanguageModel's greedy tokens (the end token included when produced).
+        int eos = lm.EosId!.Value;
+        int[] prompt = [eos, .. tokenizer.Encode("three one four")[0]];
+        var ours = lm.GenerateTokens([.. prompt.Select(i => (long)i)], new GenerationOptions { DoSample = false, MaxNewTokens = 20 }).Select(t => t.Id).ToList();
+        using var parameters = new Microsoft.ML.OnnxRuntimeGenAI.GeneratorParams(genai);
+        parameters.SetSearchOption("max_length", prompt.Length + 20);
+        using var generator = new Microsoft.ML.OnnxRuntimeGenAI.Generator(genai, parameters);
+        generator.AppendTokens(prompt);
+        var steps = new List<int>();
+        while (!generator.IsDone())
+        {
+            generator.GenerateNextToken();
+            steps.Add(generator.GetNextTokens()[0]);
+        }
+        Assert.Equal(ours, steps);
     }
 }

@@ -28,12 +28,13 @@ public sealed class G2pOnnxWerTests(ITestOutputHelper output) : IDisposable
     {
         var (folder, entries) = ModelAndWords();
         var model = G2pModel.Load(folder);
-        var (encoderPath, decoderPath) = model.Network.ExportOnnx(Path.Combine(dir, "onnx"));
+        var (encoderPath, decoderPath, withPastPath) = model.Network.ExportOnnx(Path.Combine(dir, "onnx"));
         var words = entries.Select(e => e.Word).ToArray();
         var ours = G2pPredictor.Predict(model, words, beamWidth: 1, nBest: 1, batchSize: 1);
 
         using var encoder = Ort.Session(encoderPath);
         using var decoder = Ort.Session(decoderPath);
+        using var withPast = Ort.Session(withPastPath);
         var (ourRates, ortRates) = (new SequenceErrorRates(), new SequenceErrorRates());
         int differ = 0;
         string? firstDifference = null;
@@ -42,7 +43,7 @@ public sealed class G2pOnnxWerTests(ITestOutputHelper output) : IDisposable
             var src = Array.ConvertAll(model.EncodeWord(words[i]), id => (long)id);
             var mask = Enumerable.Repeat(1L, src.Length).ToArray();
             var hidden = Ort.Run(encoder, [Ort.Input("input_ids", src, 1, src.Length), Ort.Input("attention_mask", mask, 1, src.Length)])["last_hidden_state"];
-            var (tokens, _) = OrtGreedy.Seq2Seq(decoder, model.Network, hidden, mask, G2pPredictor.MaxOutputLength(model, src.Length),
+            var (tokens, _) = OrtGreedy.Seq2Seq(decoder, withPast, model.Network, hidden, mask, G2pPredictor.MaxOutputLength(model, src.Length),
                 Vocabulary.BosId, Vocabulary.EosId, Vocabulary.PadId);
             var viaOrt = model.Phonemes.Decode(tokens[0].Select(id => (int)id));
             var references = entries[i].Pronunciations.ToArray();
