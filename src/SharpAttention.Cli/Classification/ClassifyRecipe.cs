@@ -56,6 +56,16 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
     public double ClipGradNorm { get; init; } = 1.0;
     public double LabelSmoothing { get; init; }
 
+    /// <summary>Two classes: choose the decision threshold on held-out texts (the validation part, else a holdout of
+    /// <see cref="ThresholdHoldout"/> and a refit: <see cref="TextClassifierOptions.TuneThreshold"/>).</summary>
+    public bool TuneThreshold { get; init; }
+
+    /// <summary>Two classes: the probability of the second label from which it is predicted (null: the arg-max).</summary>
+    public double? DecisionThreshold { get; init; }
+
+    /// <summary>Share of the training texts held out to tune the threshold when there is no validation part.</summary>
+    public double ThresholdHoldout { get; init; } = 0.2;
+
     /// <summary>Shares of --data that go to train/valid/test when --valid or --test are not given (stratified).</summary>
     public string Split { get; init; } = "80/10/10";
 
@@ -120,7 +130,9 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         ("warmup_steps", Bounds.Integers(0, 1_000_000_000), r => r.WarmupSteps),
         ("weight_decay", new(0, 1), r => r.WeightDecay),
         ("clip_grad_norm", Bounds.Positive, r => r.ClipGradNorm),
-        ("label_smoothing", new(0, 1), r => r.LabelSmoothing));
+        ("label_smoothing", new(0, 1), r => r.LabelSmoothing),
+        ("decision_threshold", new(0, 1, MinOpen: true, MaxOpen: true), r => r.DecisionThreshold),
+        ("threshold_holdout", new(0, 1, MinOpen: true, MaxOpen: true), r => r.ThresholdHoldout));
 
     /// <summary>Every numeric key with its range, in the README's order.</summary>
     public static IEnumerable<(string Key, Bounds Range)> KeyRanges => NumericKeys.Ranges;
@@ -136,6 +148,8 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         Check.Keys(DModel % NumHeads == 0, $"num_heads = {NumHeads} must divide d_model = {DModel}", "num_heads", "d_model");
         Check.Keys(PoolingNames.Contains(Pooling), $"pooling = {Shown.Quote(Pooling ?? "null")} must be one of {string.Join(", ", PoolingNames)}", "pooling");
         Check.Keys(Recipe is null || RecipeNames.Contains(Recipe), $"recipe = {Shown.Quote(Recipe ?? "")} must be null or one of {string.Join(", ", RecipeNames)}", "recipe");
+        Check.Keys(!(TuneThreshold && DecisionThreshold != null), "tune_threshold = true and decision_threshold both choose the threshold: give one",
+            "tune_threshold", "decision_threshold");
         UserSplit.CheckKey(Split);
         return this;
     }
@@ -149,6 +163,7 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         Pooling = PoolingMode, VocabSize = VocabSize, MaxLength = MaxLength, Truncation = Truncation.HeadAndTail,
         Epochs = Epochs, MaxSteps = MaxSteps, BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps,
         WeightDecay = WeightDecay, ClipGradNorm = ClipGradNorm, LabelSmoothing = LabelSmoothing, BalanceClasses = ClassWeights, Seed = Seed,
+        TuneThreshold = TuneThreshold, DecisionThreshold = DecisionThreshold, ThresholdHoldout = ThresholdHoldout,
     };
 
     static JsonSerializerOptions Json => RecipeJson.Options;

@@ -166,5 +166,14 @@ public sealed class ClassifyCliTests : IDisposable
         Fails(Run("", Train("--config", config)), 1, $"{config}:1:", "pooling");
         File.WriteAllText(config, "{\"num_heads\": 3}");
         Fails(Run("", Train("--config", config)), 1, "num_heads = 3 must divide d_model = 32");
+        Fails(Run("", Train("--threshold", "1.5")), 2, "--threshold '1.5'", "(0, 1)");
+        Fails(Run("", Train("--threshold", "best")), 2, "--threshold 'best'", "auto");
+        File.WriteAllText(config, "{\"decision_threshold\": 0}");
+        Fails(Run("", Train("--config", config)), 1, $"{config}:1:", "decision_threshold = 0");
+        File.WriteAllText(config, "{\"decision_threshold\": 0.3, \"tune_threshold\": true}");
+        Fails(Run("", Train("--config", config)), 1, "give one");
+        var three = Path.Combine(dir, "three.csv");
+        File.WriteAllLines(three, ["text,label", "a b,x", "c d,y", "e f,z", "g h,x", "i j,y", "k l,z", "m n,x", "o p,y", "q r,z", "s t,x", "u v,y", "w x,z"]);
+        Fails(Run("", ["train", "classify", "--preset", "tiny", "--data", three, "--out", Path.Combine(dir, "three"), "--threshold", "auto"]), 1, "needs two classes", "x, y, z");
     }
 }

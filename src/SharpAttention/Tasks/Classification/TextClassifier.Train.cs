@@ -20,6 +20,9 @@ public sealed partial class TextClassifier
     /// <summary>Folder of the run's checkpoints (last, best) inside the model folder, and its per-step log.</summary>
     public const string CheckpointFolder = "checkpoints", MetricsFile = "metrics.jsonl";
 
+    /// <summary>Where <see cref="TextClassifierOptions.TuneThreshold"/>'s first model is trained (removed when done).</summary>
+    public const string ThresholdRunFolder = "threshold-run";
+
     /// <summary>The scores <see cref="Train"/> measured on the validation and test parts ("valid", "test"), as written
     /// to results.json; empty for a loaded classifier.</summary>
     public IReadOnlyDictionary<string, ClassificationMetrics> Scores { get; private set; } = new Dictionary<string, ClassificationMetrics>();
@@ -32,7 +35,8 @@ public sealed partial class TextClassifier
     /// (<see cref="ClassificationData.Check"/>), a byte-level BPE is trained on the training texts, config.json and
     /// the tokenizer are written first (so <see cref="TextClassifierOptions.Resume"/> finds them), the encoder is
     /// trained with AdamW under a warm-up + cosine schedule, keeping the checkpoint with the best validation macro F1
-    /// when there is a validation part, and results.json gets the metrics on the validation and test parts.
+    /// when there is a validation part, the decision threshold is chosen (<see cref="TextClassifierOptions.TuneThreshold"/>),
+    /// and results.json gets the metrics on the validation and test parts.
     /// </summary>
     public static TextClassifier Train(TextClassifierOptions options)
     {
@@ -44,6 +48,9 @@ public sealed partial class TextClassifier
         string dir = options.OutputDir;
         Directory.CreateDirectory(dir);
         var labels = ClassificationData.Labels(data.Train);
+        CheckThresholdOptions(options, labels);
+        double? threshold = options.DecisionThreshold;
+        JsonObject? tuning = null;
 
         // 1. Tokenizer and network shape: new ones, or (resuming) those the run saved, for the same labels.
         EncoderConfig config;
@@ -52,7 +59,9 @@ public sealed partial class TextClassifier
             var checkpoint = Path.Combine(dir, CheckpointFolder, "last.safetensors");
             if (!File.Exists(checkpoint)) throw new FileNotFoundException($"resume: no checkpoint at {checkpoint}", checkpoint);
             string[] saved;
-            (config, saved, _, _) = ClassifierFolder.ReadConfig(dir);
+            double? savedThreshold;
+            (config, saved, _, _, savedThreshold) = ClassifierFolder.ReadConfig(dir);
+            if (options.TuneThreshold && data.Valid.Count == 0) threshold = savedThreshold;   // found before the run began
             if (!saved.SequenceEqual(labels))
                 throw new DataFormatException(Path.Combine(dir, ClassifierFolder.ConfigFile), null,
                     $"the run was trained on labels {string.Join(", ", saved)}; the training data now has {string.Join(", ", labels)}");
@@ -60,6 +69,7 @@ public sealed partial class TextClassifier
         }
         else
         {
+            if (options.TuneThreshold && data.Valid.Count == 0) (threshold, tuning) = TuneOnHoldout(options, log);
             log($"{data.Train.Count} training texts, classes {string.Join(", ", labels)}; training a BPE of {options.VocabSize} tokens");
             int vocabSize = TaskTokenizer.TrainBpe(data.Train.Select(e => e.Text), options.VocabSize, options.MaxLength, dir).VocabSize;
             config = options.Encoder(vocabSize) with { VocabSize = vocabSize, MaxLen = options.MaxLength, Pooling = options.Pooling };
@@ -67,12 +77,12 @@ public sealed partial class TextClassifier
         var tokenizer = Tokenizers.Load(dir);
         var specials = TaskTokenizer.Specials.Resolve(tokenizer);
         config = config with { PadId = specials.Pad };
-        if (!options.Resume) ClassifierFolder.WriteConfig(dir, config, labels, options.MaxLength, options.Truncation);
+        if (!options.Resume) ClassifierFolder.WriteConfig(dir, config, labels, options.MaxLength, options.Truncation, threshold);
 
         // 2. Model; every training text encoded once; batches of similar length, padded to their own longest row.
         var generator = new Generator(options.Seed);   // initialisation, then dropout: checkpointed for resuming
         var model = new EncoderClassifier(config, labels.Length, generator);
-        var classifier = new TextClassifier(model, tokenizer, specials, labels, options.MaxLength, options.Truncation);
+        var classifier = new TextClassifier(model, tokenizer, specials, labels, options.MaxLength, options.Truncation, null);
         var index = ClassificationData.Index(labels);
         var rows = classifier.EncodeRows(data.Train.Select(e => e.Text).ToArray());
         var targets = data.Train.Select(e => (long)index[e.Label]).ToArray();
@@ -91,7 +101,7 @@ public sealed partial class TextClassifier
         long scheduleSteps = stepsPerEpoch * options.Epochs;
         var scheduler = new WarmupDecayLR(optimizer, Math.Min(options.WarmupSteps, scheduleSteps), scheduleSteps, DecayShape.Cosine, minFactor: 0.02);
         string checkpoints = Path.Combine(dir, CheckpointFolder), last = Path.Combine(checkpoints, "last.safetensors");
-        bool select = data.Valid.Count > 0;
+        bool select = data.Valid.Count > 0 && options.SelectBestEpoch;
         var trainer = new Trainer(new TrainerOptions
         {
             Epochs = options.Epochs, MaxSteps = options.MaxSteps, Seed = options.Seed, ClipGradNorm = options.ClipGradNorm,
@@ -118,6 +128,14 @@ public sealed partial class TextClassifier
         if (result.BestCheckpoint is { } best) Checkpoint.Load(best, model, null, null);
         model.Eval();
         double trainSeconds = clock.Elapsed.TotalSeconds;
+        if (options.TuneThreshold && data.Valid.Count > 0)
+        {
+            threshold = classifier.ChooseThreshold(data.Valid);
+            tuning = new JsonObject { ["from"] = "valid", ["count"] = data.Valid.Count };
+            log($"decision threshold {threshold:G4} for {labels[1]}, chosen on the {data.Valid.Count} validation texts");
+            ClassifierFolder.WriteConfig(dir, config, labels, options.MaxLength, options.Truncation, threshold);
+        }
+        classifier.Threshold = threshold;
 
         // 4. The folder: weights, results.
         model.SaveSafetensors(Path.Combine(dir, ClassifierFolder.WeightsFile), new Dictionary<string, string> { ["task"] = "classify" });
@@ -128,6 +146,8 @@ public sealed partial class TextClassifier
             ["threads"] = Threads.Count, ["parameters"] = parameters,
         };
         if (result.BestMetric is double bestF1) results["best_valid_macro_f1"] = bestF1;
+        if (threshold is double chosen) results["decision_threshold"] = chosen;
+        if (tuning != null) results["threshold_tuning"] = tuning;
         var scores = new Dictionary<string, ClassificationMetrics>();
         foreach (var (part, name) in new[] { (data.Valid, "valid"), (data.Test, "test") })
         {
@@ -136,11 +156,68 @@ public sealed partial class TextClassifier
             scores[name] = metrics;
             results[name] = metrics.ToJson(labels);
             log($"{name}: accuracy {metrics.Accuracy.ToString("P2", CultureInfo.InvariantCulture)}, macro F1 {metrics.MacroF1:F4}");
+            // What the threshold changed: the same texts decided by the arg-max.
+            if (threshold != null) results[name + "_argmax"] = classifier.Score(part, useThreshold: false).ToJson(labels);
         }
         AtomicFile.WriteAllText(Path.Combine(dir, ClassifierFolder.ResultsFile), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         classifier.Scores = scores;
         classifier.Training = result;
         return classifier;
+    }
+
+    static void CheckThresholdOptions(TextClassifierOptions options, string[] labels)
+    {
+        if (options.DecisionThreshold is double t && !(t > 0 && t < 1))
+            throw new ArgumentException($"decision threshold {t} must be a probability strictly between 0 and 1");
+        if ((options.TuneThreshold || options.DecisionThreshold != null) && labels.Length != 2)
+            throw new ArgumentException($"a decision threshold needs two classes; the training data has {labels.Length} ({string.Join(", ", labels)})");
+        if (options.TuneThreshold && options.DecisionThreshold != null)
+            throw new ArgumentException("give a decision threshold or ask for one to be tuned, not both");
+        if (!(options.ThresholdHoldout > 0 && options.ThresholdHoldout < 1))
+            throw new ArgumentException($"threshold holdout {options.ThresholdHoldout} must be a share strictly between 0 and 1");
+    }
+
+    /// <summary>TunedThresholdClassifierCV's single split with refit: a model trained (same options, all epochs, last
+    /// weights) on the training texts less a stratified holdout chooses the threshold on it; the caller then trains on
+    /// everything. Returns the threshold and what it did on the holdout, for results.json.</summary>
+    static (double Threshold, JsonObject Report) TuneOnHoldout(TextClassifierOptions options, Action<string> log)
+    {
+        var train = options.Data.Train;
+        var parts = Splits.StratifiedSplit(train, e => e.Label, [1 - options.ThresholdHoldout, options.ThresholdHoldout], options.Seed);
+        string probeDir = Path.Combine(options.OutputDir, ThresholdRunFolder);
+        log($"decision threshold: a first model trains on {parts[0].Length} texts and scores the {parts[1].Length} held out; then all {train.Count} train the classifier");
+        var probe = Train(options with
+        {
+            Data = new ClassificationSplit(parts[0], parts[1], []), OutputDir = probeDir, TuneThreshold = true, SelectBestEpoch = false,
+            Resume = false, StepCompleted = null, Evaluated = null, Log = line => log($"  {line}"),
+        });
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(probeDir, ClassifierFolder.ResultsFile)))!.AsObject();
+        var report = new JsonObject
+        {
+            ["from"] = "holdout", ["count"] = parts[1].Length, ["holdout"] = results["valid"]?.DeepClone(),
+            ["holdout_argmax"] = results["valid_argmax"]?.DeepClone(), ["train_seconds"] = results["train_seconds"]?.DeepClone(),
+        };
+        Directory.Delete(probeDir, recursive: true);
+        return (probe.Threshold!.Value, report);
+    }
+
+    /// <summary>The threshold with the best F1 of <c>Labels[1]</c> on labelled texts (<see cref="DecisionThreshold.MaximizeF1"/>),
+    /// as a probability.</summary>
+    double ChooseThreshold(IReadOnlyList<LabeledText> examples)
+    {
+        var margins = new List<double>(examples.Count);
+        using (GradMode.NoGrad())
+            for (int at = 0; at < examples.Count; at += PredictBatch)
+            {
+                using var scope = TensorScope.Begin();
+                var batch = Encode([.. examples.Skip(at).Take(PredictBatch).Select(e => e.Text)]);
+                var logits = Model.Forward(batch.InputIds, batch.KeyPaddingMask).To(DType.Float64).ToDoubleArray();
+                for (int b = 0; b < batch.Lengths.Count; b++) margins.Add(logits[2 * b + 1] - logits[2 * b]);
+            }
+        var positive = examples.Select(e => e.Label == Labels[1]).ToArray();
+        // Kept inside float's range of margins, so that the probability written to config.json reads back as the same cut.
+        double margin = Math.Clamp(DecisionThreshold.MaximizeF1([.. margins], positive), -30, 30);
+        return DecisionThreshold.ToProbability(margin);
     }
 
     /// <summary>Each text's token ids, wrapped and truncated as the classifier encodes them, without padding.</summary>
