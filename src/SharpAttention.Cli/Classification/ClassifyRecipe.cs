@@ -56,6 +56,9 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
     public double ClipGradNorm { get; init; } = 1.0;
     public double LabelSmoothing { get; init; }
 
+    /// <summary>Decay of an exponential moving average of the weights the model ends with (null: the trained weights).</summary>
+    public double? EmaDecay { get; init; }
+
     /// <summary>Two classes: choose the decision threshold on held-out texts (the validation part, else a holdout of
     /// <see cref="ThresholdHoldout"/> and a refit: <see cref="TextClassifierOptions.TuneThreshold"/>).</summary>
     public bool TuneThreshold { get; init; }
@@ -131,6 +134,7 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         ("weight_decay", new(0, 1), r => r.WeightDecay),
         ("clip_grad_norm", Bounds.Positive, r => r.ClipGradNorm),
         ("label_smoothing", new(0, 1), r => r.LabelSmoothing),
+        ("ema_decay", new(0, 1, MaxOpen: true), r => r.EmaDecay),
         ("decision_threshold", new(0, 1, MinOpen: true, MaxOpen: true), r => r.DecisionThreshold),
         ("threshold_holdout", new(0, 1, MinOpen: true, MaxOpen: true), r => r.ThresholdHoldout));
 
@@ -163,7 +167,7 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         Pooling = PoolingMode, VocabSize = VocabSize, MaxLength = MaxLength, Truncation = Truncation.HeadAndTail,
         Epochs = Epochs, MaxSteps = MaxSteps, BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps,
         WeightDecay = WeightDecay, ClipGradNorm = ClipGradNorm, LabelSmoothing = LabelSmoothing, BalanceClasses = ClassWeights, Seed = Seed,
-        TuneThreshold = TuneThreshold, DecisionThreshold = DecisionThreshold, ThresholdHoldout = ThresholdHoldout,
+        EmaDecay = EmaDecay, TuneThreshold = TuneThreshold, DecisionThreshold = DecisionThreshold, ThresholdHoldout = ThresholdHoldout,
     };
 
     static JsonSerializerOptions Json => RecipeJson.Options;

@@ -107,7 +107,7 @@ public sealed partial class TextClassifier
             Epochs = options.Epochs, MaxSteps = options.MaxSteps, Seed = options.Seed, ClipGradNorm = options.ClipGradNorm,
             CheckpointDir = checkpoints, CheckpointEvery = options.CheckpointEvery,
             ResumeFrom = options.Resume ? last : null, EarlyStoppingPatience = select ? options.EarlyStoppingPatience : null,
-            MetricsFile = Path.Combine(dir, MetricsFile), BestMetric = "valid_macro_f1", GreaterIsBetter = true,
+            MetricsFile = Path.Combine(dir, MetricsFile), BestMetric = "valid_macro_f1", GreaterIsBetter = true, EmaDecay = options.EmaDecay,
         });
         trainer.EpochStarted += epoch => log($"epoch {epoch + 1}/{options.Epochs} ({clock.Elapsed.TotalSeconds:F0} s)");
         if (options.StepCompleted is { } step) trainer.StepCompleted += e => step(e, totalSteps);
@@ -125,7 +125,9 @@ public sealed partial class TextClassifier
                 return new BatchLoss(model.Loss(padded.Ids, y, padded.PaddingMask, options.LabelSmoothing, weights), batch.Sum(i => (long)rows[i].Length));
             },
             select ? Validate : null, new Dictionary<string, Generator> { ["model"] = generator });
+        // The best checkpoint holds the averaged weights when there is an average; without one, the last checkpoint does.
         if (result.BestCheckpoint is { } best) Checkpoint.Load(best, model, null, null);
+        else if (options.EmaDecay != null) LoadAverage(model, last);
         model.Eval();
         double trainSeconds = clock.Elapsed.TotalSeconds;
         if (options.TuneThreshold && data.Valid.Count > 0)
@@ -163,6 +165,14 @@ public sealed partial class TextClassifier
         classifier.Scores = scores;
         classifier.Training = result;
         return classifier;
+    }
+
+    /// <summary>Puts the weight average the Trainer keeps in a checkpoint (under <c>ema.module.{name}</c>) into the model.</summary>
+    static void LoadAverage(EncoderClassifier model, string checkpoint)
+    {
+        var average = Checkpoint.LoadExtraTensors(checkpoint, "ema.module.");
+        foreach (var (name, p) in model.NamedParameters())
+            p.Detach().CopyFrom_(average.TryGetValue(name, out var a) ? a : throw new InvalidDataException($"{checkpoint}: no average of '{name}'"));
     }
 
     static void CheckThresholdOptions(TextClassifierOptions options, string[] labels)

@@ -43,6 +43,11 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
     public double? ClipGradNorm { get; init; } = 1.0;
     public double LabelSmoothing { get; init; }
 
+    /// <summary>Keep an exponential moving average of the weights with this decay, updated after every step (Polyak
+    /// averaging, torch's AveragedModel with an EMA; <see cref="Optim.ExponentialMovingAverage"/>), and end with the
+    /// averaged weights: the best validation epoch's average, or the last one's. Null: the trained weights.</summary>
+    public double? EmaDecay { get; init; }
+
     /// <summary>Steps between checkpoints/last.safetensors saves (null: at epoch ends only).</summary>
     public long? CheckpointEvery { get; init; }
 

@@ -194,6 +194,26 @@ public class TextClassifierTests
     }
 
     [Fact]
+    public void WithAnAverageTheModelEndsWithTheAveragedWeights()
+    {
+        using var tmp = new TempDir();
+        TextClassifier.Train(Options(tmp.Path) with { Epochs = 3, EmaDecay = 0.9 });
+        // The last checkpoint holds the trained weights as the model's and the Trainer's average beside them.
+        var last = Path.Combine(tmp.Path, "checkpoints", "last.safetensors");
+        var average = SharpAttention.Training.Checkpoint.LoadExtraTensors(last, "ema.module.");
+        var raw = TextClassifier.Load(tmp.Path).Model;
+        SharpAttention.Training.Checkpoint.Load(last, raw, null, null);
+        var rawWeights = raw.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.ToArray());
+        bool differs = false;
+        foreach (var (name, p) in TextClassifier.Load(tmp.Path).Model.NamedParameters())
+        {
+            Assert.Equal(average[name].ToArray(), p.ToArray());
+            differs |= !rawWeights[name].SequenceEqual(p.ToArray());
+        }
+        Assert.True(differs, "the saved model holds the trained weights, not their average");
+    }
+
+    [Fact]
     public void AMalformedConfigIsNamed()
     {
         using var tmp = new TempDir();
