@@ -33,12 +33,14 @@ using var results = session.Run(
 ]);
 var logits = results.First(r => r.Name == "logits").AsTensor<float>();   // (B, C)
 
-// 3. Softmax over the classes; the labels come from config.json in logit order.
+// 3. Softmax over the classes; the labels come from config.json in logit order. The label is the arg-max, or for a
+//    two-class model trained with a decision threshold (config.json's decision_threshold, e.g. `--threshold auto`) the
+//    second label when its probability reaches the threshold: inputs.Decide applies the folder's rule.
 for (int i = 0; i < texts.Length; i++)
 {
     var row = Enumerable.Range(0, inputs.Labels.Count).Select(c => (double)logits[i, c]).ToArray();
     double max = row.Max(), sum = row.Sum(v => Math.Exp(v - max));
-    int best = Array.IndexOf(row, max);
-    Console.WriteLine($"{inputs.Labels[best]}\t{Math.Exp(row[best] - max) / sum:F4}\t{texts[i]}");
+    int label = inputs.Decide(row);
+    Console.WriteLine($"{inputs.Labels[label]}\t{Math.Exp(row[label] - max) / sum:F4}\t{texts[i]}");
 }
 return 0;

@@ -24,6 +24,7 @@ public static class ClassifyAttention
         var p = explanation.Prediction;
         string title = $"{p.Label} ({p.Probabilities[p.Label] * 100:F2}%)";
         string subtitle = string.Join(", ", p.Probabilities.Select(kv => $"{kv.Key} {kv.Value * 100:F2}%")) +
+                          (classifier.Threshold is double cut ? $" — {classifier.Labels[1]} from {cut * 100:F2}% (the model's decision threshold)" : "") +
                           $" — {tokens.Count} tokens, {classifier.Model.Pooling.ToString().ToLowerInvariant()} pooling, {layers.Count} layers × {heads} heads";
         string poolingName = $"Pooling weights ({classifier.Model.Pooling.ToString().ToLowerInvariant()} pooling): each token's share in the vector the classifier reads";
         string evidenceName = explanation.Against is { } against

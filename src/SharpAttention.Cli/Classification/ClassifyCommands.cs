@@ -24,6 +24,9 @@ public static class ClassifyCommands
         Tasks.RunFolder.Check(recipe, folder, Path.Combine(folder, TextClassifier.CheckpointFolder, "last.safetensors"), resume, () => ReadRecipe(folder)!);
         var data = ClassifyData.Load(recipe, sources, Note);
         ClassificationData.Check(data);
+        var labels = ClassificationData.Labels(data.Train);
+        if ((recipe.TuneThreshold || recipe.DecisionThreshold != null) && labels.Length != 2)
+            throw new CliException($"a decision threshold (--threshold, tune_threshold, decision_threshold) needs two classes; the training data has {labels.Length}: {string.Join(", ", labels)}");
         RequireMemory(recipe);
         console.MarkupLineInterpolated($"[bold]attn train classify[/] — {recipe.Preset}, {SharpAttention.Threads.Count} threads, output {folder}");
         Note($"{data.Train.Count:N0} train / {data.Valid.Count:N0} valid / {data.Test.Count:N0} test texts");
@@ -35,6 +38,7 @@ public static class ClassifyCommands
         });
         var training = classifier.Training!;
         console.MarkupLineInterpolated($"trained {training.Steps:N0} steps in {ConsoleReporter.Format(clock.Elapsed)}");
+        if (classifier.Threshold is double t) Note($"decision threshold: {classifier.Labels[1]} when its probability is at least {t:G4}");
         foreach (var (part, metrics) in classifier.Scores) Show(context, metrics, classifier.Labels, part, recipe.Recipe);
         if (classifier.Scores.TryGetValue("test", out var test) || classifier.Scores.TryGetValue("valid", out test))
             ConfusionMatrixPng.Save(Path.Combine(folder, ClassifyTask.ConfusionFile), test, classifier.Labels);

@@ -50,8 +50,13 @@ public sealed class ClassifyTask : CliTask
         var pooling = new Option<string?>("--pooling") { Description = $"how token vectors become one [{string.Join("|", ClassifyRecipe.PoolingNames)}] (default attention)" };
         pooling.AcceptOnlyFromAmong([.. ClassifyRecipe.PoolingNames]);
         var classWeights = new Option<bool>("--class-weights") { Description = "weight each class's loss inversely to its frequency (imbalanced data)" };
+        var threshold = new Option<string?>("--threshold")
+        {
+            Description = "two classes: 'auto' chooses the probability of the second label from which it is predicted on held-out texts " +
+                "(best F1), a number in (0, 1) fixes it, 'argmax' takes the most probable label",
+        };
         var command = new Command(Name, "train a text classifier on your data (or --recipe spam) and report its test metrics")
-            { textColumn, labelColumn, valid, test, split, seed, pooling, classWeights };
+            { textColumn, labelColumn, valid, test, split, seed, pooling, classWeights, threshold };
         flags.AddTo(command);
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
@@ -62,6 +67,7 @@ public sealed class ClassifyTask : CliTask
             if (parsed.GetValue(seed) is long n) recipe = recipe with { Seed = (ulong)n };
             if (parsed.GetValue(pooling) is { } p) recipe = recipe with { Pooling = p };
             if (parsed.GetValue(classWeights)) recipe = recipe with { ClassWeights = true };
+            if (parsed.GetValue(threshold) is { } t) recipe = ThresholdFlag(recipe, t);
             try
             {
                 recipe.Validate();
@@ -75,6 +81,17 @@ public sealed class ClassifyTask : CliTask
             return ClassifyCommands.Train(context, recipe, sources, folder, resuming);
         }));
         return command;
+    }
+
+    /// <summary>--threshold auto|argmax|P onto the recipe's tune_threshold and decision_threshold keys.</summary>
+    static ClassifyRecipe ThresholdFlag(ClassifyRecipe recipe, string value)
+    {
+        if (value == "auto") return recipe with { TuneThreshold = true, DecisionThreshold = null };
+        if (value == "argmax") return recipe with { TuneThreshold = false, DecisionThreshold = null };
+        var range = ClassifyRecipe.RangeOf("decision_threshold");
+        if (!double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double p) || !range.Contains(p))
+            throw new UsageException($"--threshold {Shown.Quote(value)}: expected auto, argmax or a probability in {range}");
+        return recipe with { TuneThreshold = false, DecisionThreshold = p };
     }
 
     public override Command EvalCommand(CliContext context)

@@ -26,22 +26,34 @@ public sealed partial class ClassificationMetrics(int numClasses, long ignoreInd
     /// <summary>Counted examples (or tokens).</summary>
     public long Count { get; private set; }
 
-    /// <summary>Adds a batch of logits (..., C) — the prediction is the arg-max — against int64 targets (...).</summary>
-    public void UpdateFromLogits(Tensor logits, Tensor targets)
+    /// <summary>Adds a batch of logits (..., C) against int64 targets (...). The prediction is the arg-max or, with
+    /// two classes and a <paramref name="threshold"/> (a margin: <see cref="DecisionThreshold"/>), class 1 when
+    /// logit₁ − logit₀ is at least the threshold.</summary>
+    public void UpdateFromLogits(Tensor logits, Tensor targets, double? threshold = null)
     {
         if (logits.Dim < 1 || logits.Shape[^1] != NumClasses)
             throw new ArgumentException($"metrics: logits of shape {ShapeUtil.Format(logits.Shape)} do not end in the {NumClasses} classes");
+        if (threshold != null && NumClasses != 2) throw new ArgumentException($"metrics: a decision threshold needs two classes, not {NumClasses}");
         var detached = logits.Detach();
-        Update(detached.ArgMax(-1), targets);
-        if (NumClasses != 2) return;
+        if (NumClasses != 2)
+        {
+            Update(detached.ArgMax(-1), targets);
+            return;
+        }
         var values = detached.To(DType.Float64).Contiguous().ToDoubleArray();
         var t = targets.ToInt64Array();
+        if (t.Length * 2 != values.Length) throw new ArgumentException($"metrics: {values.Length / 2} rows of logits for {t.Length} targets");
+        var predicted = new long[t.Length];
         for (int i = 0; i < t.Length; i++)
         {
+            double margin = values[2 * i + 1] - values[2 * i];
+            // Without a threshold: the arg-max, which takes the first class on a tie.
+            predicted[i] = threshold is double cut ? (margin >= cut ? 1 : 0) : (margin > 0 ? 1 : 0);
             if (t[i] == ignoreIndex) continue;
-            scores.Add(values[2 * i + 1] - values[2 * i]);
+            scores.Add(margin);
             positives.Add(t[i] == 1);
         }
+        Update(predicted, t);
     }
 
     /// <summary>Adds a batch of predicted classes against targets of the same shape (int64).</summary>

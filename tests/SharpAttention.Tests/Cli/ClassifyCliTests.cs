@@ -147,6 +147,32 @@ public sealed class ClassifyCliTests : IDisposable
     }
 
     [Fact]
+    public void A_fixed_threshold_is_stored_and_predict_decides_by_it()
+    {
+        var data = WriteKeywordData(dir, "threshold.csv", 120, seed: 3);
+        var run = Path.Combine(dir, "threshold-run");
+        var train = Run("", "train", "classify", "--preset", "tiny", "--data", data, "--out", run, "--threads", "1", "--epochs", "2", "--threshold", "0.4");
+        Assert.True(train.Code == 0, train.Error + train.Output);
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement;
+        Assert.Equal(0.4, config.GetProperty("decision_threshold").GetDouble());
+        Assert.True(JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "results.json"))).RootElement.TryGetProperty("test_argmax", out _));
+
+        string[] texts = ["apple zebra river", "stone zebra", "zebra", "green table cloud", "music paper zebra light window", "orange garden"];
+        var predict = Run("", ["predict", "--model", run, "--json", .. texts]);
+        Assert.True(predict.Code == 0, predict.Error);
+        var rows = predict.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(texts.Length, rows.Length);
+        foreach (var row in rows)
+        {
+            double yes = row.GetProperty("probabilities").GetProperty("yes").GetDouble();
+            // Rounded to 6 places in the output: stay clear of the cut itself.
+            if (Math.Abs(yes - 0.4) > 1e-5) Assert.Equal(yes >= 0.4 ? "yes" : "no", row.GetProperty("label").GetString());
+        }
+        // Two epochs leave the model unsure: some text has 0.4 ≤ P(yes) < 0.5, where the arg-max would have said no.
+        Assert.True(rows.Any(row => row.GetProperty("probabilities").GetProperty("yes").GetDouble() is >= 0.4 and < 0.5), predict.Output);
+    }
+
+    [Fact]
     public void Classify_flags_and_config_keys_are_checked_before_any_work()
     {
         var data = WriteKeywordData(dir, "flags.csv", 40, seed: 2);
@@ -166,5 +192,14 @@ public sealed class ClassifyCliTests : IDisposable
         Fails(Run("", Train("--config", config)), 1, $"{config}:1:", "pooling");
         File.WriteAllText(config, "{\"num_heads\": 3}");
         Fails(Run("", Train("--config", config)), 1, "num_heads = 3 must divide d_model = 32");
+        Fails(Run("", Train("--threshold", "1.5")), 2, "--threshold '1.5'", "(0, 1)");
+        Fails(Run("", Train("--threshold", "best")), 2, "--threshold 'best'", "auto");
+        File.WriteAllText(config, "{\"decision_threshold\": 0}");
+        Fails(Run("", Train("--config", config)), 1, $"{config}:1:", "decision_threshold = 0");
+        File.WriteAllText(config, "{\"decision_threshold\": 0.3, \"tune_threshold\": true}");
+        Fails(Run("", Train("--config", config)), 1, "give one");
+        var three = Path.Combine(dir, "three.csv");
+        File.WriteAllLines(three, ["text,label", "a b,x", "c d,y", "e f,z", "g h,x", "i j,y", "k l,z", "m n,x", "o p,y", "q r,z", "s t,x", "u v,y", "w x,z"]);
+        Fails(Run("", ["train", "classify", "--preset", "tiny", "--data", three, "--out", Path.Combine(dir, "three"), "--threshold", "auto"]), 1, "needs two classes", "x, y, z");
     }
 }

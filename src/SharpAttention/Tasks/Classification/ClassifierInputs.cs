@@ -19,9 +19,13 @@ public sealed class ClassifierInputs
     /// <summary>The class of each logit, in order.</summary>
     public IReadOnlyList<string> Labels { get; }
 
-    ClassifierInputs(Tokenizer tokenizer, SpecialTokenIds specials, IReadOnlyList<string> labels, int maxLength, Truncation truncation)
+    /// <summary>Two classes: the probability of <c>Labels[1]</c> from which it is the prediction (config.json's
+    /// decision_threshold); null: the arg-max.</summary>
+    public double? Threshold { get; }
+
+    ClassifierInputs(Tokenizer tokenizer, SpecialTokenIds specials, IReadOnlyList<string> labels, int maxLength, Truncation truncation, double? threshold)
     {
-        (Tokenizer, this.specials, Labels) = (tokenizer, specials, labels);
+        (Tokenizer, this.specials, Labels, Threshold) = (tokenizer, specials, labels, threshold);
         encoding = new BatchEncodingOptions { MaxLength = maxLength, Truncation = truncation, Wrap = SequenceWrap.ClsSep };
     }
 
@@ -30,10 +34,13 @@ public sealed class ClassifierInputs
     /// <exception cref="TokenizerFormatException">the tokenizer files are missing or malformed.</exception>
     public static ClassifierInputs Load(string dir)
     {
-        var (_, labels, maxLength, truncation) = ClassifierFolder.ReadConfig(dir);
+        var (_, labels, maxLength, truncation, threshold) = ClassifierFolder.ReadConfig(dir);
         var tokenizer = Tokenizers.Load(dir, out var tokenizerConfig);
-        return new ClassifierInputs(tokenizer, tokenizerConfig.SpecialTokens.Resolve(tokenizer), labels, maxLength, truncation);
+        return new ClassifierInputs(tokenizer, tokenizerConfig.SpecialTokens.Resolve(tokenizer), labels, maxLength, truncation, threshold);
     }
+
+    /// <summary>The predicted class of one row of the graph's logits, honouring <see cref="Threshold"/>.</summary>
+    public int Decide(ReadOnlySpan<double> logits) => ClassifierFolder.Decide(logits, Threshold);
 
     /// <summary>The texts as a padded batch: InputIds and AttentionMask (B, T) int64, as the exported graph takes them.</summary>
     public BatchEncoding Encode(IReadOnlyList<string> texts) => BatchEncoding.Encode(Tokenizer, texts, specials, encoding);

@@ -20,6 +20,9 @@ public sealed partial class TextClassifier
     /// <summary>Folder of the run's checkpoints (last, best) inside the model folder, and its per-step log.</summary>
     public const string CheckpointFolder = "checkpoints", MetricsFile = "metrics.jsonl";
 
+    /// <summary>Where <see cref="TextClassifierOptions.TuneThreshold"/>'s first model is trained (removed when done).</summary>
+    public const string ThresholdRunFolder = "threshold-run";
+
     /// <summary>The scores <see cref="Train"/> measured on the validation and test parts ("valid", "test"), as written
     /// to results.json; empty for a loaded classifier.</summary>
     public IReadOnlyDictionary<string, ClassificationMetrics> Scores { get; private set; } = new Dictionary<string, ClassificationMetrics>();
@@ -32,7 +35,8 @@ public sealed partial class TextClassifier
     /// (<see cref="ClassificationData.Check"/>), a byte-level BPE is trained on the training texts, config.json and
     /// the tokenizer are written first (so <see cref="TextClassifierOptions.Resume"/> finds them), the encoder is
     /// trained with AdamW under a warm-up + cosine schedule, keeping the checkpoint with the best validation macro F1
-    /// when there is a validation part, and results.json gets the metrics on the validation and test parts.
+    /// when there is a validation part, the decision threshold is chosen (<see cref="TextClassifierOptions.TuneThreshold"/>),
+    /// and results.json gets the metrics on the validation and test parts.
     /// </summary>
     public static TextClassifier Train(TextClassifierOptions options)
     {
@@ -44,6 +48,9 @@ public sealed partial class TextClassifier
         string dir = options.OutputDir;
         Directory.CreateDirectory(dir);
         var labels = ClassificationData.Labels(data.Train);
+        CheckThresholdOptions(options, labels);
+        double? threshold = options.DecisionThreshold;
+        JsonObject? tuning = null;
 
         // 1. Tokenizer and network shape: new ones, or (resuming) those the run saved, for the same labels.
         EncoderConfig config;
@@ -52,7 +59,9 @@ public sealed partial class TextClassifier
             var checkpoint = Path.Combine(dir, CheckpointFolder, "last.safetensors");
             if (!File.Exists(checkpoint)) throw new FileNotFoundException($"resume: no checkpoint at {checkpoint}", checkpoint);
             string[] saved;
-            (config, saved, _, _) = ClassifierFolder.ReadConfig(dir);
+            double? savedThreshold;
+            (config, saved, _, _, savedThreshold) = ClassifierFolder.ReadConfig(dir);
+            if (options.TuneThreshold && data.Valid.Count == 0) threshold = savedThreshold;   // found before the run began
             if (!saved.SequenceEqual(labels))
                 throw new DataFormatException(Path.Combine(dir, ClassifierFolder.ConfigFile), null,
                     $"the run was trained on labels {string.Join(", ", saved)}; the training data now has {string.Join(", ", labels)}");
@@ -60,6 +69,7 @@ public sealed partial class TextClassifier
         }
         else
         {
+            if (options.TuneThreshold && data.Valid.Count == 0) (threshold, tuning) = TuneOnHoldout(options, log);
             log($"{data.Train.Count} training texts, classes {string.Join(", ", labels)}; training a BPE of {options.VocabSize} tokens");
             int vocabSize = TaskTokenizer.TrainBpe(data.Train.Select(e => e.Text), options.VocabSize, options.MaxLength, dir).VocabSize;
             config = options.Encoder(vocabSize) with { VocabSize = vocabSize, MaxLen = options.MaxLength, Pooling = options.Pooling };
@@ -67,12 +77,12 @@ public sealed partial class TextClassifier
         var tokenizer = Tokenizers.Load(dir);
         var specials = TaskTokenizer.Specials.Resolve(tokenizer);
         config = config with { PadId = specials.Pad };
-        if (!options.Resume) ClassifierFolder.WriteConfig(dir, config, labels, options.MaxLength, options.Truncation);
+        if (!options.Resume) ClassifierFolder.WriteConfig(dir, config, labels, options.MaxLength, options.Truncation, threshold);
 
         // 2. Model; every training text encoded once; batches of similar length, padded to their own longest row.
         var generator = new Generator(options.Seed);   // initialisation, then dropout: checkpointed for resuming
         var model = new EncoderClassifier(config, labels.Length, generator);
-        var classifier = new TextClassifier(model, tokenizer, specials, labels, options.MaxLength, options.Truncation);
+        var classifier = new TextClassifier(model, tokenizer, specials, labels, options.MaxLength, options.Truncation, null);
         var index = ClassificationData.Index(labels);
         var rows = classifier.EncodeRows(data.Train.Select(e => e.Text).ToArray());
         var targets = data.Train.Select(e => (long)index[e.Label]).ToArray();
@@ -91,13 +101,13 @@ public sealed partial class TextClassifier
         long scheduleSteps = stepsPerEpoch * options.Epochs;
         var scheduler = new WarmupDecayLR(optimizer, Math.Min(options.WarmupSteps, scheduleSteps), scheduleSteps, DecayShape.Cosine, minFactor: 0.02);
         string checkpoints = Path.Combine(dir, CheckpointFolder), last = Path.Combine(checkpoints, "last.safetensors");
-        bool select = data.Valid.Count > 0;
+        bool select = data.Valid.Count > 0 && options.SelectBestEpoch;
         var trainer = new Trainer(new TrainerOptions
         {
             Epochs = options.Epochs, MaxSteps = options.MaxSteps, Seed = options.Seed, ClipGradNorm = options.ClipGradNorm,
             CheckpointDir = checkpoints, CheckpointEvery = options.CheckpointEvery,
             ResumeFrom = options.Resume ? last : null, EarlyStoppingPatience = select ? options.EarlyStoppingPatience : null,
-            MetricsFile = Path.Combine(dir, MetricsFile), BestMetric = "valid_macro_f1", GreaterIsBetter = true,
+            MetricsFile = Path.Combine(dir, MetricsFile), BestMetric = "valid_macro_f1", GreaterIsBetter = true, EmaDecay = options.EmaDecay,
         });
         trainer.EpochStarted += epoch => log($"epoch {epoch + 1}/{options.Epochs} ({clock.Elapsed.TotalSeconds:F0} s)");
         if (options.StepCompleted is { } step) trainer.StepCompleted += e => step(e, totalSteps);
@@ -115,9 +125,19 @@ public sealed partial class TextClassifier
                 return new BatchLoss(model.Loss(padded.Ids, y, padded.PaddingMask, options.LabelSmoothing, weights), batch.Sum(i => (long)rows[i].Length));
             },
             select ? Validate : null, new Dictionary<string, Generator> { ["model"] = generator });
+        // The best checkpoint holds the averaged weights when there is an average; without one, the last checkpoint does.
         if (result.BestCheckpoint is { } best) Checkpoint.Load(best, model, null, null);
+        else if (options.EmaDecay != null) LoadAverage(model, last);
         model.Eval();
         double trainSeconds = clock.Elapsed.TotalSeconds;
+        if (options.TuneThreshold && data.Valid.Count > 0)
+        {
+            threshold = classifier.ChooseThreshold(data.Valid);
+            tuning = new JsonObject { ["from"] = "valid", ["count"] = data.Valid.Count };
+            log($"decision threshold {threshold:G4} for {labels[1]}, chosen on the {data.Valid.Count} validation texts");
+            ClassifierFolder.WriteConfig(dir, config, labels, options.MaxLength, options.Truncation, threshold);
+        }
+        classifier.Threshold = threshold;
 
         // 4. The folder: weights, results.
         model.SaveSafetensors(Path.Combine(dir, ClassifierFolder.WeightsFile), new Dictionary<string, string> { ["task"] = "classify" });
@@ -128,6 +148,8 @@ public sealed partial class TextClassifier
             ["threads"] = Threads.Count, ["parameters"] = parameters,
         };
         if (result.BestMetric is double bestF1) results["best_valid_macro_f1"] = bestF1;
+        if (threshold is double chosen) results["decision_threshold"] = chosen;
+        if (tuning != null) results["threshold_tuning"] = tuning;
         var scores = new Dictionary<string, ClassificationMetrics>();
         foreach (var (part, name) in new[] { (data.Valid, "valid"), (data.Test, "test") })
         {
@@ -136,11 +158,21 @@ public sealed partial class TextClassifier
             scores[name] = metrics;
             results[name] = metrics.ToJson(labels);
             log($"{name}: accuracy {metrics.Accuracy.ToString("P2", CultureInfo.InvariantCulture)}, macro F1 {metrics.MacroF1:F4}");
+            // What the threshold changed: the same texts decided by the arg-max.
+            if (threshold != null) results[name + "_argmax"] = classifier.Score(part, useThreshold: false).ToJson(labels);
         }
         AtomicFile.WriteAllText(Path.Combine(dir, ClassifierFolder.ResultsFile), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         classifier.Scores = scores;
         classifier.Training = result;
         return classifier;
+    }
+
+    /// <summary>Puts the weight average the Trainer keeps in a checkpoint (under <c>ema.module.{name}</c>) into the model.</summary>
+    static void LoadAverage(EncoderClassifier model, string checkpoint)
+    {
+        var average = Checkpoint.LoadExtraTensors(checkpoint, "ema.module.");
+        foreach (var (name, p) in model.NamedParameters())
+            p.Detach().CopyFrom_(average.TryGetValue(name, out var a) ? a : throw new InvalidDataException($"{checkpoint}: no average of '{name}'"));
     }
 
     /// <summary>Each text's token ids, wrapped and truncated as the classifier encodes them, without padding.</summary>

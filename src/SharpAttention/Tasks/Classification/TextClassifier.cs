@@ -28,9 +28,14 @@ public sealed partial class TextClassifier
     /// <summary>Class names in class-index order.</summary>
     public IReadOnlyList<string> Labels { get; }
 
-    TextClassifier(EncoderClassifier model, Tokenizer tokenizer, SpecialTokenIds specials, IReadOnlyList<string> labels, int maxLength, Truncation truncation)
+    /// <summary>Two classes: the probability of <c>Labels[1]</c> from which it is predicted (chosen on held-out data by
+    /// <see cref="TextClassifierOptions.TuneThreshold"/>, or given); null: the most probable label. Probabilities are
+    /// reported unchanged either way.</summary>
+    public double? Threshold { get; private set; }
+
+    TextClassifier(EncoderClassifier model, Tokenizer tokenizer, SpecialTokenIds specials, IReadOnlyList<string> labels, int maxLength, Truncation truncation, double? threshold)
     {
-        (Model, Tokenizer, this.specials, Labels) = (model, tokenizer, specials, labels);
+        (Model, Tokenizer, this.specials, Labels, Threshold) = (model, tokenizer, specials, labels, threshold);
         encoding = new BatchEncodingOptions { MaxLength = maxLength, Truncation = truncation, Wrap = SequenceWrap.ClsSep };
         Model.Eval();
     }
@@ -40,14 +45,14 @@ public sealed partial class TextClassifier
     /// <exception cref="TokenizerFormatException">the tokenizer files are missing or malformed.</exception>
     public static TextClassifier Load(string dir)
     {
-        var (config, labels, maxLength, truncation) = ClassifierFolder.ReadConfig(dir);
+        var (config, labels, maxLength, truncation, threshold) = ClassifierFolder.ReadConfig(dir);
         var tokenizer = Tokenizers.Load(dir, out var tokenizerConfig);
         var model = new EncoderClassifier(config, labels.Length);
         model.LoadSafetensors(Path.Combine(dir, ClassifierFolder.WeightsFile));
-        return new TextClassifier(model, tokenizer, tokenizerConfig.SpecialTokens.Resolve(tokenizer), labels, maxLength, truncation);
+        return new TextClassifier(model, tokenizer, tokenizerConfig.SpecialTokens.Resolve(tokenizer), labels, maxLength, truncation, threshold);
     }
 
-    /// <summary>The most probable label of each text and every class's probability.</summary>
+    /// <summary>Each text's label — the most probable, or by <see cref="Threshold"/> — and every class's probability.</summary>
     public IReadOnlyList<ClassPrediction> Predict(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
@@ -57,8 +62,8 @@ public sealed partial class TextClassifier
         {
             using var scope = TensorScope.Begin();   // as in Evaluate
             var batch = Encode(texts.Skip(at).Take(PredictBatch).ToArray());
-            var probabilities = Model.Forward(batch.InputIds, batch.KeyPaddingMask).Softmax(-1).To(DType.Float64).ToDoubleArray();
-            for (int b = 0; b < batch.Lengths.Count; b++) predictions.Add(Prediction(probabilities.AsSpan(b * Labels.Count, Labels.Count)));
+            var logits = Model.Forward(batch.InputIds, batch.KeyPaddingMask).To(DType.Float64).ToDoubleArray();
+            for (int b = 0; b < batch.Lengths.Count; b++) predictions.Add(Prediction(logits.AsSpan(b * Labels.Count, Labels.Count)));
         }
         return predictions;
     }
@@ -70,14 +75,15 @@ public sealed partial class TextClassifier
     {
         ArgumentNullException.ThrowIfNull(text);
         var batch = Encode([text]);
-        double[] probabilities, w;
+        double[] logits, w;
         using (GradMode.NoGrad())
         {
-            var (logits, weights) = Model.ForwardWithWeights(batch.InputIds, batch.KeyPaddingMask);
-            probabilities = logits.Softmax(-1).To(DType.Float64).ToDoubleArray();
+            var (output, weights) = Model.ForwardWithWeights(batch.InputIds, batch.KeyPaddingMask);
+            logits = output.To(DType.Float64).ToDoubleArray();
             w = weights.To(DType.Float64).ToDoubleArray();
         }
-        var prediction = Prediction(probabilities);
+        var prediction = Prediction(logits);
+        var probabilities = Labels.Select(l => prediction.Probabilities[l]).ToArray();
         int best = ClassificationData.Index(Labels)[prediction.Label];
         // The runner-up: the most probable other class (a one-class model has none: evidence is for its logit).
         int second = Enumerable.Range(0, Labels.Count).Where(k => k != best).DefaultIfEmpty(-1).MaxBy(k => k < 0 ? 0 : probabilities[k]);
@@ -89,7 +95,9 @@ public sealed partial class TextClassifier
 
     /// <summary>Accuracy, per-class and macro metrics and (two classes) ROC-AUC on labelled texts; a label the
     /// classifier does not know is a <see cref="DataFormatException"/> naming where it came from.</summary>
-    public ClassificationMetrics Evaluate(IReadOnlyList<LabeledText> examples)
+    public ClassificationMetrics Evaluate(IReadOnlyList<LabeledText> examples) => Score(examples, useThreshold: true);
+
+    ClassificationMetrics Score(IReadOnlyList<LabeledText> examples, bool useThreshold)
     {
         ArgumentNullException.ThrowIfNull(examples);
         var index = ClassificationData.Index(Labels);
@@ -104,23 +112,25 @@ public sealed partial class TextClassifier
             var targets = part.Select(e => index.TryGetValue(e.Label, out int c) ? (long)c
                 : throw new DataFormatException(e.Source, e.Line, $"label '{e.Label}' is not one the model knows ({string.Join(", ", Labels)})")).ToArray();
             var batch = Encode([.. part.Select(e => e.Text)]);
-            metrics.UpdateFromLogits(Model.Forward(batch.InputIds, batch.KeyPaddingMask), Tensor.FromArray(targets, targets.Length));
+            metrics.UpdateFromLogits(Model.Forward(batch.InputIds, batch.KeyPaddingMask), Tensor.FromArray(targets, targets.Length), useThreshold ? Margin : null);
         }
         return metrics;
     }
 
     BatchEncoding Encode(IReadOnlyList<string> texts) => BatchEncoding.Encode(Tokenizer, texts, specials, encoding);
 
-    ClassPrediction Prediction(ReadOnlySpan<double> probabilities)
+    /// <summary>The threshold as the logit margin the metrics compare with.</summary>
+    double? Margin => Threshold is double t ? DecisionThreshold.ToMargin(t) : null;
+
+    /// <summary>The label of one row of logits (label order) and the softmax of the row, in double precision.</summary>
+    ClassPrediction Prediction(ReadOnlySpan<double> logits)
     {
+        double max = double.NegativeInfinity, sum = 0;
+        foreach (var v in logits) max = Math.Max(max, v);
+        foreach (var v in logits) sum += Math.Exp(v - max);
         var byLabel = new Dictionary<string, double>(StringComparer.Ordinal);
-        int best = 0;
-        for (int c = 0; c < Labels.Count; c++)
-        {
-            byLabel[Labels[c]] = probabilities[c];
-            if (probabilities[c] > probabilities[best]) best = c;
-        }
-        return new ClassPrediction(Labels[best], byLabel);
+        for (int c = 0; c < Labels.Count; c++) byLabel[Labels[c]] = Math.Exp(logits[c] - max) / sum;
+        return new ClassPrediction(Labels[ClassifierFolder.Decide(logits, Threshold)], byLabel);
     }
 
     string Token(long id, (int Start, int End) offset, string text) =>

@@ -43,6 +43,11 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
     public double? ClipGradNorm { get; init; } = 1.0;
     public double LabelSmoothing { get; init; }
 
+    /// <summary>Keep an exponential moving average of the weights with this decay, updated after every step (Polyak
+    /// averaging, torch's AveragedModel with an EMA; <see cref="Optim.ExponentialMovingAverage"/>), and end with the
+    /// averaged weights: the best validation epoch's average, or the last one's. Null: the trained weights.</summary>
+    public double? EmaDecay { get; init; }
+
     /// <summary>Steps between checkpoints/last.safetensors saves (null: at epoch ends only).</summary>
     public long? CheckpointEvery { get; init; }
 
@@ -58,6 +63,25 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
     /// <summary>With validation data: stop after this many epochs without a better validation macro F1 (null: never).
     /// The weights of the best epoch are the ones kept either way.</summary>
     public int? EarlyStoppingPatience { get; init; }
+
+    /// <summary>Two classes: predict <c>Labels[1]</c> (the second label in ordinal order, scikit-learn's positive class)
+    /// when its probability reaches this, instead of the most probable label; stored in config.json as
+    /// decision_threshold. Null: the arg-max, unless <see cref="TuneThreshold"/>.</summary>
+    public double? DecisionThreshold { get; init; }
+
+    /// <summary>Two classes: choose the decision threshold that maximises the F1 of <c>Labels[1]</c> on held-out
+    /// texts, as scikit-learn's TunedThresholdClassifierCV (<see cref="Training.DecisionThreshold"/>). With a
+    /// validation part, on the trained model's scores there; without one, a stratified <see cref="ThresholdHoldout"/>
+    /// share of the training texts is held out, a first model trained on the rest (same options, last epoch) scores it,
+    /// and the classifier is then trained on all the training texts and given the threshold found (refit).</summary>
+    public bool TuneThreshold { get; init; }
+
+    /// <summary>Share of the training texts <see cref="TuneThreshold"/> holds out when there is no validation part.</summary>
+    public double ThresholdHoldout { get; init; } = 0.2;
+
+    /// <summary>With validation data: keep the epoch with the best validation macro F1, scoring the validation part
+    /// after every epoch. False: the last epoch's weights, and the validation part is scored once at the end.</summary>
+    public bool SelectBestEpoch { get; init; } = true;
 
     /// <summary>Continue an interrupted run from OutputDir/checkpoints/last.safetensors with the tokenizer and
     /// config.json it saved (bit-exact: the same weights as a run never interrupted); the data and options must be

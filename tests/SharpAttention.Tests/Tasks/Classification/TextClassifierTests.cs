@@ -88,6 +88,131 @@ public class TextClassifierTests
         Assert.Throws<FileNotFoundException>(() => TextClassifier.Train(Run(Path.Combine(straight.Path, "fresh"), 1, true)));
     }
 
+    /// <summary>F1 of "yes" when texts whose P(yes) reaches <paramref name="t"/> are called "yes".</summary>
+    static double YesF1(IReadOnlyList<ClassPrediction> predictions, IReadOnlyList<LabeledText> texts, double t)
+    {
+        int tp = 0, fp = 0, fn = 0;
+        for (int i = 0; i < texts.Count; i++)
+        {
+            bool said = predictions[i].Probabilities["yes"] >= t, yes = texts[i].Label == "yes";
+            if (said && yes) tp++;
+            else if (said) fp++;
+            else if (yes) fn++;
+        }
+        return 2.0 * tp / (2 * tp + fp + fn);
+    }
+
+    [Fact]
+    public void AStoredThresholdDecidesPredictEvaluateAndExplain()
+    {
+        using var tmp = new TempDir();
+        // Two epochs leave the keyword task half learnt, so the probabilities spread and a high threshold changes labels.
+        var trained = TextClassifier.Train(Options(tmp.Path) with { Epochs = 2 });
+        Assert.Null(trained.Threshold);
+        var texts = KeywordTask(60, 2);
+        var argmax = trained.Predict([.. texts.Select(t => t.Text)]);
+        // The 40th percentile of P(yes) among the texts the arg-max calls "yes": a cut that moves some of them to "no".
+        var yes = argmax.Select(p => p.Probabilities["yes"]).Where(p => p > 0.5).Order().ToArray();
+        Assert.True(yes.Length >= 5, $"only {yes.Length} texts called yes");
+        double t = (yes[yes.Length * 2 / 5] + yes[yes.Length * 2 / 5 - 1]) / 2;
+        var config = Path.Combine(tmp.Path, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"decision_threshold\": null", $"\"decision_threshold\": {t.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"));
+
+        var loaded = TextClassifier.Load(tmp.Path);
+        Assert.Equal(t, loaded.Threshold);
+        var cut = loaded.Predict([.. texts.Select(x => x.Text)]);
+        int moved = 0;
+        for (int i = 0; i < texts.Count; i++)
+        {
+            Assert.Equal(argmax[i].Probabilities["yes"], cut[i].Probabilities["yes"], 6);   // probabilities unchanged
+            Assert.Equal(cut[i].Probabilities["yes"] >= t ? "yes" : "no", cut[i].Label);
+            if (cut[i].Label != argmax[i].Label) moved++;
+        }
+        Assert.True(moved >= 2, $"{moved} labels moved");
+        // Evaluate counts the same decisions: hand-count the confusion from the labels Predict gave.
+        var m = loaded.Evaluate(texts);
+        Assert.Equal(texts.Where((x, i) => x.Label == "yes" && cut[i].Label == "no").Count(), m.Confusion(1, 0));
+        Assert.Equal(texts.Where((x, i) => x.Label == "no" && cut[i].Label == "yes").Count(), m.Confusion(0, 1));
+        // Explain decides alike.
+        int first = Enumerable.Range(0, texts.Count).First(i => cut[i].Label != argmax[i].Label);
+        Assert.Equal(cut[first].Label, loaded.Explain(texts[first].Text).Prediction.Label);
+
+        File.WriteAllText(config, File.ReadAllText(config).Replace($"\"decision_threshold\": {t.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", "\"decision_threshold\": 1.5"));
+        Assert.Contains("decision_threshold", Assert.Throws<DataFormatException>(() => TextClassifier.Load(tmp.Path)).Message);
+    }
+
+    [Fact]
+    public void ATunedThresholdHasTheBestValidationF1()
+    {
+        using var tmp = new TempDir();
+        var valid = KeywordTask(40, 5);
+        var trained = TextClassifier.Train(Options(tmp.Path) with
+        {
+            Data = new ClassificationSplit(KeywordTask(160, 1), valid, []), Epochs = 2, TuneThreshold = true,
+        });
+        double t = Assert.IsType<double>(trained.Threshold);
+        Assert.Equal(t, TextClassifier.Load(tmp.Path).Threshold);
+        // Brute force over every validation probability as the cut: none beats the chosen threshold's F1.
+        var predictions = trained.Predict([.. valid.Select(v => v.Text)]);
+        double best = predictions.Max(p => YesF1(predictions, valid, p.Probabilities["yes"]));
+        Assert.Equal(best, YesF1(predictions, valid, t), 12);
+        var results = File.ReadAllText(Path.Combine(tmp.Path, "results.json"));
+        Assert.Contains("\"decision_threshold\"", results);
+        Assert.Contains("\"valid_argmax\"", results);
+    }
+
+    [Fact]
+    public void WithoutAValidationPartTheThresholdComesFromAHoldoutAndTheModelIsRefit()
+    {
+        using var tmp = new TempDir();
+        var lines = new List<string>();
+        var trained = TextClassifier.Train(Options(tmp.Path) with { Epochs = 2, TuneThreshold = true, Log = lines.Add });
+        double t = Assert.IsType<double>(trained.Threshold);
+        Assert.InRange(t, 1e-12, 1 - 1e-12);
+        // The first model trained on 80 % of the 160 texts, the second on all of them; its folder is gone.
+        Assert.Contains(lines, l => l.Contains("trains on 128 texts and scores the 32 held out", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("160 training texts", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(tmp.Path, TextClassifier.ThresholdRunFolder)));
+        var results = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(tmp.Path, "results.json")))!;
+        Assert.Equal("holdout", (string?)results["threshold_tuning"]!["from"]);
+        Assert.Equal(32, (int)results["threshold_tuning"]!["count"]!);
+        Assert.Equal(t, (double)results["decision_threshold"]!);
+        Assert.Equal(t, TextClassifier.Load(tmp.Path).Threshold);
+    }
+
+    [Fact]
+    public void ThresholdOptionsAreChecked()
+    {
+        using var tmp = new TempDir();
+        var three = KeywordTask(20, 3).Select((t, i) => i % 3 == 0 ? t with { Label = "maybe" } : t).ToList();
+        Assert.Contains("two classes", Assert.Throws<ArgumentException>(() =>
+            TextClassifier.Train(Options(tmp.Path) with { Data = new ClassificationSplit(three, [], []), TuneThreshold = true })).Message);
+        Assert.Contains("strictly between 0 and 1", Assert.Throws<ArgumentException>(() =>
+            TextClassifier.Train(Options(tmp.Path) with { DecisionThreshold = 1.0 })).Message);
+        Assert.Contains("not both", Assert.Throws<ArgumentException>(() =>
+            TextClassifier.Train(Options(tmp.Path) with { DecisionThreshold = 0.3, TuneThreshold = true })).Message);
+    }
+
+    [Fact]
+    public void WithAnAverageTheModelEndsWithTheAveragedWeights()
+    {
+        using var tmp = new TempDir();
+        TextClassifier.Train(Options(tmp.Path) with { Epochs = 3, EmaDecay = 0.9 });
+        // The last checkpoint holds the trained weights as the model's and the Trainer's average beside them.
+        var last = Path.Combine(tmp.Path, "checkpoints", "last.safetensors");
+        var average = SharpAttention.Training.Checkpoint.LoadExtraTensors(last, "ema.module.");
+        var raw = TextClassifier.Load(tmp.Path).Model;
+        SharpAttention.Training.Checkpoint.Load(last, raw, null, null);
+        var rawWeights = raw.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.ToArray());
+        bool differs = false;
+        foreach (var (name, p) in TextClassifier.Load(tmp.Path).Model.NamedParameters())
+        {
+            Assert.Equal(average[name].ToArray(), p.ToArray());
+            differs |= !rawWeights[name].SequenceEqual(p.ToArray());
+        }
+        Assert.True(differs, "the saved model holds the trained weights, not their average");
+    }
+
     [Fact]
     public void AMalformedConfigIsNamed()
     {
