@@ -47,14 +47,36 @@ public sealed partial class ClassificationMetrics(int numClasses, long ignoreInd
         for (int i = 0; i < t.Length; i++)
         {
             double margin = values[2 * i + 1] - values[2 * i];
-            // Without a threshold: the arg-max, which takes the first class on a tie.
-            predicted[i] = threshold is double cut ? (margin >= cut ? 1 : 0) : (margin > 0 ? 1 : 0);
+            predicted[i] = Decide(margin, threshold);
             if (t[i] == ignoreIndex) continue;
             scores.Add(margin);
             positives.Add(t[i] == 1);
         }
         Update(predicted, t);
     }
+
+    /// <summary>Two classes, every example given as logits: the same examples decided at another margin threshold
+    /// (null: the arg-max) from the scores kept, so what a threshold changes needs no second pass over the model.</summary>
+    public ClassificationMetrics Decided(double? threshold)
+    {
+        if (NumClasses != 2 || scores.Count != Count)
+            throw new InvalidOperationException("metrics: deciding again needs two classes with every example given as logits");
+        var again = new ClassificationMetrics(2, ignoreIndex);
+        again.scores.AddRange(scores);
+        again.positives.AddRange(positives);
+        again.Update([.. scores.Select(margin => Decide(margin, threshold))], [.. positives.Select(p => p ? 1L : 0L)]);
+        return again;
+    }
+
+    /// <summary>Two classes: the margin threshold with the best F1 of class 1 on the scores kept
+    /// (<see cref="DecisionThreshold.MaximizeF1"/>).</summary>
+    public double BestF1Threshold() =>
+        NumClasses == 2 ? DecisionThreshold.MaximizeF1(CollectionsMarshal.AsSpan(scores), CollectionsMarshal.AsSpan(positives))
+            : throw new InvalidOperationException($"metrics: a decision threshold needs two classes, not {NumClasses}");
+
+    /// <summary>Class 1 when the margin logit₁ − logit₀ reaches the threshold; without one the arg-max, which takes the
+    /// first class on a tie.</summary>
+    static long Decide(double margin, double? threshold) => threshold is double cut ? (margin >= cut ? 1 : 0) : (margin > 0 ? 1 : 0);
 
     /// <summary>Adds a batch of predicted classes against targets of the same shape (int64).</summary>
     public void Update(Tensor predictions, Tensor targets)

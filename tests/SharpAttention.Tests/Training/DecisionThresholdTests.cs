@@ -101,4 +101,27 @@ public class DecisionThresholdTests
         Assert.Equal(argmax.RocAuc, cut.RocAuc);   // the ranking does not depend on the cut
         Assert.Throws<ArgumentException>(() => new ClassificationMetrics(3).UpdateFromLogits(Tensor.FromArray([0f, 1f, 2f], 1, 3), Tensor.FromArray(new long[] { 0 }, 1), 0.0));
     }
+
+    [Fact]
+    public void DecidedAgainMatchesDecidingFromTheLogits()
+    {
+        // The hand-worked batch above: margins 1, −0.5, −1.5, 0.2 for targets 1, 1, 0, 0.
+        var logits = Tensor.FromArray([0f, 1f, 0.5f, 0f, 1.5f, 0f, 0f, 0.2f], 4, 2);
+        var targets = Tensor.FromArray(new long[] { 1, 1, 0, 0 }, 4);
+        var argmax = new ClassificationMetrics(2);
+        argmax.UpdateFromLogits(logits, targets);
+        var again = argmax.Decided(-1.0);
+        Assert.Equal(2, again.Confusion(1, 1));    // −0.5 ≥ −1 is now class 1
+        Assert.Equal(1, again.Confusion(0, 1));
+        Assert.Equal(1, again.Confusion(0, 0));
+        Assert.Equal(argmax.RocAuc, again.RocAuc);
+        Assert.Equal(1, argmax.Decided(null).Confusion(1, 0));   // back to the arg-max
+        // Best F1 of class 1: calling the top 2 (1, 0.2) gives 2·1/(2+2) = 0.5; the top 3 (down to −0.5) 2·2/(3+2) = 0.8;
+        // all 4: 2·2/(4+2) = 0.67; the top 1: 2·1/(1+2) = 0.67. So the cut lies between −0.5 and −1.5.
+        Assert.Equal(-1.0, argmax.BestF1Threshold(), 12);
+        var mixed = new ClassificationMetrics(2);
+        mixed.Update([1L], [1L]);
+        Assert.Throws<InvalidOperationException>(() => mixed.Decided(0.0));
+        Assert.Throws<InvalidOperationException>(() => new ClassificationMetrics(3).BestF1Threshold());
+    }
 }

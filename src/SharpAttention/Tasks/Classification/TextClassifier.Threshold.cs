@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using SharpAttention.Autograd;
 using SharpAttention.Data;
-using SharpAttention.Tensors;
 using SharpAttention.Training;
 
 namespace SharpAttention.Tasks.Classification;
@@ -46,22 +44,12 @@ public sealed partial class TextClassifier
         return (probe.Threshold!.Value, report);
     }
 
-    /// <summary>The threshold with the best F1 of <c>Labels[1]</c> on labelled texts (<see cref="DecisionThreshold.MaximizeF1"/>),
-    /// as a probability.</summary>
-    double ChooseThreshold(IReadOnlyList<LabeledText> examples)
+    /// <summary>The threshold with the best F1 of <c>Labels[1]</c> on the texts <paramref name="argmax"/> scored
+    /// (<see cref="ClassificationMetrics.BestF1Threshold"/>), as a probability.</summary>
+    static double ChooseThreshold(ClassificationMetrics argmax)
     {
-        var margins = new List<double>(examples.Count);
-        using (GradMode.NoGrad())
-            for (int at = 0; at < examples.Count; at += PredictBatch)
-            {
-                using var scope = TensorScope.Begin();
-                var batch = Encode([.. examples.Skip(at).Take(PredictBatch).Select(e => e.Text)]);
-                var logits = Model.Forward(batch.InputIds, batch.KeyPaddingMask).To(DType.Float64).ToDoubleArray();
-                for (int b = 0; b < batch.Lengths.Count; b++) margins.Add(logits[2 * b + 1] - logits[2 * b]);
-            }
-        var positive = examples.Select(e => e.Label == Labels[1]).ToArray();
         // Kept inside float's range of margins, so that the probability written to config.json reads back as the same cut.
-        double margin = Math.Clamp(DecisionThreshold.MaximizeF1([.. margins], positive), -30, 30);
+        double margin = Math.Clamp(argmax.BestF1Threshold(), -30, 30);
         return DecisionThreshold.ToProbability(margin);
     }
 }

@@ -130,9 +130,12 @@ public sealed partial class TextClassifier
         else if (options.EmaDecay != null) LoadAverage(model, last);
         model.Eval();
         double trainSeconds = clock.Elapsed.TotalSeconds;
+        // Each part is scored once, by the arg-max; the threshold's decisions are derived from the same logits.
+        var argmaxScores = new[] { (data.Valid, "valid"), (data.Test, "test") }.Where(p => p.Item1.Count > 0)
+            .ToDictionary(p => p.Item2, p => classifier.Score(p.Item1));
         if (options.TuneThreshold && data.Valid.Count > 0)
         {
-            threshold = classifier.ChooseThreshold(data.Valid);
+            threshold = ChooseThreshold(argmaxScores["valid"]);
             tuning = new JsonObject { ["from"] = "valid", ["count"] = data.Valid.Count };
             log($"decision threshold {threshold:G4} for {labels[1]}, chosen on the {data.Valid.Count} validation texts");
             ClassifierFolder.WriteConfig(dir, config, labels, options.MaxLength, options.Truncation, threshold);
@@ -151,15 +154,14 @@ public sealed partial class TextClassifier
         if (threshold is double chosen) results["decision_threshold"] = chosen;
         if (tuning != null) results["threshold_tuning"] = tuning;
         var scores = new Dictionary<string, ClassificationMetrics>();
-        foreach (var (part, name) in new[] { (data.Valid, "valid"), (data.Test, "test") })
+        foreach (var (name, argmax) in argmaxScores)
         {
-            if (part.Count == 0) continue;
-            var metrics = classifier.Evaluate(part);
+            var metrics = threshold != null ? argmax.Decided(classifier.Margin) : argmax;
             scores[name] = metrics;
             results[name] = metrics.ToJson(labels);
             log($"{name}: accuracy {metrics.Accuracy.ToString("P2", CultureInfo.InvariantCulture)}, macro F1 {metrics.MacroF1:F4}");
             // What the threshold changed: the same texts decided by the arg-max.
-            if (threshold != null) results[name + "_argmax"] = classifier.Score(part, useThreshold: false).ToJson(labels);
+            if (threshold != null) results[name + "_argmax"] = argmax.ToJson(labels);
         }
         AtomicFile.WriteAllText(Path.Combine(dir, ClassifierFolder.ResultsFile), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         classifier.Scores = scores;

@@ -95,9 +95,10 @@ public sealed partial class TextClassifier
 
     /// <summary>Accuracy, per-class and macro metrics and (two classes) ROC-AUC on labelled texts; a label the
     /// classifier does not know is a <see cref="DataFormatException"/> naming where it came from.</summary>
-    public ClassificationMetrics Evaluate(IReadOnlyList<LabeledText> examples) => Score(examples, useThreshold: true);
+    public ClassificationMetrics Evaluate(IReadOnlyList<LabeledText> examples) => Score(examples, Margin);
 
-    ClassificationMetrics Score(IReadOnlyList<LabeledText> examples, bool useThreshold)
+    /// <summary><see cref="Evaluate"/>, deciding at the margin <paramref name="threshold"/> (null: the arg-max).</summary>
+    ClassificationMetrics Score(IReadOnlyList<LabeledText> examples, double? threshold = null)
     {
         ArgumentNullException.ThrowIfNull(examples);
         var index = ClassificationData.Index(Labels);
@@ -112,7 +113,7 @@ public sealed partial class TextClassifier
             var targets = part.Select(e => index.TryGetValue(e.Label, out int c) ? (long)c
                 : throw new DataFormatException(e.Source, e.Line, $"label '{e.Label}' is not one the model knows ({string.Join(", ", Labels)})")).ToArray();
             var batch = Encode([.. part.Select(e => e.Text)]);
-            metrics.UpdateFromLogits(Model.Forward(batch.InputIds, batch.KeyPaddingMask), Tensor.FromArray(targets, targets.Length), useThreshold ? Margin : null);
+            metrics.UpdateFromLogits(Model.Forward(batch.InputIds, batch.KeyPaddingMask), Tensor.FromArray(targets, targets.Length), threshold);
         }
         return metrics;
     }
