@@ -42,6 +42,13 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
     /// <summary>Weight each class's loss by n / (C · n_c), for imbalanced data.</summary>
     public bool ClassWeights { get; init; }
 
+    /// <summary>Each epoch, the chance that a training text is replaced by a random window of its tokens (0: never;
+    /// <see cref="TextClassifierOptions.RandomCrop"/>).</summary>
+    public double RandomCrop { get; init; }
+
+    /// <summary>Fewest tokens (besides &lt;s&gt; and &lt;/s&gt;) a random-crop window keeps.</summary>
+    public int RandomCropMinTokens { get; init; } = 32;
+
     public int Epochs { get; init; } = 4;
 
     /// <summary>Stop after this many optimizer steps even mid-epoch (null: run all epochs).</summary>
@@ -128,6 +135,8 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         ("num_layers", Bounds.Integers(1, 64), r => r.NumLayers),
         ("dim_feedforward", Bounds.Integers(1, 65536), r => r.DimFeedforward),
         ("dropout", new(0, 1, MaxOpen: true), r => r.Dropout),
+        ("random_crop", new(0, 1), r => r.RandomCrop),
+        ("random_crop_min_tokens", Bounds.Integers(1, 8190), r => r.RandomCropMinTokens),
         ("epochs", Bounds.Integers(1, 100_000), r => r.Epochs),
         ("max_steps", Bounds.Integers(1, 1_000_000_000), r => r.MaxSteps),
         ("batch_size", Bounds.Integers(1, 65536), r => r.BatchSize),
@@ -156,6 +165,8 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         Check.Keys(Recipe is null || RecipeNames.Contains(Recipe), $"recipe = {Shown.Quote(Recipe ?? "")} must be null or one of {string.Join(", ", RecipeNames)}", "recipe");
         Check.Keys(!(TuneThreshold && DecisionThreshold != null), "tune_threshold = true and decision_threshold both choose the threshold: give one",
             "tune_threshold", "decision_threshold");
+        Check.Keys(RandomCrop == 0 || RandomCropMinTokens <= MaxLength - 2,
+            $"random_crop_min_tokens = {RandomCropMinTokens} leaves no window within max_length = {MaxLength} (at most max_length − 2)", "random_crop_min_tokens", "max_length");
         UserSplit.CheckKey(Split);
         return this;
     }
@@ -167,7 +178,7 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
     {
         Encoder = vocab => new EncoderConfig(vocab) { DModel = DModel, NumHeads = NumHeads, NumLayers = NumLayers, DimFeedforward = DimFeedforward, Dropout = Dropout },
         Pooling = PoolingMode, VocabSize = VocabSize, MaxLength = MaxLength, Truncation = Truncation.HeadAndTail,
-        Epochs = Epochs, MaxSteps = MaxSteps, BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps,
+        RandomCrop = RandomCrop, RandomCropMinTokens = RandomCropMinTokens, Epochs = Epochs, MaxSteps = MaxSteps, BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps,
         WeightDecay = WeightDecay, ClipGradNorm = ClipGradNorm, LabelSmoothing = LabelSmoothing, BalanceClasses = ClassWeights, Seed = Seed,
         EmaDecay = EmaDecay, TuneThreshold = TuneThreshold, DecisionThreshold = DecisionThreshold, ThresholdHoldout = ThresholdHoldout,
     };

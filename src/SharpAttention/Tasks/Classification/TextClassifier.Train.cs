@@ -49,6 +49,7 @@ public sealed partial class TextClassifier
         Directory.CreateDirectory(dir);
         var labels = ClassificationData.Labels(data.Train);
         CheckThresholdOptions(options, labels);
+        var crop = options.RandomCrop == 0 ? null : new RandomCrop(options.RandomCrop, options.RandomCropMinTokens, options.MaxLength, options.Seed);
         double? threshold = options.DecisionThreshold;
         JsonObject? tuning = null;
 
@@ -84,7 +85,10 @@ public sealed partial class TextClassifier
         var model = new EncoderClassifier(config, labels.Length, generator);
         var classifier = new TextClassifier(model, tokenizer, specials, labels, options.MaxLength, options.Truncation, null);
         var index = ClassificationData.Index(labels);
-        var rows = classifier.EncodeRows(data.Train.Select(e => e.Text).ToArray());
+        var texts = data.Train.Select(e => e.Text).ToArray();
+        var rows = classifier.EncodeRows(texts);
+        // Windows come from each text's whole tokenisation, so one may come from the middle of a long mail.
+        var full = crop is null ? null : classifier.EncodeRows(texts, truncate: false);
         var targets = data.Train.Select(e => (long)index[e.Label]).ToArray();
         var weights = options.BalanceClasses ? ClassWeights.Balanced(ClassificationData.Counts(data.Train, labels)) : null;
         var sampler = new BucketBatchSampler([.. rows.Select(r => r.Length)], options.BatchSize, options.Seed);
@@ -93,6 +97,7 @@ public sealed partial class TextClassifier
         long parameters = model.Parameters().Sum(p => (long)p.NumEl);
         log($"model: {config.NumLayers} layers × {config.DModel}, {config.NumHeads} heads, {config.Pooling.ToString().ToLowerInvariant()} pooling, " +
             $"{parameters:N0} parameters; {rows.Sum(r => (long)r.Length):N0} tokens, {stepsPerEpoch:N0} steps per epoch, {totalSteps:N0} steps");
+        if (crop != null) log($"random crop: each epoch {crop.Probability.ToString("P0", CultureInfo.InvariantCulture)} of the texts become windows of at least {crop.MinTokens} tokens");
 
         // 3. Training, selecting on the validation part when there is one.
         var optimizer = new AdamW(ParamGroup.DecayMatricesOnly(model.Parameters()), lr: options.LearningRate, weightDecay: options.WeightDecay);
@@ -118,11 +123,19 @@ public sealed partial class TextClassifier
             return new Dictionary<string, double> { ["valid_accuracy"] = m.Accuracy, ["valid_macro_f1"] = m.MacroF1 };
         }
         model.Train();
-        var result = trainer.Fit(model, optimizer, scheduler, epoch => sampler.Batches(epoch), batch =>
+        // An epoch's rows: the encoded ones, or (cropping) that epoch's windows, bucketed by their own lengths.
+        IEnumerable<(int[] Batch, int[][] Rows)> Batches(int epoch)
+        {
+            var epochRows = crop?.Apply(full!, rows, epoch) ?? rows;
+            var epochSampler = crop is null ? sampler : new BucketBatchSampler([.. epochRows.Select(r => r.Length)], options.BatchSize, options.Seed);
+            return epochSampler.Batches(epoch).Select(batch => (batch, epochRows));
+        }
+        var result = trainer.Fit(model, optimizer, scheduler, Batches, part =>
             {
-                var padded = Padding.PadSequences([.. batch.Select(i => rows[i])], specials.Pad!.Value);
+                var (batch, epochRows) = part;
+                var padded = Padding.PadSequences([.. batch.Select(i => epochRows[i])], specials.Pad!.Value);
                 var y = Tensor.FromArray(batch.Select(i => targets[i]).ToArray(), batch.Length);
-                return new BatchLoss(model.Loss(padded.Ids, y, padded.PaddingMask, options.LabelSmoothing, weights), batch.Sum(i => (long)rows[i].Length));
+                return new BatchLoss(model.Loss(padded.Ids, y, padded.PaddingMask, options.LabelSmoothing, weights), batch.Sum(i => (long)epochRows[i].Length));
             },
             select ? Validate : null, new Dictionary<string, Generator> { ["model"] = generator });
         // The best checkpoint holds the averaged weights when there is an average; without one, the last checkpoint does.
@@ -177,15 +190,17 @@ public sealed partial class TextClassifier
             p.Detach().CopyFrom_(average.TryGetValue(name, out var a) ? a : throw new InvalidDataException($"{checkpoint}: no average of '{name}'"));
     }
 
-    /// <summary>Each text's token ids, wrapped and truncated as the classifier encodes them, without padding.</summary>
-    int[][] EncodeRows(IReadOnlyList<string> texts)
+    /// <summary>Each text's token ids, wrapped and truncated as the classifier encodes them (or, without
+    /// <paramref name="truncate"/>, whole), without padding.</summary>
+    int[][] EncodeRows(IReadOnlyList<string> texts, bool truncate = true)
     {
         var rows = new List<int[]>(texts.Count);
         using var _ = GradMode.NoGrad();
         for (int at = 0; at < texts.Count; at += 256)
         {
             using var scope = TensorScope.Begin();
-            var batch = Encode(texts.Skip(at).Take(256).ToArray());
+            var part = texts.Skip(at).Take(256).ToArray();
+            var batch = truncate ? Encode(part) : BatchEncoding.Encode(Tokenizer, part, specials, encoding with { MaxLength = null });
             var ids = batch.InputIds.ToInt64Array();
             int t = batch.InputIds.Size(1);
             for (int b = 0; b < batch.Lengths.Count; b++)

@@ -26,6 +26,15 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
     /// <summary>Head+tail keeps a text's start and end (Sun et al. 2019: best for long documents).</summary>
     public Truncation Truncation { get; init; } = Truncation.HeadAndTail;
 
+    /// <summary>Random-window augmentation (<see cref="Data.RandomCrop"/>): each epoch, each training text is replaced
+    /// with this probability by a random contiguous window of its full tokenisation (before truncation), at least
+    /// <see cref="RandomCropMinTokens"/> long and at most <see cref="MaxLength"/>; validation, test and threshold-holdout
+    /// texts never are. 0 (the default): off, the batches of a run without it.</summary>
+    public double RandomCrop { get; init; }
+
+    /// <summary>Fewest tokens (besides [CLS] and [SEP]) a <see cref="RandomCrop"/> window keeps; shorter texts stay whole.</summary>
+    public int RandomCropMinTokens { get; init; } = 32;
+
     public int Epochs { get; init; } = 10;
 
     /// <summary>Stop after this many optimizer steps even mid-epoch (null: run all epochs); the learning-rate schedule

@@ -9,14 +9,15 @@ public class TextClassifierTests
 {
     static readonly string[] Words = ["apple", "river", "stone", "cloud", "green", "music", "paper", "light", "table", "dance", "ocean", "quiet"];
 
-    /// <summary>Texts of 4–9 filler words; "yes" texts also hold the keyword "zebra" somewhere.</summary>
-    static List<LabeledText> KeywordTask(int count, int seed)
+    /// <summary>Texts of 4–9 (or <paramref name="fewest"/> to <paramref name="most"/>) filler words; "yes" texts also
+    /// hold the keyword "zebra" somewhere.</summary>
+    internal static List<LabeledText> KeywordTask(int count, int seed, int fewest = 4, int most = 9)
     {
         var rng = new Random(seed);
         var texts = new List<LabeledText>();
         for (int i = 0; i < count; i++)
         {
-            var words = Enumerable.Range(0, rng.Next(4, 10)).Select(_ => Words[rng.Next(Words.Length)]).ToList();
+            var words = Enumerable.Range(0, rng.Next(fewest, most + 1)).Select(_ => Words[rng.Next(Words.Length)]).ToList();
             bool yes = i % 2 == 0;
             if (yes) words.Insert(rng.Next(words.Count + 1), "zebra");
             texts.Add(new LabeledText(string.Join(' ', words), yes ? "yes" : "no", "synthetic", i + 1));
