@@ -10,7 +10,7 @@ public class TextClassifierTests
     static readonly string[] Words = ["apple", "river", "stone", "cloud", "green", "music", "paper", "light", "table", "dance", "ocean", "quiet"];
 
     /// <summary>Texts of 4–9 filler words; "yes" texts also hold the keyword "zebra" somewhere.</summary>
-    static List<LabeledText> KeywordTask(int count, int seed)
+    internal static List<LabeledText> KeywordTask(int count, int seed)
     {
         var rng = new Random(seed);
         var texts = new List<LabeledText>();
