@@ -21,7 +21,11 @@ public static class ClassifyCommands
         var clock = Stopwatch.StartNew();
         void Note(string m) => console.MarkupLineInterpolated($"[grey]{m}[/]");
         OutputPaths.WritableFolder("--out", folder);
-        Tasks.RunFolder.Check(recipe, folder, Path.Combine(folder, TextClassifier.CheckpointFolder, "last.safetensors"), resume, () => ReadRecipe(folder)!);
+        string last = Path.Combine(folder, TextClassifier.CheckpointFolder, "last.safetensors");
+        if (resume && recipe.PretrainEpochs > 0 && !File.Exists(last) && File.Exists(Path.Combine(folder, ClassifyTask.RecipeFile)))
+            throw new CliException($"--resume: there is no checkpoint at {last}: the run stopped before fine-tuning began (during pre-training or " +
+                                   "the threshold's first model, which are not resumed); start it again without --resume");
+        Tasks.RunFolder.Check(recipe, folder, last, resume, () => ReadRecipe(folder)!);
         var data = ClassifyData.Load(recipe, sources, Note);
         ClassificationData.Check(data);
         var labels = ClassificationData.Labels(data.Train);
@@ -35,6 +39,7 @@ public static class ClassifyCommands
         var classifier = TextClassifier.Train(recipe.Options(data, folder) with
         {
             Resume = resume, CheckpointEvery = 200, Log = Note, StepCompleted = reporter.Step, Evaluated = reporter.Evaluated,
+            PretrainStepCompleted = new ConsoleReporter(console).Step,
         });
         var training = classifier.Training!;
         console.MarkupLineInterpolated($"trained {training.Steps:N0} steps in {ConsoleReporter.Format(clock.Elapsed)}");

@@ -76,6 +76,16 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
     /// <summary>Share of the training texts held out to tune the threshold when there is no validation part.</summary>
     public double ThresholdHoldout { get; init; } = 0.2;
 
+    /// <summary>Epochs of masked-language-model pre-training of the encoder on the training texts before fine-tuning
+    /// (0: none; <see cref="TextClassifierOptions.PretrainEpochs"/>).</summary>
+    public int PretrainEpochs { get; init; }
+
+    /// <summary>Share of the tokens pre-training chooses for prediction (BERT's 15 %).</summary>
+    public double MlmProbability { get; init; } = 0.15;
+
+    /// <summary>Peak learning rate of pre-training (null: <see cref="LearningRate"/>).</summary>
+    public double? PretrainLearningRate { get; init; }
+
     /// <summary>Shares of --data that go to train/valid/test when --valid or --test are not given (stratified).</summary>
     public string Split { get; init; } = "80/10/10";
 
@@ -147,7 +157,10 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         ("label_smoothing", new(0, 1), r => r.LabelSmoothing),
         ("ema_decay", new(0, 1, MaxOpen: true), r => r.EmaDecay),
         ("decision_threshold", new(0, 1, MinOpen: true, MaxOpen: true), r => r.DecisionThreshold),
-        ("threshold_holdout", new(0, 1, MinOpen: true, MaxOpen: true), r => r.ThresholdHoldout));
+        ("threshold_holdout", new(0, 1, MinOpen: true, MaxOpen: true), r => r.ThresholdHoldout),
+        ("pretrain_epochs", Bounds.Integers(0, 100_000), r => r.PretrainEpochs),
+        ("mlm_probability", new(0, 1, MinOpen: true, MaxOpen: true), r => r.MlmProbability),
+        ("pretrain_learning_rate", Bounds.Positive, r => r.PretrainLearningRate));
 
     /// <summary>Every numeric key with its range, in the README's order.</summary>
     public static IEnumerable<(string Key, Bounds Range)> KeyRanges => NumericKeys.Ranges;
@@ -181,6 +194,7 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         RandomCrop = RandomCrop, RandomCropMinTokens = RandomCropMinTokens, Epochs = Epochs, MaxSteps = MaxSteps, BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps,
         WeightDecay = WeightDecay, ClipGradNorm = ClipGradNorm, LabelSmoothing = LabelSmoothing, BalanceClasses = ClassWeights, Seed = Seed,
         EmaDecay = EmaDecay, TuneThreshold = TuneThreshold, DecisionThreshold = DecisionThreshold, ThresholdHoldout = ThresholdHoldout,
+        PretrainEpochs = PretrainEpochs, MlmProbability = MlmProbability, PretrainLearningRate = PretrainLearningRate,
     };
 
     static JsonSerializerOptions Json => RecipeJson.Options;

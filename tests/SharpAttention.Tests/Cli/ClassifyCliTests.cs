@@ -119,6 +119,24 @@ public sealed class ClassifyCliTests : IDisposable
     }
 
     [Fact]
+    public void Pretraining_shows_its_progress_and_a_run_stopped_before_fine_tuning_is_not_resumed()
+    {
+        var data = WriteKeywordData(dir, "pretrain.csv", 80, seed: 4);
+        var config = Path.Combine(dir, "pretrain.json");
+        File.WriteAllText(config, "{\"pretrain_epochs\": 2, \"epochs\": 2}");
+        var run = Path.Combine(dir, "pretrained");
+        string[] args = ["train", "classify", "--preset", "tiny", "--config", config, "--data", data, "--out", run];
+        var trained = Run("", args);
+        Assert.True(trained.Code == 0, trained.Error + trained.Output);
+        Assert.Contains("pre-training epoch 2/2: masked-LM loss", trained.Output);
+        Assert.Equal(2, JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "recipe.json"))).RootElement.GetProperty("pretrain_epochs").GetInt32());
+        Assert.Equal(0, Run("", "predict", "--model", run, "green zebra").Code);
+        // As if killed while pre-training: the recipe is there, no fine-tuning checkpoint yet.
+        Directory.Delete(Path.Combine(run, "checkpoints"), recursive: true);
+        Fails(Run("", [.. args, "--resume"]), 1, "--resume", "before fine-tuning began", "without --resume");
+    }
+
+    [Fact]
     public void Data_errors_name_the_file_and_line_or_the_class()
     {
         var good = WriteKeywordData(dir, "good.csv", 40, seed: 1);
@@ -198,6 +216,12 @@ public sealed class ClassifyCliTests : IDisposable
         Fails(Run("", Train("--config", config)), 1, $"{config}:1:", "decision_threshold = 0");
         File.WriteAllText(config, "{\"decision_threshold\": 0.3, \"tune_threshold\": true}");
         Fails(Run("", Train("--config", config)), 1, "give one");
+        File.WriteAllText(config, "{\n  \"pretrain_epochs\": -1\n}");
+        Fails(Run("", Train("--config", config)), 1, $"{config}:2:", "pretrain_epochs = -1 must lie in 0..100,000");
+        File.WriteAllText(config, "{\"pretrain_epochs\": 2, \"mlm_probability\": 1}");
+        Fails(Run("", Train("--config", config)), 1, $"{config}:1:", "mlm_probability = 1");
+        File.WriteAllText(config, "{\"pretrain_learning_rate\": 0}");
+        Fails(Run("", Train("--config", config)), 1, $"{config}:1:", "pretrain_learning_rate = 0");
         var three = Path.Combine(dir, "three.csv");
         File.WriteAllLines(three, ["text,label", "a b,x", "c d,y", "e f,z", "g h,x", "i j,y", "k l,z", "m n,x", "o p,y", "q r,z", "s t,x", "u v,y", "w x,z"]);
         Fails(Run("", ["train", "classify", "--preset", "tiny", "--data", three, "--out", Path.Combine(dir, "three"), "--threshold", "auto"]), 1, "needs two classes", "x, y, z");

@@ -50,15 +50,19 @@ public sealed partial class TextClassifier
         var labels = ClassificationData.Labels(data.Train);
         CheckThresholdOptions(options, labels);
         var crop = options.RandomCrop == 0 ? null : new RandomCrop(options.RandomCrop, options.RandomCropMinTokens, options.MaxLength, options.Seed);
+        CheckPretrainOptions(options);
         double? threshold = options.DecisionThreshold;
         JsonObject? tuning = null;
+        PretrainedEncoder? pretrained = null;
 
         // 1. Tokenizer and network shape: new ones, or (resuming) those the run saved, for the same labels.
         EncoderConfig config;
         if (options.Resume)
         {
             var checkpoint = Path.Combine(dir, CheckpointFolder, "last.safetensors");
-            if (!File.Exists(checkpoint)) throw new FileNotFoundException($"resume: no checkpoint at {checkpoint}", checkpoint);
+            if (!File.Exists(checkpoint))
+                throw new FileNotFoundException($"resume: no checkpoint at {checkpoint}" + (options.PretrainEpochs > 0
+                    ? " (a run stopped before fine-tuning began, during pre-training or the threshold's first model, starts again without resuming)" : ""), checkpoint);
             string[] saved;
             double? savedThreshold;
             (config, saved, _, _, savedThreshold) = ClassifierFolder.ReadConfig(dir);
@@ -70,9 +74,16 @@ public sealed partial class TextClassifier
         }
         else
         {
-            if (options.TuneThreshold && data.Valid.Count == 0) (threshold, tuning) = TuneOnHoldout(options, log);
-            log($"{data.Train.Count} training texts, classes {string.Join(", ", labels)}; training a BPE of {options.VocabSize} tokens");
-            int vocabSize = TaskTokenizer.TrainBpe(data.Train.Select(e => e.Text), options.VocabSize, options.MaxLength, dir).VocabSize;
+            // Pre-training comes first, so that the holdout's first model starts from the same encoder as the refit.
+            pretrained = options.Pretrained ?? (options.PretrainEpochs > 0 ? Pretrain(options, log) : null);
+            if (options.TuneThreshold && data.Valid.Count == 0) (threshold, tuning) = TuneOnHoldout(options with { Pretrained = pretrained }, log);
+            int vocabSize;
+            if (pretrained != null) vocabSize = pretrained.CopyTokenizerTo(dir);
+            else
+            {
+                log($"{data.Train.Count} training texts, classes {string.Join(", ", labels)}; training a BPE of {options.VocabSize} tokens");
+                vocabSize = TaskTokenizer.TrainBpe(data.Train.Select(e => e.Text), options.VocabSize, options.MaxLength, dir).VocabSize;
+            }
             config = options.Encoder(vocabSize) with { VocabSize = vocabSize, MaxLen = options.MaxLength, Pooling = options.Pooling };
         }
         var tokenizer = Tokenizers.Load(dir);
@@ -83,6 +94,7 @@ public sealed partial class TextClassifier
         // 2. Model; every training text encoded once; batches of similar length, padded to their own longest row.
         var generator = new Generator(options.Seed);   // initialisation, then dropout: checkpointed for resuming
         var model = new EncoderClassifier(config, labels.Length, generator);
+        if (pretrained != null) model.Backbone.LoadSafetensors(pretrained.Weights);
         var classifier = new TextClassifier(model, tokenizer, specials, labels, options.MaxLength, options.Truncation, null);
         var index = ClassificationData.Index(labels);
         var texts = data.Train.Select(e => e.Text).ToArray();
@@ -192,15 +204,17 @@ public sealed partial class TextClassifier
 
     /// <summary>Each text's token ids, wrapped and truncated as the classifier encodes them (or, without
     /// <paramref name="truncate"/>, whole), without padding.</summary>
-    int[][] EncodeRows(IReadOnlyList<string> texts, bool truncate = true)
+    int[][] EncodeRows(IReadOnlyList<string> texts, bool truncate = true) =>
+        EncodeRows(Tokenizer, specials, truncate ? encoding : encoding with { MaxLength = null }, texts);
+
+    static int[][] EncodeRows(Microsoft.ML.Tokenizers.Tokenizer tokenizer, SpecialTokenIds specials, BatchEncodingOptions encoding, IReadOnlyList<string> texts)
     {
         var rows = new List<int[]>(texts.Count);
         using var _ = GradMode.NoGrad();
         for (int at = 0; at < texts.Count; at += 256)
         {
             using var scope = TensorScope.Begin();
-            var part = texts.Skip(at).Take(256).ToArray();
-            var batch = truncate ? Encode(part) : BatchEncoding.Encode(Tokenizer, part, specials, encoding with { MaxLength = null });
+            var batch = BatchEncoding.Encode(tokenizer, texts.Skip(at).Take(256).ToArray(), specials, encoding);
             var ids = batch.InputIds.ToInt64Array();
             int t = batch.InputIds.Size(1);
             for (int b = 0; b < batch.Lengths.Count; b++)

@@ -36,7 +36,7 @@ public sealed partial class TextClassifier
     TextClassifier(EncoderClassifier model, Tokenizer tokenizer, SpecialTokenIds specials, IReadOnlyList<string> labels, int maxLength, Truncation truncation, double? threshold)
     {
         (Model, Tokenizer, this.specials, Labels, Threshold) = (model, tokenizer, specials, labels, threshold);
-        encoding = new BatchEncodingOptions { MaxLength = maxLength, Truncation = truncation, Wrap = SequenceWrap.ClsSep };
+        encoding = Encoding(maxLength, truncation);
         Model.Eval();
     }
 
@@ -117,6 +117,10 @@ public sealed partial class TextClassifier
         }
         return metrics;
     }
+
+    /// <summary>&lt;s&gt; text &lt;/s&gt;, at most <paramref name="maxLength"/> tokens.</summary>
+    static BatchEncodingOptions Encoding(int maxLength, Truncation truncation) =>
+        new() { MaxLength = maxLength, Truncation = truncation, Wrap = SequenceWrap.ClsSep };
 
     BatchEncoding Encode(IReadOnlyList<string> texts) => BatchEncoding.Encode(Tokenizer, texts, specials, encoding);
 

@@ -97,6 +97,25 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
     /// those of the first run, except <see cref="MaxSteps"/> (a run stopped there continues).</summary>
     public bool Resume { get; init; }
 
+    /// <summary>Epochs of masked-language-model pre-training of the encoder (embeddings and layers) on the training
+    /// texts before it is fine-tuned (BERT's objective; <see cref="Models.MaskedLanguageModel"/>); 0: none. The
+    /// tokenizer then has a mask token, &lt;mask&gt;. Labels are never used, and with <see cref="TuneThreshold"/>'s holdout
+    /// the encoder is pre-trained once, on all the training texts, for both the first model and the refit.</summary>
+    public int PretrainEpochs { get; init; }
+
+    /// <summary>Share of the tokens each pre-training text has chosen for prediction (<see cref="MlmMasking"/>).</summary>
+    public double MlmProbability { get; init; } = 0.15;
+
+    /// <summary>Peak learning rate of pre-training (null: <see cref="LearningRate"/>); the warm-up, cosine decay,
+    /// batch size, weight decay and clipping are fine-tuning's.</summary>
+    public double? PretrainLearningRate { get; init; }
+
+    /// <summary>Hears every pre-training step and the pre-training's total steps (progress lines).</summary>
+    public Action<Training.StepEvent, long>? PretrainStepCompleted { get; init; }
+
+    /// <summary>An encoder already pre-trained for these training texts (the holdout's first model takes the refit's).</summary>
+    internal PretrainedEncoder? Pretrained { get; init; }
+
     /// <summary>Seeds initialisation, dropout and the batch order.</summary>
     public ulong Seed { get; init; } = 42;
 
