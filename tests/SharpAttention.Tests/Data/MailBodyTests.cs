@@ -126,6 +126,9 @@ public class MailBodyTests
         Assert.Equal("<http://a.example/> <http://b.example/> more",
             HtmlText.ToText("<a href=http://a.example/><img src=x.gif></a><a href='http://b.example/'><img src=y.gif></a>more"));
         Assert.Equal("Order <http://c.example/o>", HtmlText.ToText("<map><area shape=rect href=\"http://c.example/o\" alt=\"Order\"></map>"));
+        // An area inside an open link shows its own target and leaves the link's for the link's end.
+        Assert.Equal("Shop Y <http://y.example/> now <http://x.example/>",
+            HtmlText.ToText("<a href=http://x.example/>Shop <map><area href=http://y.example/ alt=Y></map> now</a>"));
     }
 
     static void WriteMail(string dir, string name, string body)

@@ -76,15 +76,11 @@ public static partial class HtmlText
             else if (name == "img" && !end) writer.Raw(" " + AttributeValue(attrs, "alt") + " ");
             else if (name == "area" && !end)
             {
-                writer.OpenLink(AttributeValue(attrs, "href"));
-                writer.Raw(AttributeValue(attrs, "alt"));
-                writer.CloseLink();
+                var alt = AttributeValue(attrs, "alt");
+                writer.Raw(" " + alt);
+                writer.Target(AttributeValue(attrs, "href"), alt);
             }
-            else if (name is "iframe" or "frame" && !end)
-            {
-                writer.OpenLink(AttributeValue(attrs, "src"));
-                writer.CloseLink();
-            }
+            else if (name is "iframe" or "frame" && !end) writer.Target(AttributeValue(attrs, "src"), "");
         }
         writer.Text(s[pos..]);
         writer.CloseLink();
@@ -147,8 +143,8 @@ public static partial class HtmlText
     sealed class Writer(bool linkTargets)
     {
         readonly StringBuilder sb = new();
-        string? openTarget;
-        int openStart = -1;
+        string openHref = "";
+        int openStart = -1;   // where the open link's text starts, or -1
         string? lastShown;
 
         bool afterTarget;   // a word right after a shown target gets a space: "<http://a/> more", "<http://a/> <http://b/>"
@@ -166,17 +162,22 @@ public static partial class HtmlText
 
         public void OpenLink(string href)
         {
-            openTarget = CompactTarget(href);
+            openHref = href;
             openStart = sb.Length;
         }
 
         public void CloseLink()
         {
             if (openStart < 0) return;
-            var target = openTarget;
             var text = sb.ToString(openStart, sb.Length - openStart);
             openStart = -1;
-            openTarget = null;
+            Target(openHref, text);
+        }
+
+        /// <summary>Shows the target of a link whose text was <paramref name="text"/>, unless hidden (see remarks).</summary>
+        public void Target(string href, string text)
+        {
+            var target = CompactTarget(href);
             if (!linkTargets || target is null || target == lastShown) return;
             if (!Shows(text, target))
             {
