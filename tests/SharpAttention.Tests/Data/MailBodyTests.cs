@@ -55,6 +55,82 @@ public class MailBodyTests
         Assert.Equal("x < y", HtmlText.ToText("x &lt; y<!-- unclosed comment"));
     }
 
+    [Fact]
+    public void DelimiterLinesThatDifferOnlyInBlanksStillSplit() =>
+        // boundary="=Multipart Boundary 0925" but the lines read "--= Multipart Boundary 0925": no line matches
+        // exactly, so blanks are ignored; the plain alternative is chosen.
+        Assert.Equal("Cartridges from $1.21", Body("boundary-blanks.eml"));
+
+    [Fact]
+    public void ABlankPlainAlternativeGivesWayToTheHtmlOne() =>
+        // The text/plain part is three empty lines; the quoted-printable HTML one has a soft break after "part".
+        Assert.Equal("Only the HTML part speaks", Body("blank-plain-alternative.eml"));
+
+    [Fact]
+    public void ABodyThatOpensWithADelimiterIsReadAsAMultipart()
+    {
+        // No Content-Type at all, a preamble line, then "--646007810.993513231406" and part headers: both parts, and
+        // no "Content-Type" line in the text.
+        Assert.Equal("Plain issue 422\n\nHTML issue 422", Body("headless-multipart.eml"));
+        // Declared text/html whose body is a multipart that lost its header.
+        Assert.Equal("Britney\nvideo", Body("delimiter-first.eml"));
+    }
+
+    [Fact]
+    public void PlainTextThatStartsLikeAnHtmlDocumentIsReadAsHtml() =>
+        Assert.Equal("Free & easy\nmoney", Body("html-as-plain.eml"));
+
+    [Fact]
+    public void HeaderDumpsAndStatusReportsStayOut() =>
+        // multipart/report: the human-readable part only; message/delivery-status and text/rfc822-headers are skipped.
+        Assert.Equal("Delivery failed: no response", Body("report-headers.eml"));
+
+    [Fact]
+    public void AnOctetStreamAttachmentNamedHtmIsReadAsHtml() =>
+        // base64 "PHA+T2ZmZXIgaW5zaWRlPC9wPg==" is "<p>Offer inside</p>"; the same bytes named list.bin stay out.
+        Assert.Equal("See the attached page.\n\nOffer inside", Body("octet-attachment.eml"));
+
+    [Fact]
+    public void HtmlWithoutAMimeCharsetTakesItsMetaCharset() =>
+        // KOI8-R bytes F0 D2 C9 D7 C5 D4 are "Привет"; the MIME header names no charset, the <meta> tag does.
+        Assert.Equal("Привет, мир", Body("meta-charset.eml"));
+
+    [Fact]
+    public void AStrayByteInADeclaredMultiByteCharsetIsDroppedNotTheCharset() =>
+        // GB2312 C3 E2 B7 D1 | B5 21 | B5 E7 BB B0: 免费, then a lead byte B5 whose "trail" is '!' (no trail byte is
+        // below 0x40), then 电话. The lone lead byte goes; the '!' and the Chinese stay.
+        Assert.Equal("免费!电话", Body("stray-byte.eml"));
+
+    [Fact]
+    public void LinksKeepTheirTargetsAndImagesTheirAltText()
+    {
+        // Query strings dropped; a target shown once per run; a target the text already shows, in-page and script
+        // links not shown; a mailto keeps its address; "%62ank.example@10.0.0.1" is a disguise for 10.0.0.1; an
+        // iframe is a link without text; "<!--#rotate>" never closed ends at its '>'.
+        Assert.Equal(
+            "Slim Order now <http://www.shop.example/buy.php> or Slim Factors\n" +
+            "Visit www.shop.example top close\n" +
+            "Unsubscribe: click here <mailto:off@shop.example>\n" +
+            "Your bank <http://10.0.0.1/login> <http://ads.example/frame.html> Rotated text",
+            Body("links.eml"));
+        var raw = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Data", "Mail", "links.eml"));
+        Assert.Equal(
+            "Slim Order now or Slim Factors\nVisit www.shop.example top close\nUnsubscribe: click here\nYour bank Rotated text",
+            MailBody.Extract(raw, linkTargets: false));
+    }
+
+    [Fact]
+    public void LinkTargetsAreSpacedFromTheWordsAround()
+    {
+        // Two image links in a row, then a word glued to the closing tag; an image-map area gives alt text and target.
+        Assert.Equal("<http://a.example/> <http://b.example/> more",
+            HtmlText.ToText("<a href=http://a.example/><img src=x.gif></a><a href='http://b.example/'><img src=y.gif></a>more"));
+        Assert.Equal("Order <http://c.example/o>", HtmlText.ToText("<map><area shape=rect href=\"http://c.example/o\" alt=\"Order\"></map>"));
+        // An area inside an open link shows its own target and leaves the link's for the link's end.
+        Assert.Equal("Shop Y <http://y.example/> now <http://x.example/>",
+            HtmlText.ToText("<a href=http://x.example/>Shop <map><area href=http://y.example/ alt=Y></map> now</a>"));
+    }
+
     static void WriteMail(string dir, string name, string body)
     {
         Directory.CreateDirectory(dir);

@@ -58,9 +58,13 @@ public static class MimeDecoding
     }
 
     /// <summary>
-    /// Text of <paramref name="bytes"/> in the named charset. Without a charset, or with one that the bytes break
-    /// (e.g. "utf-8" on Latin-1 bytes) or that .NET does not know, the bytes are read as UTF-8 if valid, else Latin-1.
-    /// "us-ascii" is read the same way, since mail labelled ASCII often carries 8-bit text.
+    /// Text of <paramref name="bytes"/> in the named charset. Without a charset, or with one that .NET does not know,
+    /// the bytes are read as UTF-8 if valid, else Latin-1; "us-ascii" is read the same way, since mail labelled ASCII
+    /// often carries 8-bit text. When the bytes break the named charset they are read as UTF-8 if valid (mislabelled
+    /// mail); failing that, a label "utf-8" gives way to Latin-1 (8-bit text called UTF-8), while any other charset
+    /// is kept and only its invalid bytes dropped (a Chinese or Korean mail with one stray byte stays Chinese or
+    /// Korean rather than turning into Latin-1 mojibake; an ASCII byte that follows a stray lead byte stays, as the
+    /// WHATWG Encoding Standard's multi-byte decoders re-read it).
     /// </summary>
     public static string DecodeCharset(byte[] bytes, string? charset)
     {
@@ -73,15 +77,28 @@ public static class MimeDecoding
             }
             catch (DecoderFallbackException)
             {
+                if (encoding.CodePage != Encoding.UTF8.CodePage && !TextFiles.TryDecodeUtf8(bytes, out _))
+                {
+                    var lenient = (Encoding)encoding.Clone();
+                    lenient.DecoderFallback = DropInvalidKeepAscii.Instance;
+                    return lenient.GetString(bytes);
+                }
             }
         }
         return TextFiles.Decode(bytes);
     }
 
-    /// <summary>The .NET encoding of a charset name that throws on invalid bytes, or null when unknown or ASCII.</summary>
+    /// <summary>Whether <paramref name="charset"/> names an encoding other than ASCII that .NET knows.</summary>
+    public static bool IsKnownCharset(string? charset) => EncodingFor(charset) != null;
+
+    /// <summary>The .NET encoding of a charset name that throws on invalid bytes, or null when unknown or ASCII. Mail
+    /// programs' own spellings are mapped: "GB2312_CHARSET" (Windows font charset names) → gb2312, "CHINESEBIG5" →
+    /// big5.</summary>
     static Encoding? EncodingFor(string? charset)
     {
-        var name = charset?.Trim().Trim('"', '\'').ToLowerInvariant();
+        var name = charset?.Trim().Trim('"', '\'', ' ').ToLowerInvariant();
+        if (name != null && name.EndsWith("_charset", StringComparison.Ordinal)) name = name[..^"_charset".Length];
+        if (name == "chinesebig5") name = "big5";
         if (string.IsNullOrEmpty(name) || name is "us-ascii" or "ascii") return null;
         try
         {
@@ -92,6 +109,43 @@ public static class MimeDecoding
             // Code pages beyond the built-in few (windows-1252, koi8-r, gb2312, …) ship with .NET but are not
             // registered by default; asking the provider directly avoids changing process-wide state.
             return CodePagesEncodingProvider.Instance.GetEncoding(name, EncoderFallback.ReplacementFallback, DecoderFallback.ExceptionFallback);
+        }
+    }
+
+    /// <summary>Drops the bytes a decoder cannot map but keeps the ASCII ones among them: .NET hands a stray lead byte
+    /// and the ASCII byte after it over together.</summary>
+    sealed class DropInvalidKeepAscii : DecoderFallback
+    {
+        public static readonly DropInvalidKeepAscii Instance = new();
+
+        public override int MaxCharCount => 4;   // GB18030's longest sequence
+
+        public override DecoderFallbackBuffer CreateFallbackBuffer() => new Buffer();
+
+        sealed class Buffer : DecoderFallbackBuffer
+        {
+            string chars = "";
+            int next;
+
+            public override bool Fallback(byte[] bytesUnknown, int index)
+            {
+                chars = new string([.. bytesUnknown.Where(b => b < 0x80).Select(b => (char)b)]);
+                next = 0;
+                return chars.Length > 0;
+            }
+
+            public override char GetNextChar() => next < chars.Length ? chars[next++] : '\0';
+
+            public override bool MovePrevious()
+            {
+                if (next == 0) return false;
+                next--;
+                return true;
+            }
+
+            public override int Remaining => chars.Length - next;
+
+            public override void Reset() => (chars, next) = ("", 0);
         }
     }
 }
