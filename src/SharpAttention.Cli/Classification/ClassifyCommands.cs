@@ -21,12 +21,15 @@ public static class ClassifyCommands
         var clock = Stopwatch.StartNew();
         void Note(string m) => console.MarkupLineInterpolated($"[grey]{m}[/]");
         OutputPaths.WritableFolder("--out", folder);
-        Tasks.RunFolder.Check(recipe, folder, Path.Combine(folder, TextClassifier.CheckpointFolder, "last.safetensors"), resume, () => ReadRecipe(folder)!);
+        Tasks.RunFolder.Check(recipe, folder, TextClassifier.LastCheckpoint(folder, recipe.EnsembleFolds), resume, () => ReadRecipe(folder)!);
         var data = ClassifyData.Load(recipe, sources, Note);
         ClassificationData.Check(data);
         var labels = ClassificationData.Labels(data.Train);
         if ((recipe.TuneThreshold || recipe.DecisionThreshold != null) && labels.Length != 2)
             throw new CliException($"a decision threshold (--threshold, tune_threshold, decision_threshold) needs two classes; the training data has {labels.Length}: {string.Join(", ", labels)}");
+        int smallest = ClassificationData.Counts(data.Train, labels).Min();
+        if (recipe.EnsembleFolds > smallest)
+            throw new CliException($"ensemble_folds (--ensemble-folds) = {recipe.EnsembleFolds}: every fold needs a text of each class, and the smallest class has {smallest} training texts");
         RequireMemory(recipe);
         console.MarkupLineInterpolated($"[bold]attn train classify[/] — {recipe.Preset}, {SharpAttention.Threads.Count} threads, output {folder}");
         Note($"{data.Train.Count:N0} train / {data.Valid.Count:N0} valid / {data.Test.Count:N0} test texts");
@@ -42,8 +45,10 @@ public static class ClassifyCommands
         foreach (var (part, metrics) in classifier.Scores) Show(context, metrics, classifier.Labels, part, recipe.Recipe);
         if (classifier.Scores.TryGetValue("test", out var test) || classifier.Scores.TryGetValue("valid", out test))
             ConfusionMatrixPng.Save(Path.Combine(folder, ClassifyTask.ConfusionFile), test, classifier.Labels);
-        LossCurve.Save(Path.Combine(folder, TextClassifier.MetricsFile), Path.Combine(folder, ClassifyTask.LossFile), "valid_macro_f1");
-        console.MarkupLineInterpolated($"model, tokenizer, recipe, checkpoints, results.json, metrics.jsonl, loss.png and confusion.png are in {folder}; total {ConsoleReporter.Format(clock.Elapsed)}");
+        if (classifier.Members.Count == 0) LossCurve.Save(Path.Combine(folder, TextClassifier.MetricsFile), Path.Combine(folder, ClassifyTask.LossFile), "valid_macro_f1");
+        string written = classifier.Members.Count > 0 ? $"{classifier.Members.Count} members (member-0/ …), recipe, results.json and confusion.png"
+            : "model, tokenizer, recipe, checkpoints, results.json, metrics.jsonl, loss.png and confusion.png";
+        console.MarkupLineInterpolated($"{written} are in {folder}; total {ConsoleReporter.Format(clock.Elapsed)}");
         return 0;
     }
 

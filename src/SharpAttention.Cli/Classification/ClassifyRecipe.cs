@@ -69,6 +69,10 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
     /// <summary>Share of the training texts held out to tune the threshold when there is no validation part.</summary>
     public double ThresholdHoldout { get; init; } = 0.2;
 
+    /// <summary>More than 1: a soft-voting ensemble of this many cross-fitted members
+    /// (<see cref="TextClassifierOptions.EnsembleFolds"/>); 1: one model.</summary>
+    public int EnsembleFolds { get; init; } = 1;
+
     /// <summary>Shares of --data that go to train/valid/test when --valid or --test are not given (stratified).</summary>
     public string Split { get; init; } = "80/10/10";
 
@@ -138,7 +142,8 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         ("label_smoothing", new(0, 1), r => r.LabelSmoothing),
         ("ema_decay", new(0, 1, MaxOpen: true), r => r.EmaDecay),
         ("decision_threshold", new(0, 1, MinOpen: true, MaxOpen: true), r => r.DecisionThreshold),
-        ("threshold_holdout", new(0, 1, MinOpen: true, MaxOpen: true), r => r.ThresholdHoldout));
+        ("threshold_holdout", new(0, 1, MinOpen: true, MaxOpen: true), r => r.ThresholdHoldout),
+        ("ensemble_folds", Bounds.Integers(1, 100), r => r.EnsembleFolds));
 
     /// <summary>Every numeric key with its range, in the README's order.</summary>
     public static IEnumerable<(string Key, Bounds Range)> KeyRanges => NumericKeys.Ranges;
@@ -170,6 +175,7 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         Epochs = Epochs, MaxSteps = MaxSteps, BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps,
         WeightDecay = WeightDecay, ClipGradNorm = ClipGradNorm, LabelSmoothing = LabelSmoothing, BalanceClasses = ClassWeights, Seed = Seed,
         EmaDecay = EmaDecay, TuneThreshold = TuneThreshold, DecisionThreshold = DecisionThreshold, ThresholdHoldout = ThresholdHoldout,
+        EnsembleFolds = EnsembleFolds,
     };
 
     static JsonSerializerOptions Json => RecipeJson.Options;

@@ -49,6 +49,7 @@ public sealed partial class TextClassifier
         Directory.CreateDirectory(dir);
         var labels = ClassificationData.Labels(data.Train);
         CheckThresholdOptions(options, labels);
+        if (options.EnsembleFolds != 1) return TrainEnsemble(options, labels, log);
         double? threshold = options.DecisionThreshold;
         JsonObject? tuning = null;
 
