@@ -58,6 +58,7 @@ public sealed class ClassifyEnsembleCliTests : IDisposable
         Assert.True(attend.Code == 0, attend.Error);
         Assert.StartsWith("yes\t", attend.Output);
         Assert.Contains("Pooling weights", File.ReadAllText(html));
+        Assert.Contains("an ensemble of 3", File.ReadAllText(html));
 
         CliRun.Fails(Run("", "export", "--model", run, "--out", Path.Combine(dir, "model.onnx")), 1, "ensemble", "member-0", "member-2");
         Assert.True(TextClassifier.Load(run).Members.Count == 3);

@@ -40,7 +40,8 @@ public sealed partial class TextClassifier
         Model.Eval();
     }
 
-    /// <summary>Reads a folder <see cref="Train"/> wrote.</summary>
+    /// <summary>Reads a folder <see cref="Train"/> wrote: one model, or an ensemble whose config.json lists its
+    /// member folders (<see cref="Members"/>).</summary>
     /// <exception cref="DataFormatException">config.json is missing or malformed.</exception>
     /// <exception cref="TokenizerFormatException">the tokenizer files are missing or malformed.</exception>
     public static TextClassifier Load(string dir)

@@ -92,7 +92,8 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
     /// (<see cref="TextClassifier.Members"/>): the training texts split into k stratified folds, member i trained on
     /// the other k − 1 (seed + i, no threshold of its own) and written to member-i/; each member scores its held-out
     /// fold, and these out-of-fold probabilities choose the threshold (<see cref="TuneThreshold"/>, in place of the
-    /// holdout and refit) unless a validation part does. 1: one model. At most the smallest class's count.</summary>
+    /// holdout and refit) unless a validation part does. <see cref="MaxSteps"/> and <see cref="Resume"/> apply to each
+    /// member. 1: one model. At most the smallest class's count.</summary>
     public int EnsembleFolds { get; init; } = 1;
 
     /// <summary>Seeds initialisation, dropout and the batch order.</summary>
