@@ -22,6 +22,9 @@ public static class ClassifyCommands
         void Note(string m) => console.MarkupLineInterpolated($"[grey]{m}[/]");
         OutputPaths.WritableFolder("--out", folder);
         Tasks.RunFolder.Check(recipe, folder, TextClassifier.LastCheckpoint(folder, recipe.EnsembleFolds), resume, () => ReadRecipe(folder)!);
+        // A run of the other kind (one model against an ensemble) leaves its checkpoint elsewhere.
+        if (!resume && File.Exists(TextClassifier.LastCheckpoint(folder, recipe.EnsembleFolds > 1 ? 1 : 2)))
+            throw new CliException($"{folder} already holds a training run: add --resume to continue it, or choose another --out");
         var data = ClassifyData.Load(recipe, sources, Note);
         ClassificationData.Check(data);
         var labels = ClassificationData.Labels(data.Train);

@@ -60,6 +60,9 @@ public sealed class ClassifyEnsembleCliTests : IDisposable
         Assert.Contains("Pooling weights", File.ReadAllText(html));
         Assert.Contains("an ensemble of 3", File.ReadAllText(html));
 
+        CliRun.Fails(Run("", "train", "classify", "--preset", "tiny", "--data", data, "--out", run, "--threads", "1"), 1, "already holds a training run");
+        CliRun.Fails(Run("", "train", "classify", "--preset", "tiny", "--ensemble-folds", "3", "--threshold", "auto", "--split", "80/20", "--data", data,
+            "--out", run, "--threads", "1"), 1, "already holds a training run");
         CliRun.Fails(Run("", "export", "--model", run, "--out", Path.Combine(dir, "model.onnx")), 1, "ensemble", "member-0", "member-2");
         Assert.True(TextClassifier.Load(run).Members.Count == 3);
     }
