@@ -25,7 +25,9 @@ public static class ClassifyAttention
         string title = $"{p.Label} ({p.Probabilities[p.Label] * 100:F2}%)";
         string subtitle = string.Join(", ", p.Probabilities.Select(kv => $"{kv.Key} {kv.Value * 100:F2}%")) +
                           (classifier.Threshold is double cut ? $" — {classifier.Labels[1]} from {cut * 100:F2}% (the model's decision threshold)" : "") +
-                          $" — {tokens.Count} tokens, {classifier.Model.Pooling.ToString().ToLowerInvariant()} pooling, {layers.Count} layers × {heads} heads";
+                          $" — {tokens.Count} tokens, {classifier.Model.Pooling.ToString().ToLowerInvariant()} pooling, {layers.Count} layers × {heads} heads" +
+                          (classifier.Members.Count > 0 ? $" — an ensemble of {classifier.Members.Count}: evidence and pooling weights averaged over its members " +
+                              $"per character, shown on {TextClassifier.MemberFolder(0)}'s tokens; the attention is {TextClassifier.MemberFolder(0)}'s" : "");
         string poolingName = $"Pooling weights ({classifier.Model.Pooling.ToString().ToLowerInvariant()} pooling): each token's share in the vector the classifier reads";
         string evidenceName = explanation.Against is { } against
             ? $"Evidence for {p.Label} against {against} (integrated gradients): each token's part of the logit margin over a text of no tokens"

@@ -21,16 +21,22 @@ public static class ClassifyCommands
         var clock = Stopwatch.StartNew();
         void Note(string m) => console.MarkupLineInterpolated($"[grey]{m}[/]");
         OutputPaths.WritableFolder("--out", folder);
-        string last = Path.Combine(folder, TextClassifier.CheckpointFolder, "last.safetensors");
+        string last = TextClassifier.LastCheckpoint(folder, recipe.EnsembleFolds);
         if (resume && recipe.PretrainEpochs > 0 && !File.Exists(last) && File.Exists(Path.Combine(folder, ClassifyTask.RecipeFile)))
             throw new CliException($"--resume: there is no checkpoint at {last}: the run stopped before fine-tuning began (during pre-training or " +
                                    "the threshold's first model, which are not resumed); start it again without --resume");
         Tasks.RunFolder.Check(recipe, folder, last, resume, () => ReadRecipe(folder)!);
+        // A run of the other kind (one model against an ensemble) leaves its checkpoint elsewhere.
+        if (!resume && File.Exists(TextClassifier.LastCheckpoint(folder, recipe.EnsembleFolds > 1 ? 1 : 2)))
+            throw new CliException($"{folder} already holds a training run: add --resume to continue it, or choose another --out");
         var data = ClassifyData.Load(recipe, sources, Note);
         ClassificationData.Check(data);
         var labels = ClassificationData.Labels(data.Train);
         if ((recipe.TuneThreshold || recipe.DecisionThreshold != null) && labels.Length != 2)
             throw new CliException($"a decision threshold (--threshold, tune_threshold, decision_threshold) needs two classes; the training data has {labels.Length}: {string.Join(", ", labels)}");
+        int smallest = ClassificationData.Counts(data.Train, labels).Min();
+        if (recipe.EnsembleFolds > smallest)
+            throw new CliException($"ensemble_folds (--ensemble-folds) = {recipe.EnsembleFolds}: every fold needs a text of each class, and the smallest class has {smallest} training texts");
         RequireMemory(recipe);
         console.MarkupLineInterpolated($"[bold]attn train classify[/] — {recipe.Preset}, {SharpAttention.Threads.Count} threads, output {folder}");
         Note($"{data.Train.Count:N0} train / {data.Valid.Count:N0} valid / {data.Test.Count:N0} test texts");
@@ -47,8 +53,10 @@ public static class ClassifyCommands
         foreach (var (part, metrics) in classifier.Scores) Show(context, metrics, classifier.Labels, part, recipe.Recipe);
         if (classifier.Scores.TryGetValue("test", out var test) || classifier.Scores.TryGetValue("valid", out test))
             ConfusionMatrixPng.Save(Path.Combine(folder, ClassifyTask.ConfusionFile), test, classifier.Labels);
-        LossCurve.Save(Path.Combine(folder, TextClassifier.MetricsFile), Path.Combine(folder, ClassifyTask.LossFile), "valid_macro_f1");
-        console.MarkupLineInterpolated($"model, tokenizer, recipe, checkpoints, results.json, metrics.jsonl, loss.png and confusion.png are in {folder}; total {ConsoleReporter.Format(clock.Elapsed)}");
+        if (classifier.Members.Count == 0) LossCurve.Save(Path.Combine(folder, TextClassifier.MetricsFile), Path.Combine(folder, ClassifyTask.LossFile), "valid_macro_f1");
+        string written = classifier.Members.Count > 0 ? $"{classifier.Members.Count} members (member-0/ …), recipe, results.json and confusion.png"
+            : "model, tokenizer, recipe, checkpoints, results.json, metrics.jsonl, loss.png and confusion.png";
+        console.MarkupLineInterpolated($"{written} are in {folder}; total {ConsoleReporter.Format(clock.Elapsed)}");
         return 0;
     }
 

@@ -86,6 +86,10 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
     /// <summary>Peak learning rate of pre-training (null: <see cref="LearningRate"/>).</summary>
     public double? PretrainLearningRate { get; init; }
 
+    /// <summary>More than 1: a soft-voting ensemble of this many cross-fitted members
+    /// (<see cref="TextClassifierOptions.EnsembleFolds"/>); 1: one model.</summary>
+    public int EnsembleFolds { get; init; } = 1;
+
     /// <summary>Shares of --data that go to train/valid/test when --valid or --test are not given (stratified).</summary>
     public string Split { get; init; } = "80/10/10";
 
@@ -160,7 +164,8 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         ("threshold_holdout", new(0, 1, MinOpen: true, MaxOpen: true), r => r.ThresholdHoldout),
         ("pretrain_epochs", Bounds.Integers(0, 100_000), r => r.PretrainEpochs),
         ("mlm_probability", new(0, 1, MinOpen: true, MaxOpen: true), r => r.MlmProbability),
-        ("pretrain_learning_rate", Bounds.Positive, r => r.PretrainLearningRate));
+        ("pretrain_learning_rate", Bounds.Positive, r => r.PretrainLearningRate),
+        ("ensemble_folds", Bounds.Integers(1, 100), r => r.EnsembleFolds));
 
     /// <summary>Every numeric key with its range, in the README's order.</summary>
     public static IEnumerable<(string Key, Bounds Range)> KeyRanges => NumericKeys.Ranges;
@@ -195,6 +200,7 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         WeightDecay = WeightDecay, ClipGradNorm = ClipGradNorm, LabelSmoothing = LabelSmoothing, BalanceClasses = ClassWeights, Seed = Seed,
         EmaDecay = EmaDecay, TuneThreshold = TuneThreshold, DecisionThreshold = DecisionThreshold, ThresholdHoldout = ThresholdHoldout,
         PretrainEpochs = PretrainEpochs, MlmProbability = MlmProbability, PretrainLearningRate = PretrainLearningRate,
+        EnsembleFolds = EnsembleFolds,
     };
 
     static JsonSerializerOptions Json => RecipeJson.Options;

@@ -55,8 +55,10 @@ public sealed class ClassifyTask : CliTask
             Description = "two classes: 'auto' chooses the probability of the second label from which it is predicted on held-out texts " +
                 "(best F1), a number in (0, 1) fixes it, 'argmax' takes the most probable label",
         };
+        var ensembleFolds = Flags.Long("--ensemble-folds", "train K cross-fitted members (member-i/, each on all but one of K stratified folds) " +
+            "and predict the mean of their probabilities; the out-of-fold probabilities choose --threshold auto (default 1: one model)", () => ClassifyRecipe.RangeOf("ensemble_folds"));
         var command = new Command(Name, "train a text classifier on your data (or --recipe spam) and report its test metrics")
-            { textColumn, labelColumn, valid, test, split, seed, pooling, classWeights, threshold };
+            { textColumn, labelColumn, valid, test, split, seed, pooling, classWeights, threshold, ensembleFolds };
         flags.AddTo(command);
         command.SetAction(parsed => context.Guard(parsed, () =>
         {
@@ -68,6 +70,7 @@ public sealed class ClassifyTask : CliTask
             if (parsed.GetValue(pooling) is { } p) recipe = recipe with { Pooling = p };
             if (parsed.GetValue(classWeights)) recipe = recipe with { ClassWeights = true };
             if (parsed.GetValue(threshold) is { } t) recipe = ThresholdFlag(recipe, t);
+            if (parsed.GetValue(ensembleFolds) is long k) recipe = recipe with { EnsembleFolds = (int)k };
             try
             {
                 recipe.Validate();
@@ -135,9 +138,17 @@ public sealed class ClassifyTask : CliTask
     }
 
     /// <summary>One graph (input_ids, attention_mask → logits) and, beside it, config.json (labels, max_length) and the
-    /// tokenizer files.</summary>
-    public override IReadOnlyList<string> Export(string folder, string output, OnnxExportOptions options) =>
-        ExportOneGraph(folder, output, ClassifierFolder.ConfigFile, path => ClassifyCommands.Load(folder).Model.ExportOnnx(path, options));
+    /// tokenizer files; an ensemble is refused, naming the member folders to export one by one.</summary>
+    public override IReadOnlyList<string> Export(string folder, string output, OnnxExportOptions options)
+    {
+        var classifier = ClassifyCommands.Load(folder);
+        var members = classifier.Members;
+        if (members.Count > 0)
+            throw new CliException($"--model {Shown.Quote(folder)} is an ensemble of {members.Count} members with tokenizers of their own, which one graph " +
+                $"cannot hold: export each member folder ({string.Join(", ", Enumerable.Range(0, members.Count).Select(TextClassifier.MemberFolder))}) " +
+                "and average their probabilities");
+        return ExportOneGraph(folder, output, ClassifierFolder.ConfigFile, path => classifier.Model.ExportOnnx(path, options));
+    }
 
     public override int Attend(CliContext context, ParseResult parsed, string folder, string input, string output)
     {

@@ -35,12 +35,17 @@ public static class ClassifierFolder
         var config = ModelConfigJson.Read(Path.Combine(dir, ConfigFile), "text classifier");
         var encoder = config.Encoder() with { Pooling = config.Enum<Pooling>("pooling") };
         var labels = config.Labels();
-        // Folders written before decision thresholds have no field: the arg-max.
+        return (encoder, labels, config.Get<int>("max_length"), config.Enum<Truncation>("truncation"), ReadThreshold(config, labels.Length));
+    }
+
+    /// <summary>The <c>decision_threshold</c> field; folders written before decision thresholds have none: the arg-max.</summary>
+    public static double? ReadThreshold(ModelConfigJson config, int labelCount)
+    {
         var threshold = config.GetOptional<double>("decision_threshold");
-        if (threshold is double t && (labels.Length != 2 || !(t > 0 && t < 1)))
+        if (threshold is double t && (labelCount != 2 || !(t > 0 && t < 1)))
             throw new DataFormatException(config.Path, null,
-                $"field 'decision_threshold' = {t} needs two classes (there are {labels.Length}) and a probability strictly between 0 and 1");
-        return (encoder, labels, config.Get<int>("max_length"), config.Enum<Truncation>("truncation"), threshold);
+                $"field 'decision_threshold' = {t} needs two classes (there are {labelCount}) and a probability strictly between 0 and 1");
+        return threshold;
     }
 
     /// <summary>The class a row of logits (in label order) gives: the arg-max (the first on a tie) or, with two classes

@@ -51,6 +51,7 @@ public sealed partial class TextClassifier
         CheckThresholdOptions(options, labels);
         var crop = options.RandomCrop == 0 ? null : new RandomCrop(options.RandomCrop, options.RandomCropMinTokens, options.MaxLength, options.Seed);
         CheckPretrainOptions(options);
+        if (options.EnsembleFolds != 1) return TrainEnsemble(options, labels, log);
         double? threshold = options.DecisionThreshold;
         JsonObject? tuning = null;
         PretrainedEncoder? pretrained = null;

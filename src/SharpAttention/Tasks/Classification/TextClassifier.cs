@@ -40,11 +40,13 @@ public sealed partial class TextClassifier
         Model.Eval();
     }
 
-    /// <summary>Reads a folder <see cref="Train"/> wrote.</summary>
+    /// <summary>Reads a folder <see cref="Train"/> wrote: one model, or an ensemble whose config.json lists its
+    /// member folders (<see cref="Members"/>).</summary>
     /// <exception cref="DataFormatException">config.json is missing or malformed.</exception>
     /// <exception cref="TokenizerFormatException">the tokenizer files are missing or malformed.</exception>
     public static TextClassifier Load(string dir)
     {
+        if (IsEnsemble(dir)) return LoadEnsemble(dir);
         var (config, labels, maxLength, truncation, threshold) = ClassifierFolder.ReadConfig(dir);
         var tokenizer = Tokenizers.Load(dir, out var tokenizerConfig);
         var model = new EncoderClassifier(config, labels.Length);
@@ -61,9 +63,9 @@ public sealed partial class TextClassifier
         for (int at = 0; at < texts.Count; at += PredictBatch)
         {
             using var scope = TensorScope.Begin();   // as in Evaluate
-            var batch = Encode(texts.Skip(at).Take(PredictBatch).ToArray());
-            var logits = Model.Forward(batch.InputIds, batch.KeyPaddingMask).To(DType.Float64).ToDoubleArray();
-            for (int b = 0; b < batch.Lengths.Count; b++) predictions.Add(Prediction(logits.AsSpan(b * Labels.Count, Labels.Count)));
+            var chunk = texts.Skip(at).Take(PredictBatch).ToArray();
+            var logits = Logits(chunk).To(DType.Float64).ToDoubleArray();
+            for (int b = 0; b < chunk.Length; b++) predictions.Add(Prediction(logits.AsSpan(b * Labels.Count, Labels.Count)));
         }
         return predictions;
     }
@@ -74,23 +76,39 @@ public sealed partial class TextClassifier
     public ClassExplanation Explain(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var batch = Encode([text]);
-        double[] logits, w;
-        using (GradMode.NoGrad())
-        {
-            var (output, weights) = Model.ForwardWithWeights(batch.InputIds, batch.KeyPaddingMask);
-            logits = output.To(DType.Float64).ToDoubleArray();
-            w = weights.To(DType.Float64).ToDoubleArray();
-        }
+        if (members.Length > 0) return ExplainEnsemble(text);
+        var (batch, logits, w) = ForwardOne(text);
         var prediction = Prediction(logits);
+        var (best, second) = Contrast(prediction);
+        return new ClassExplanation(prediction, second < 0 ? null : Labels[second], Attribute(text, batch, w, best, second));
+    }
+
+    /// <summary>One text's encoding, its logits and its pooling weights (T).</summary>
+    (BatchEncoding Batch, double[] Logits, double[] Weights) ForwardOne(string text)
+    {
+        var batch = Encode([text]);
+        using var _ = GradMode.NoGrad();
+        var (output, weights) = Model.ForwardWithWeights(batch.InputIds, batch.KeyPaddingMask);
+        return (batch, output.To(DType.Float64).ToDoubleArray(), weights.To(DType.Float64).ToDoubleArray());
+    }
+
+    /// <summary>The predicted class and the runner-up: the most probable other class (a one-class model has none, -1:
+    /// evidence is then for its logit).</summary>
+    (int Best, int Second) Contrast(ClassPrediction prediction)
+    {
         var probabilities = Labels.Select(l => prediction.Probabilities[l]).ToArray();
         int best = ClassificationData.Index(Labels)[prediction.Label];
-        // The runner-up: the most probable other class (a one-class model has none: evidence is for its logit).
         int second = Enumerable.Range(0, Labels.Count).Where(k => k != best).DefaultIfEmpty(-1).MaxBy(k => k < 0 ? 0 : probabilities[k]);
+        return (best, second);
+    }
+
+    /// <summary>Each token of <paramref name="batch"/> (one text) with its pooling weight and its evidence for class
+    /// <paramref name="best"/> against <paramref name="second"/>.</summary>
+    (string Token, int Start, int End, double Weight, double Evidence)[] Attribute(string text, BatchEncoding batch, double[] w, int best, int second)
+    {
         var evidence = Model.IntegratedGradients(batch.InputIds, best, second, batch.KeyPaddingMask).To(DType.Float64).ToDoubleArray();
         var ids = batch.InputIds.ToInt64Array();
-        var tokens = batch.Offsets[0].Select((o, t) => (Token(ids[t], o, text), o.Start, o.End, w[t], evidence[t])).ToArray();
-        return new ClassExplanation(prediction, second < 0 ? null : Labels[second], tokens);
+        return [.. batch.Offsets[0].Select((o, t) => (Token(ids[t], o, text), o.Start, o.End, w[t], evidence[t]))];
     }
 
     /// <summary>Accuracy, per-class and macro metrics and (two classes) ROC-AUC on labelled texts; a label the
@@ -112,8 +130,7 @@ public sealed partial class TextClassifier
             var part = examples.Skip(at).Take(PredictBatch).ToArray();
             var targets = part.Select(e => index.TryGetValue(e.Label, out int c) ? (long)c
                 : throw new DataFormatException(e.Source, e.Line, $"label '{e.Label}' is not one the model knows ({string.Join(", ", Labels)})")).ToArray();
-            var batch = Encode([.. part.Select(e => e.Text)]);
-            metrics.UpdateFromLogits(Model.Forward(batch.InputIds, batch.KeyPaddingMask), Tensor.FromArray(targets, targets.Length), threshold);
+            metrics.UpdateFromLogits(Logits([.. part.Select(e => e.Text)]), Tensor.FromArray(targets, targets.Length), threshold);
         }
         return metrics;
     }

@@ -116,6 +116,14 @@ public sealed record TextClassifierOptions(ClassificationSplit Data, string Outp
     /// <summary>An encoder already pre-trained for these training texts (the holdout's first model takes the refit's).</summary>
     internal PretrainedEncoder? Pretrained { get; init; }
 
+    /// <summary>More than 1: a soft-voting ensemble of this many members trained by k-fold cross-fitting
+    /// (<see cref="TextClassifier.Members"/>): the training texts split into k stratified folds, member i trained on
+    /// the other k − 1 (seed + i, no threshold of its own) and written to member-i/; each member scores its held-out
+    /// fold, and these out-of-fold probabilities choose the threshold (<see cref="TuneThreshold"/>, in place of the
+    /// holdout and refit) unless a validation part does. <see cref="MaxSteps"/> and <see cref="Resume"/> apply to each
+    /// member. 1: one model. At most the smallest class's count.</summary>
+    public int EnsembleFolds { get; init; } = 1;
+
     /// <summary>Seeds initialisation, dropout and the batch order.</summary>
     public ulong Seed { get; init; } = 42;
 
