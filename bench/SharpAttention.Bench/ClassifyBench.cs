@@ -17,7 +17,7 @@ namespace SharpAttention.Bench;
 /// </summary>
 internal static class ClassifyBench
 {
-    /// <summary>The spam recipe's network (ClassifyRecipe.Spam in the CLI; keep the two in step).</summary>
+    /// <summary>The network of each of the spam recipe's 4 ensemble members (ClassifyRecipe.Spam in the CLI; keep the two in step).</summary>
     public static EncoderConfig Spam => new(4000)
     {
         DModel = 128, NumHeads = 4, NumLayers = 2, DimFeedforward = 256, MaxLen = 512, Pooling = Pooling.Attention, PadId = 1,

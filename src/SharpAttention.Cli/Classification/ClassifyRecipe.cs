@@ -113,20 +113,20 @@ public sealed record ClassifyRecipe : ITaskRecipe<ClassifyRecipe>
         Dropout = 0.0, Epochs = 15, BatchSize = 16, LearningRate = 3e-3, WarmupSteps = 5,
     };
 
-    /// <summary>SpamAssassin, Géron's setting (easy_ham_1 + spam_1, bodies only, stratified 80/20, seed 42): the quick
-    /// network over 512 tokens (head + tail) for 8 epochs with balanced class weights (1 spam to 5 ham), ending with a
-    /// moving average of the weights (decay 0.99), and a decision threshold chosen on a 20 % holdout of the training
-    /// mails before the refit on all of them. The threshold and the average were chosen on validation splits of the
-    /// training mails (README, "Text classification"); the length, the epochs and the class weights on test runs of an
-    /// earlier session.</summary>
+    /// <summary>SpamAssassin, Géron's setting (easy_ham_1 + spam_1, bodies only, stratified 80/20, seed 42): a soft-voting
+    /// ensemble of 4 cross-fitted members, each the quick network over 512 tokens (head + tail) for 8 epochs with
+    /// balanced class weights (1 spam to 5 ham), ending with a moving average of its weights (decay 0.99), decided by
+    /// the arg-max. The ensemble and the arg-max were chosen by 4-fold cross-validation of the training mails, where a
+    /// tuned threshold cost errors in every configuration (README, "Text classification"); the length, the epochs and
+    /// the class weights on test runs of an earlier session.</summary>
     public static ClassifyRecipe Spam => Quick with
     {
-        Preset = "spam", Recipe = "spam", Split = "80/20", MaxLength = 512, Epochs = 8, ClassWeights = true, EmaDecay = 0.99, TuneThreshold = true,
+        Preset = "spam", Recipe = "spam", Split = "80/20", MaxLength = 512, Epochs = 8, ClassWeights = true, EmaDecay = 0.99, EnsembleFolds = 4,
     };
 
     /// <summary>SpamAssassin's hard setting: all five folders (hard ham included), 80/10/10, seed 42; 256 tokens, as
-    /// twice the mails at 512 would double the time. The threshold is chosen on the validation part.</summary>
-    public static ClassifyRecipe SpamHard => Spam with { Preset = "spam-hard", Recipe = "spam-hard", Split = "80/10/10", MaxLength = 256 };
+    /// twice the mails at 512 would double the time. The threshold is chosen on the ensemble's validation probabilities.</summary>
+    public static ClassifyRecipe SpamHard => Spam with { Preset = "spam-hard", Recipe = "spam-hard", Split = "80/10/10", MaxLength = 256, TuneThreshold = true };
 
     public static IReadOnlyList<string> PresetNames => ["quick", "full", "tiny"];
     public static IReadOnlyList<string> RecipeNames => ["spam", "spam-hard"];
