@@ -15,15 +15,26 @@ public class StoragePoolCollectionTests
     public void DroppedTensorsComeBackAfterEnoughUnscopedBytes()
     {
         StoragePool.Trim();
-        // The first collection may come at once (bytes counted before this test); before the second, at least
-        // CollectAfterUnscopedBytes of dropped tensors were handed out, and one tensor more reaches it.
-        int second = StoragePool.Collections + 2;
-        for (long handedOut = 0; StoragePool.Collections < second; handedOut += 4L * Floats)
+        // The first collection comes within the interval in force now (some of it may have been counted before this
+        // test); it sets the next interval from its own cost (a slow one after a large heap, a quick one here), and
+        // the second collection comes once that many bytes more were handed out, not before, and with the next tensor.
+        int first = StoragePool.Collections + 1;
+        long interval = StoragePool.CollectAfterUnscopedBytes;
+        for (long handedOut = 0; StoragePool.Collections < first; handedOut += 4L * Floats)
         {
-            Assert.True(handedOut <= 2 * StoragePool.CollectAfterUnscopedBytes + 8L * Floats);
+            Assert.True(handedOut <= interval + 8L * Floats);
             ForgetRecentlyUsed();
             Drop();
         }
+        interval = StoragePool.CollectAfterUnscopedBytes;
+        long untilSecond = 0;
+        for (; StoragePool.Collections < first + 1; untilSecond += 4L * Floats)
+        {
+            Assert.True(untilSecond <= interval + 8L * Floats);
+            ForgetRecentlyUsed();
+            Drop();
+        }
+        Assert.True(untilSecond >= interval, $"the second collection came after {untilSecond} bytes, before the interval of {interval}");
 
         GC.WaitForPendingFinalizers();   // the collection found the dropped storages; their finalizers return the buffers
         long reused = StoragePool.ReusedBytes;
